@@ -1,0 +1,56 @@
+"""attn_team: cross-attention over Jira backlogs to surface cross-team dependencies.
+
+``import attn_team`` is light: pandas only. torch, sentence-transformers and
+ipywidgets load on first use of the names that need them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+
+from .errors import AttnTeamWarning, JiraFormatError
+from .model import Backlog
+
+try:
+    __version__ = version("attn-team")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0.0.0"
+
+# public name -> module that defines it (loaded lazily)
+_LAZY = {
+    "read_jira": "attn_team.io._detect",
+    "read_tables": "attn_team.io._tables",
+    "TeamRules": "attn_team.io._teams",
+    "Workspace": "attn_team.workspace",
+    "Embedder": "attn_team.embed",
+    "CrossAttention": "attn_team.attention._model",
+    "Attention": "attn_team.attention._result",
+    "attend": "attn_team.attention._model",
+    "evaluate_links": "attn_team.insights._evaluate",
+    "suggest_dependencies": "attn_team.insights._dependencies",
+    "who_to_involve": "attn_team.insights._people",
+    "similar_history": "attn_team.insights._history",
+    "team_coupling": "attn_team.insights._coupling",
+    "sprint_metrics": "attn_team.insights._sprints",
+    "at_risk_dependencies": "attn_team.insights._sprints",
+    "SprintReport": "attn_team.views._report",
+    "AttentionGraph": "attn_team.views._graph",
+    "AttentionHeatmap": "attn_team.views._heatmap",
+    "BacklogExplorer": "attn_team.views._explorer",
+}
+
+__all__ = ["Backlog", "JiraFormatError", "AttnTeamWarning", "__version__", *_LAZY]
+
+
+def __getattr__(name: str):
+    mod = _LAZY.get(name)
+    if mod is None:
+        raise AttributeError(f"module 'attn_team' has no attribute {name!r}")
+    value = getattr(importlib.import_module(mod), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

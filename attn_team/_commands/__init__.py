@@ -1,0 +1,1 @@
+"""Subcommands of the ``attn-team`` CLI, one module each (see :mod:`attn_team.cli`)."""

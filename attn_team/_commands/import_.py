@@ -1,0 +1,34 @@
+"""``attn-team import``: add Jira exports to a workspace."""
+
+from __future__ import annotations
+
+from ._common import add_workspace_arg
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "import",
+        help="import Jira exports (CSV, REST JSON, XML) into a workspace",
+        description=(
+            "Import Jira exports into a workspace. The format is detected from the content. "
+            "Each import is kept as a snapshot; re-importing the same file changes nothing; "
+            "a later export of the same project updates items and derives status and sprint "
+            "changes from the difference. An import that fails leaves the workspace as it was."
+        ),
+    )
+    p.add_argument("paths", nargs="+", help="export files, or a folder of REST JSON pages")
+    p.add_argument("--teams", help="teams file (TOML or YAML) mapping people/components to teams")
+    add_workspace_arg(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..workspace import Workspace
+
+    with Workspace(args.workspace) as ws:
+        snap = ws.import_files(args.paths, teams=args.teams)
+        b = ws.backlog()
+    print(f"imported {snap['n_items']} items from {len(args.paths)} path(s) into {args.workspace}")
+    s = b.summary()
+    print("workspace now holds: " + ", ".join(f"{v:,} {k}" for k, v in s.items()))
+    return 0
