@@ -1,0 +1,632 @@
+"""Reader for Jira's CSV exports ("Export CSV (all fields)" and "current fields").
+
+Jira's CSV repeats a column name once per value (``Sprint``, ``Labels``,
+``Watchers``, ``Comment``, ``Inward issue link (Blocks)``, repeated custom fields, ...),
+so columns are read by **position**, never by (mangled) name. Header names in
+other languages are translated by :mod:`attn_team.io._locale`; dates by
+:mod:`attn_team.io._dates`.
+
+Speed: the file is tokenised once by pandas' C parser, which converts only the
+columns this reader uses (``usecols`` by position); the per-row work after that
+is done column by column. Row lengths are checked with one regular-expression
+pass (quoted cells removed, separators counted per line); only when that check
+fails is the file walked again with :mod:`csv` to name the offending row.
+
+What is read (English names; other languages through the locale table):
+
+=================================================  ===============================================
+Jira column(s)                                     raw issue field
+=================================================  ===============================================
+``Issue key``                                      ``key`` (required, unique)
+``Issue id``                                       used to resolve ``Parent`` ids to keys
+``Project key``                                    ``project`` (else the key's prefix)
+``Summary``, ``Issue Type``, ``Status``,           ``summary``, ``type``, ``status``,
+``Priority``, ``Status Category``                  ``priority``, ``status_category``
+``Description``                                    ``description`` (wiki markup -> plain text)
+``Assignee Id``/``Assignee``, ``Reporter Id``/...  ``assignee``, ``reporter`` (account id when there)
+``Watchers Id``/``Watchers`` (repeated)            ``watchers``
+``Comment`` (repeated, ``date;author;body``)       ``commenters``
+``Labels``, ``Components``, ``Fix versions``,      ``labels``, ``components``, ``fix_versions``,
+``Sprint`` (each repeated)                         ``sprints`` (names; no dates in CSV)
+``Parent key``/``Parent``/``Parent id``            ``parent_key``
+``Custom field (Epic Link)``                       ``epic_key`` (else the nearest epic ancestor)
+``Custom field (Story Points)``, ``... (Story      ``story_points`` (first non-empty)
+point estimate)``, ``Story Points``
+``Custom field (Team)``, ``Team``                  ``team_field``
+``Created``, ``Updated``, ``Resolved``             ``created``, ``updated``, ``resolved`` (UTC)
+``Inward/Outward issue link (<type>)``             links, in Jira's outward direction
+=================================================  ===============================================
+
+Warnings (:class:`~attn_team.errors.AttnTeamWarning`, also kept in ``RawExport.warnings``):
+the file is not UTF-8 and was read as cp1252; ``Parent`` holds ids of issues that
+are not in the export (and there is no ``Parent key`` column), so those parents are left empty.
+Everything else that cannot be read raises :class:`~attn_team.errors.JiraFormatError`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+import warnings
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import AttnTeamWarning, JiraFormatError
+from ._assemble import RawExport
+from ._dates import parse_jira_dates
+from ._locale import EPIC_TYPE_NAMES, canonical_header
+
+__all__ = ["parse_jira_csv", "read_jira_csv", "decode_jira_bytes", "KEY_COLUMN"]
+
+log = logging.getLogger(__name__)
+
+#: The English name of the column every Jira CSV export has.
+KEY_COLUMN = "Issue key"
+
+# English header name (case-insensitive) -> field, for fields that take one value
+_SINGLE = {
+    "issue key": "key",
+    "key": "key",
+    "issue id": "issue_id",
+    "summary": "summary",
+    "issue type": "type",
+    "status": "status",
+    "status category": "status_category",
+    "project key": "project",
+    "priority": "priority",
+    "description": "description",
+    "assignee": "assignee_name",
+    "assignee id": "assignee_id",
+    "reporter": "reporter_name",
+    "reporter id": "reporter_id",
+    "created": "created",
+    "updated": "updated",
+    "resolved": "resolved",
+    "parent": "parent",
+    "parent id": "parent",
+    "parent key": "parent_key",
+    "custom field (epic link)": "epic_link",
+    "epic link": "epic_link",
+    "custom field (story points)": "story_points",
+    "custom field (story point estimate)": "story_points",
+    "story points": "story_points",
+    "story point estimate": "story_points",
+    "custom field (team)": "team_field",
+    "team": "team_field",
+}
+# English header name -> field whose values are all the cells of the repeated column
+_MULTI = {
+    "labels": "labels",
+    "component/s": "components",
+    "components": "components",
+    "fix version/s": "fix_versions",
+    "fix versions": "fix_versions",
+    "sprint": "sprints",
+    "custom field (sprint)": "sprints",
+    "watchers": "watchers_name",
+    "watchers id": "watchers_id",
+    "comment": "comments",
+}
+_LINK = re.compile(r"^(inward|outward) issue link \((.+)\)$", re.I)
+#: Jira's outward phrase of common link types (CSV headers carry only the type name)
+OUTWARD_PHRASES = {
+    "blocks": "blocks",
+    "cloners": "clones",
+    "relates": "relates to",
+    "duplicate": "duplicates",
+    "problem/incident": "causes",
+    "dependency": "depends on",
+}
+_KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*-\d+$")
+_QUOTED = re.compile(r'"[^"]*"')
+_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+def decode_jira_bytes(data: bytes, *, file=None) -> tuple[str, list[str]]:
+    """Decode a CSV file's bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252.
+
+    Returns the text and a list of warning messages (the cp1252 fallback).
+
+    Raises
+    ------
+    JiraFormatError
+        For an empty file, binary data (NUL bytes) or bytes that are neither UTF-8 nor cp1252.
+    """
+    notes: list[str] = []
+    if not data.strip():
+        raise JiraFormatError("empty file; expected a Jira CSV export with a header row", file=file, line=1)
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16"), notes
+        except UnicodeDecodeError as exc:
+            raise JiraFormatError(f"invalid UTF-16 text at byte {exc.start}; expected a UTF-8 Jira CSV export", file=file) from None
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise JiraFormatError(
+            f"binary data (NUL byte at offset {nul}); expected a text CSV export from Jira",
+            file=file, line=data.count(b"\n", 0, nul) + 1,
+        )
+    try:
+        return data.decode("utf-8-sig"), notes
+    except UnicodeDecodeError as exc:
+        bad = exc.start
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise JiraFormatError(
+            f"not text: byte 0x{data[exc.start]:02x} at offset {exc.start} is neither UTF-8 nor cp1252; expected a Jira CSV export",
+            file=file, line=data.count(b"\n", 0, exc.start) + 1,
+        ) from None
+    line = data.count(b"\n", 0, bad) + 1
+    msg = (f"{file or 'input'}: not UTF-8 (byte 0x{data[bad]:02x} at offset {bad}, line {line}); "
+           f"read as Windows cp1252, check accented characters")
+    notes.append(msg)
+    return text, notes
+
+
+def read_jira_csv(path: str | PathLike) -> RawExport:
+    """Read a Jira CSV export file into a :class:`~attn_team.io.RawExport`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The exported file (UTF-8 with or without BOM; cp1252 is accepted with a warning).
+
+    Returns
+    -------
+    RawExport
+        ``source`` is the file name. Pass it to :func:`attn_team.io.assemble`, or use
+        :func:`attn_team.read_jira`, which does both.
+
+    Raises
+    ------
+    JiraFormatError
+        Naming the file, the line and row, the column and what was expected.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise JiraFormatError("file not found", file=path) from None
+    except IsADirectoryError:
+        raise JiraFormatError("is a directory; expected a CSV file", file=path) from None
+    text, notes = decode_jira_bytes(data, file=path)
+    del data
+    for msg in notes:
+        warnings.warn(msg, AttnTeamWarning, stacklevel=2)
+    raw = parse_jira_csv(text, source=path.name, file=path)
+    raw.warnings[:0] = notes
+    return raw
+
+
+# -- helpers -------------------------------------------------------------------
+
+
+def _line_of_row(data: str, row: int) -> int | None:
+    """Physical line (1-based, in the whole file) where data row ``row`` starts; ``data`` starts after the header."""
+    reader = csv.reader(io.StringIO(data, newline=""))
+    n = 0
+    last = 0
+    try:
+        for rec in reader:
+            if not rec:
+                last = reader.line_num
+                continue
+            n += 1
+            if n == row:
+                return last + 1
+            last = reader.line_num
+    except csv.Error:
+        return None
+    return None
+
+
+def _first_bad_row(data: str, ncols: int) -> tuple[int, int, int] | None:
+    """(row, line, n_cells) of the first data row whose length differs from ``ncols``."""
+    reader = csv.reader(io.StringIO(data, newline=""))
+    n = 0
+    last = 0
+    for rec in reader:
+        if rec:
+            n += 1
+            if len(rec) != ncols:
+                return n, last + 1, len(rec)
+        last = reader.line_num
+    return None
+
+
+def _nonempty(a: np.ndarray) -> np.ndarray:
+    return (a != "") & pd.notna(a)
+
+
+def _none_if_empty(a: np.ndarray) -> list:
+    a = np.asarray(a, dtype=object)
+    return np.where(_nonempty(a), a, None).tolist()
+
+
+def _lists(cols: list[np.ndarray], n: int) -> list[list[str]]:
+    """Per row, the non-empty cells of the repeated columns ``cols``, in column order."""
+    if not cols:
+        return [[] for _ in range(n)]
+    if len(cols) == 1:
+        c = cols[0]
+        return [[v] if v else [] for v in c.tolist()]
+    mat = np.stack(cols, axis=1).tolist()
+    return [[v for v in r if v] for r in mat]
+
+
+def _merge_people(people: dict[str, str], ids: np.ndarray, names: np.ndarray) -> None:
+    both = _nonempty(ids) & _nonempty(names)
+    if both.any():
+        # reversed so that the first row's display name of an id wins
+        found = dict(zip(ids[both][::-1].tolist(), names[both][::-1].tolist()))
+        for i, nm in found.items():
+            people.setdefault(i.strip(), nm.strip())
+
+
+# -- the parser ----------------------------------------------------------------
+
+
+def parse_jira_csv(text: str, *, source: str, file=None) -> RawExport:
+    """Parse the text of a Jira CSV export into a :class:`~attn_team.io.RawExport` (pure).
+
+    Parameters
+    ----------
+    text : str
+        The whole file, decoded (a leading BOM is ignored).
+    source : str
+        Name stored in ``items.source``.
+    file : str or path-like, optional
+        Named in error messages (defaults to ``source``).
+
+    Returns
+    -------
+    RawExport
+
+    Raises
+    ------
+    JiraFormatError
+        For an empty text, binary data, a header that is not Jira's (no issue-key column,
+        or another delimiter than the comma), a row with more or fewer cells than the header,
+        an unterminated quoted cell (truncated file), an empty, malformed or duplicate issue
+        key, an unreadable date or story-point number.
+
+    Examples
+    --------
+    >>> raw = parse_jira_csv("Issue key,Summary,Sprint,Sprint\\nA-1,Hello,S1,S2\\n", source="x.csv")
+    >>> raw.issues[0]["key"], raw.issues[0]["sprints"]
+    ('A-1', ['S1', 'S2'])
+    """
+    file = source if file is None else file
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise JiraFormatError("empty file; expected a Jira CSV export with a header row", file=file, line=1)
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        raise JiraFormatError("binary data (NUL character); expected a text CSV export from Jira", file=file, line=line)
+
+    # -- header ------------------------------------------------------------------
+    buf = io.StringIO(text, newline="")
+    reader = csv.reader(buf)
+    try:
+        header = next(reader)
+    except (csv.Error, StopIteration) as exc:
+        raise JiraFormatError(f"unreadable header ({exc}); expected a comma-separated Jira header row", file=file, line=1) from None
+    header_lines = reader.line_num
+    start = buf.tell()
+    ncols = len(header)
+    names = [canonical_header(h) for h in header]
+    lower = [n.casefold() for n in names]
+
+    single: dict[str, list[int]] = {}
+    multi: dict[str, list[int]] = {}
+    links: dict[tuple[str, str], list[int]] = {}
+    for pos, name in enumerate(lower):
+        if name in _SINGLE:
+            single.setdefault(_SINGLE[name], []).append(pos)
+        elif name in _MULTI:
+            multi.setdefault(_MULTI[name], []).append(pos)
+        else:
+            m = _LINK.match(names[pos])
+            if m:
+                links.setdefault((m.group(1).lower(), m.group(2).strip()), []).append(pos)
+    if "key" not in single:
+        first = header[0] if header else ""
+        for d, dname in _DELIMITERS.items():
+            if ncols <= 2 and d in first and first.count(d) >= 2:
+                raise JiraFormatError(
+                    f"the header looks {dname}-separated ({first[:60]!r}...); expected Jira's comma-separated CSV",
+                    file=file, line=1,
+                )
+        shown = ", ".join(repr(h[:40]) for h in header[:6]) + (", ..." if ncols > 6 else "")
+        raise JiraFormatError(
+            f"no issue-key column; expected a Jira CSV export whose header has {KEY_COLUMN!r} "
+            f"(or a translation of it, see attn_team.io._locale), found {shown}",
+            file=file, line=1, field=KEY_COLUMN,
+        )
+    dup_single = {f: p for f, p in single.items() if len(p) > 1 and f not in ("story_points", "team_field", "parent")}
+    for f, p in dup_single.items():  # e.g. two "Issue key" columns: keep the first, say so
+        log.info("%s: column %r appears %d times; the first is used", file, header[p[0]], len(p))
+
+    # -- body: pandas' C tokenizer, converting only the columns we use --------------------
+    usecols = sorted({p for ps in single.values() for p in ps}
+                     | {p for ps in multi.values() for p in ps}
+                     | {p for ps in links.values() for p in ps})
+    data = text[start:]
+    try:
+        df = pd.read_csv(
+            io.StringIO(data, newline=""), header=None, names=list(range(ncols)), usecols=usecols,
+            dtype=object, na_filter=False, engine="c", skip_blank_lines=True,
+            skipinitialspace=False, quotechar='"', doublequote=True, sep=",",
+        )
+    except pd.errors.EmptyDataError:
+        df = pd.DataFrame({p: pd.Series([], dtype=object) for p in usecols})
+    except (pd.errors.ParserError, ValueError, csv.Error, OverflowError, MemoryError) as exc:
+        msg = str(exc)
+        m = re.search(r"EOF inside string starting at row (\d+)", msg)
+        if m:
+            row = int(m.group(1)) + 1
+            line = _line_of_row(data, row)
+            raise JiraFormatError(
+                "a quoted cell is never closed (file truncated?); expected a closing '\"'",
+                file=file, line=None if line is None else line + header_lines, row=row,
+            ) from None
+        bad = _first_bad_row(data, ncols) if len(data) < 50_000_000 else None
+        if bad:
+            row, line, n = bad
+            raise JiraFormatError(f"{n} cells, expected {ncols} (one per header column)", file=file, line=line + header_lines, row=row) from None
+        raise JiraFormatError(f"unreadable CSV ({msg.strip()[:200]}); expected Jira's comma-separated export", file=file) from None
+
+    n = len(df)
+    if n:
+        # every record must have as many cells as the header: count separators outside quotes
+        stripped = _QUOTED.sub("", data)
+        counts = np.fromiter((ln.count(",") for ln in stripped.split("\n") if ln.strip("\r")), dtype=np.int64)
+        del stripped
+        if len(counts) != n or (counts != ncols - 1).any():
+            bad = _first_bad_row(data, ncols)
+            if bad:
+                row, line, got = bad
+                last = " (the file looks truncated)" if row == n and got < ncols else ""
+                raise JiraFormatError(
+                    f"{got} cells, expected {ncols} (one per header column){last}",
+                    file=file, line=line + header_lines, row=row,
+                )
+    del data
+
+    def col(field: str) -> np.ndarray | None:
+        ps = single.get(field)
+        return None if not ps else df[ps[0]].to_numpy(dtype=object)
+
+    def first_nonempty(field: str) -> np.ndarray | None:
+        ps = single.get(field)
+        if not ps:
+            return None
+        out = df[ps[0]].to_numpy(dtype=object).copy()
+        for p in ps[1:]:
+            other = df[p].to_numpy(dtype=object)
+            take = ~_nonempty(out) & _nonempty(other)
+            out[take] = other[take]
+        return out
+
+    def line_of(row: int) -> int | None:
+        line = _line_of_row(text[start:], row)
+        return None if line is None else line + header_lines
+
+    def fail(msg: str, row: int, field: str) -> JiraFormatError:
+        return JiraFormatError(msg, file=file, line=line_of(row), row=row, field=field)
+
+    key_name = header[single["key"][0]]
+    keys = pd.Series(col("key"), dtype=object).str.strip()
+    raw = RawExport(source=source)
+    if n == 0:
+        return raw
+    empty = (keys == "").to_numpy()
+    if empty.any():
+        row = int(np.flatnonzero(empty)[0]) + 1
+        raise fail("empty issue key; expected a key such as 'PROJ-12'", row, key_name)
+    badkey = ~keys.str.match(_KEY_RE).to_numpy(dtype=bool)
+    if badkey.any():
+        row = int(np.flatnonzero(badkey)[0]) + 1
+        raise fail(f"invalid issue key {keys.iloc[row - 1][:40]!r}; expected a key such as 'PROJ-12'", row, key_name)
+    dup = keys.duplicated().to_numpy()
+    if dup.any():
+        row = int(np.flatnonzero(dup)[0]) + 1
+        first = int(np.flatnonzero((keys == keys.iloc[row - 1]).to_numpy())[0]) + 1
+        raise fail(f"duplicate issue key {keys.iloc[row - 1]!r} (first at row {first}); expected each issue once", row, key_name)
+    keys_arr = keys.to_numpy(dtype=object)
+
+    # -- plain strings --------------------------------------------------------------
+    def strings(field: str) -> list:
+        c = first_nonempty(field) if field in ("team_field",) else col(field)
+        return [None] * n if c is None else _none_if_empty(c)
+
+    project = col("project")
+    if project is None or not _nonempty(project).all():
+        prefix = np.array([k.rsplit("-", 1)[0] for k in keys_arr.tolist()], dtype=object)
+        project = prefix if project is None else np.where(_nonempty(project), project, prefix)
+
+    # -- description: wiki markup -> plain text --------------------------------------------
+    desc = col("description")
+    if desc is None:
+        descriptions = [None] * n
+    else:
+        try:
+            from ._markup import wiki_to_text
+        except ImportError:  # pragma: no cover - the markup module ships with the package
+            wiki_to_text = None
+        codes, uniq = pd.factorize(desc)
+        conv = [(wiki_to_text(u) if wiki_to_text else u) if u else None for u in uniq.tolist()]
+        conv = [c if c else None for c in conv]
+        descriptions = [conv[c] for c in codes.tolist()]
+
+    # -- people: prefer account ids, keep display names ---------------------------------------
+    people: dict[str, str] = {}
+
+    def person(kind: str) -> list:
+        ids, names_ = col(f"{kind}_id"), col(f"{kind}_name")
+        if ids is None and names_ is None:
+            return [None] * n
+        if ids is None:
+            return _none_if_empty(names_)
+        if names_ is None:
+            return _none_if_empty(ids)
+        _merge_people(people, ids, names_)
+        return _none_if_empty(np.where(_nonempty(ids), ids, names_))
+
+    assignee = person("assignee")
+    reporter = person("reporter")
+
+    def mcols(field: str) -> list[np.ndarray]:
+        return [df[p].to_numpy(dtype=object) for p in multi.get(field, [])]
+
+    w_ids, w_names = mcols("watchers_id"), mcols("watchers_name")
+    if w_ids:
+        for a, b in zip(w_ids, w_names):
+            _merge_people(people, a, b)
+        w = [np.where(_nonempty(a), a, b) if b is not None else a
+             for a, b in zip(w_ids, w_names + [None] * (len(w_ids) - len(w_names)))]
+        watchers = _lists(w, n)
+    else:
+        watchers = _lists(w_names, n)
+
+    commenters: list[list[str]] = [[] for _ in range(n)]
+    for c in mcols("comments"):
+        for i in np.flatnonzero(_nonempty(c)).tolist():
+            parts = c[i].split(";", 2)
+            who = parts[1].strip() if len(parts) >= 3 else ""
+            if who and who not in commenters[i]:
+                commenters[i].append(who)
+
+    labels = _lists(mcols("labels"), n)
+    components = _lists(mcols("components"), n)
+    fix_versions = _lists(mcols("fix_versions"), n)
+    sprints = _lists(mcols("sprints"), n)
+
+    # -- story points ---------------------------------------------------------------------
+    sp = first_nonempty("story_points")
+    if sp is None:
+        points = [None] * n
+    else:
+        s = pd.Series(sp, dtype=object).str.strip()
+        num = pd.to_numeric(s.str.replace(",", ".", regex=False), errors="coerce")
+        bad = ((s != "") & num.isna()).to_numpy()
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0]) + 1
+            raise fail(f"story points {s.iloc[row - 1][:30]!r} is not a number; expected e.g. '3' or '0.5'", row, "Story Points")
+        points = num.astype(object).where(num.notna(), None).tolist()
+
+    # -- dates ------------------------------------------------------------------------------
+    def dates(field: str) -> list:
+        c = col(field)
+        if c is None:
+            return [None] * n
+        hname = header[single[field][0]]
+        try:
+            s = parse_jira_dates(c, file=file, field=hname)
+        except JiraFormatError as exc:
+            raise fail(exc.reason, exc.row, hname) from None
+        return s.astype(object).where(s.notna(), None).tolist()
+
+    created, updated, resolved = dates("created"), dates("updated"), dates("resolved")
+
+    # -- parent and epic --------------------------------------------------------------------
+    index = {k: i for i, k in enumerate(keys_arr.tolist())}
+    parent = [None] * n
+    pk = col("parent_key")
+    if pk is not None:
+        parent = _none_if_empty(pd.Series(pk, dtype=object).str.strip().to_numpy(dtype=object))
+    pid = col("parent")
+    if pid is not None:
+        ids = col("issue_id")
+        by_id = {} if ids is None else {str(i).strip(): k for i, k in zip(ids.tolist(), keys_arr.tolist()) if i}
+        unresolved = 0
+        for i, v in enumerate(pid.tolist()):
+            v = v.strip()
+            if not v or parent[i]:
+                continue
+            if _KEY_RE.match(v):
+                parent[i] = v
+            elif v in by_id:
+                parent[i] = by_id[v]
+            else:
+                unresolved += 1
+        if unresolved:
+            msg = (f"{file}: {unresolved} row(s) name a parent by id that is not in this export "
+                   f"and there is no 'Parent key' column; their parent is left empty")
+            raw.warnings.append(msg)
+            warnings.warn(msg, AttnTeamWarning, stacklevel=2)
+    types = col("type")
+    is_epic = (np.zeros(n, dtype=bool) if types is None
+               else np.array([(t or "").strip().casefold() in EPIC_TYPE_NAMES for t in types.tolist()], dtype=bool))
+    el = col("epic_link")
+    epic = [None] * n if el is None else _none_if_empty(pd.Series(el, dtype=object).str.strip().to_numpy(dtype=object))
+    # nearest epic ancestor (within the export) for items without an Epic Link
+    for _ in range(3):  # epic > story > sub-task: a few hops are enough
+        changed = False
+        for i in range(n):
+            if epic[i] or is_epic[i]:
+                continue
+            p = parent[i]
+            if not p:
+                continue
+            j = index.get(p)
+            if j is None:
+                continue
+            e = p if is_epic[j] else epic[j]
+            if e:
+                epic[i] = e
+                changed = True
+        if not changed:
+            break
+
+    # -- links ------------------------------------------------------------------------------
+    for (direction, ltype), ps in links.items():
+        label = OUTWARD_PHRASES.get(ltype.casefold())
+        for p in ps:
+            c = df[p].to_numpy(dtype=object)
+            for i in np.flatnonzero(_nonempty(c)).tolist():
+                other = c[i].strip()
+                if not other:
+                    continue
+                src, dst = (keys_arr[i], other) if direction == "outward" else (other, keys_arr[i])
+                raw.links.append({"source_key": src, "target_key": dst, "link_type": ltype, "label": label})
+
+    # -- records ----------------------------------------------------------------------------
+    cols = {
+        "key": keys_arr.tolist(),
+        "project": project.tolist(),
+        "type": strings("type"),
+        "status": strings("status"),
+        "status_category": strings("status_category"),
+        "priority": strings("priority"),
+        "summary": strings("summary"),
+        "description": descriptions,
+        "labels": labels,
+        "components": components,
+        "fix_versions": fix_versions,
+        "assignee": assignee,
+        "reporter": reporter,
+        "watchers": watchers,
+        "commenters": commenters,
+        "parent_key": parent,
+        "epic_key": epic,
+        "story_points": points,
+        "created": created,
+        "updated": updated,
+        "resolved": resolved,
+        "sprints": sprints,
+        "team_field": strings("team_field"),
+    }
+    names_ = list(cols)
+    raw.issues = [dict(zip(names_, vals)) for vals in zip(*cols.values())]
+    raw.people = people
+    log.debug("%s: %d issues, %d links", file, n, len(raw.links))
+    return raw

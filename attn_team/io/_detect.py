@@ -1,0 +1,145 @@
+"""``read_jira``: one entry point for every Jira export, format detected by content.
+
+A file is
+
+* **REST JSON** when its first non-space character (after a BOM) is ``{`` or ``[``;
+* **XML/RSS** when it is ``<``, or when the first line is a browser banner
+  ("This XML file does not appear to have any style information ...") and the
+  next non-empty line starts with ``<``;
+* **CSV** otherwise.
+
+The file name's extension is not used.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from ..errors import JiraFormatError
+from ..model import Backlog
+from ._assemble import RawExport, assemble
+
+__all__ = ["read_jira", "detect_format", "expand_paths"]
+
+log = logging.getLogger(__name__)
+
+_SNIFF = 4096
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+#: names skipped when a folder is read (documentation, team files, licences)
+_SKIP_NAME = re.compile(r"^(readme|license|licence|copying|notice)\b", re.I)
+_SKIP_SUFFIX = {".toml", ".yaml", ".yml", ".md", ".rst"}
+
+
+def detect_format(head: bytes) -> str:
+    """``"json"``, ``"xml"`` or ``"csv"`` from the first bytes of a file.
+
+    Examples
+    --------
+    >>> detect_format(b'  {"issues": []}')
+    'json'
+    >>> detect_format(b"This XML file does not appear to have any style information.\\n<rss>")
+    'xml'
+    >>> detect_format(b"Summary,Issue key\\n")
+    'csv'
+    """
+    for bom in _BOMS:
+        if head.startswith(bom):
+            head = head[len(bom):]
+            if bom != _BOMS[0]:  # UTF-16: look at every other byte
+                head = head[::2] if bom == b"\xff\xfe" else head[1::2]
+            break
+    s = head.lstrip()
+    if s[:1] in (b"{", b"["):
+        return "json"
+    if s[:1] == b"<":
+        return "xml"
+    lines = [ln.strip() for ln in s.splitlines()[:6]]
+    rest = [ln for ln in lines[1:] if ln]
+    if lines and rest and rest[0].startswith(b"<") and b"," not in lines[0][:20] and b"xml" in lines[0].lower():
+        return "xml"
+    return "csv"
+
+
+def expand_paths(path_or_paths: Any) -> list[Path]:
+    """Files named by a path, a list of paths, or a folder (its files, sorted; README, hidden and team files skipped)."""
+    if isinstance(path_or_paths, (str, PathLike)):
+        items: Iterable[Any] = [path_or_paths]
+    else:
+        try:
+            items = list(path_or_paths)
+        except TypeError:
+            raise TypeError(f"read_jira() expects a path, a list of paths or a folder, not {type(path_or_paths).__name__}") from None
+    out: list[Path] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            for f in sorted(p.iterdir()):
+                if f.is_file() and not f.name.startswith(".") and not _SKIP_NAME.match(f.name) and f.suffix.lower() not in _SKIP_SUFFIX:
+                    out.append(f)
+        elif p.exists():
+            out.append(p)
+        else:
+            raise JiraFormatError("file not found; expected a Jira export (CSV, REST JSON or XML) or a folder of them", file=p)
+    if not out:
+        raise JiraFormatError(f"no files to read in {[str(Path(i)) for i in items]}; expected Jira exports")
+    return out
+
+
+def read_jira(path_or_paths: Any, *, teams: Any = None) -> Backlog:
+    """Read Jira exports (CSV, REST JSON or XML, detected by content) into a :class:`~attn_team.Backlog`.
+
+    Parameters
+    ----------
+    path_or_paths : path, list of paths, or folder
+        Files to read; a folder stands for all its files (sorted; README, hidden,
+        ``.toml``/``.yaml`` files skipped). All JSON files are read together (pages of
+        one search, sprint lists, field lists); each CSV and XML file on its own. The
+        same issue key in several files: the latest ``updated`` wins.
+    teams : None, path, mapping or TeamRules, default=None
+        Team rules (see :func:`attn_team.io.load_team_rules`).
+
+    Returns
+    -------
+    Backlog
+        Validated tables; warnings raised while reading are in ``backlog.warnings``.
+
+    Raises
+    ------
+    JiraFormatError
+        When a file cannot be read, naming the file, the place and what was expected.
+
+    Examples
+    --------
+    >>> import attn_team
+    >>> backlog = attn_team.read_jira("sample_data/")  # doctest: +SKIP
+    """
+    paths = expand_paths(path_or_paths)
+    kinds: dict[str, list[Path]] = {"csv": [], "json": [], "xml": []}
+    for p in paths:
+        try:
+            with open(p, "rb") as fh:
+                head = fh.read(_SNIFF)
+        except OSError as exc:
+            raise JiraFormatError(f"cannot open ({exc.strerror})", file=p) from None
+        kind = detect_format(head)
+        log.debug("%s: read as %s", p, kind)
+        kinds[kind].append(p)
+    raws: list[RawExport] = []
+    for p in kinds["csv"]:
+        from ._csv import read_jira_csv
+
+        raws.append(read_jira_csv(p))
+    if kinds["json"]:
+        from ._json import read_jira_json
+
+        raws.extend(read_jira_json(kinds["json"]))
+    for p in kinds["xml"]:
+        from ._xml import read_jira_xml
+
+        raws.append(read_jira_xml(p))
+    return assemble(raws, teams=teams)
