@@ -102,7 +102,8 @@ def wiki_to_text(s: str) -> str:
     """
     if not isinstance(s, str) or not s:
         return ""
-    text = s.replace("\r\n", "\n").replace("\r", "\n")
+    text = s.replace("\x00", "").replace("\x01", "")  # our placeholder marks
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     literals: list[str] = []
 
     def _keep(m: re.Match) -> str:
@@ -126,6 +127,14 @@ def wiki_to_text(s: str) -> str:
                 return "\n" + params + "\n"
         return "\n" if name in ("panel", "quote", "expand", "section", "column", "tip", "info", "note", "warning") else ""
 
+    text = text.replace("\\\\", "\n")  # \\ line break
+    escaped: list[str] = []
+
+    def _escape(m: re.Match) -> str:
+        escaped.append(m.group(1))
+        return "\x01" + str(len(escaped) - 1) + "\x01"
+
+    text = re.sub(r"\\([^\w\s\\])", _escape, text)  # \* \{ \[ escapes: literal characters
     text = _MACRO.sub(_macro, text)
     text = _MENTION.sub("", text)
     text = _IMAGE.sub("", text)
@@ -135,19 +144,19 @@ def wiki_to_text(s: str) -> str:
     text = _HR.sub("", text)
     text = _HEADING.sub("", text)
     text = _BULLET.sub("", text)
-    text = text.replace("\\\\", "\n")
     for pat, rep in _PHRASES:
         text = pat.sub(rep, text)
     text = _EMOTICON.sub("", text)
     # table rows: ||head||head|| and |cell|cell|
     text = "\n".join(_TABLE_CELL.sub(" ", ln).strip() if ln.lstrip().startswith("|") else ln for ln in text.split("\n"))
-    text = re.sub(r"\\([^\w\s])", r"\1", text)  # \* \{ \[ escapes
+    if escaped:
+        text = re.sub("\x01(\\d+)\x01", lambda m: escaped[int(m.group(1))], text)
     text = text.replace("&nbsp;", " ")
     text = _tidy(text)
     if literals:
         text = re.sub("\x00(\\d+)\x00", lambda m: literals[int(m.group(1))], text)
         text = re.sub(r"\n{3,}", "\n\n", text).strip()
-    return text.replace("\x00", "")
+    return text.replace("\x00", "").replace("\x01", "")
 
 
 # --------------------------------------------------------------------------------------
@@ -240,8 +249,13 @@ def adf_to_text(doc: Any) -> str:
         inline = _adf_inline(node)
         if inline:
             parts.append(inline)
-        if t in ("tableCell", "tableHeader"):
-            parts.append(" ")
+        if t in ("tableCell", "tableHeader"):  # a cell is one run of words
+            start = len(parts)
+            walk(node.get("content"), depth + 1)
+            cell = re.sub(r"\s+", " ", "".join(parts[start:])).strip()
+            del parts[start:]
+            parts.append(" " + cell + " ")
+            return
         block = t in _ADF_BLOCK
         if block:
             parts.append("\n")
