@@ -446,7 +446,11 @@ def parse_jira_csv(text: str, *, source: str, file=None) -> RawExport:
     # -- plain strings --------------------------------------------------------------
     def strings(field: str) -> list:
         c = first_nonempty(field) if field in ("team_field",) else col(field)
-        return [None] * n if c is None else _none_if_empty(c)
+        if c is None:
+            return [None] * n
+        if field == "summary":
+            c = pd.Series(c, dtype=object).str.replace("\r\n", "\n", regex=False).to_numpy(dtype=object)
+        return _none_if_empty(c)
 
     project = col("project")
     if project is None or not _nonempty(project).all():
@@ -463,7 +467,8 @@ def parse_jira_csv(text: str, *, source: str, file=None) -> RawExport:
         except ImportError:  # pragma: no cover - the markup module ships with the package
             wiki_to_text = None
         codes, uniq = pd.factorize(desc)
-        conv = [(wiki_to_text(u) if wiki_to_text else u) if u else None for u in uniq.tolist()]
+        uniq = [u.replace("\r\n", "\n") if "\r" in u else u for u in uniq.tolist()]
+        conv = [(wiki_to_text(u) if wiki_to_text else u) if u else None for u in uniq]
         conv = [c if c else None for c in conv]
         descriptions = [conv[c] for c in codes.tolist()]
 
