@@ -1,0 +1,210 @@
+"""Team coupling and socio-technical congruence (Cataldo et al.) from attention, links and shared people.
+
+Definitions (printed by reports through :attr:`TeamCoupling.definition`):
+
+- ``matrix[a, b]``: attention mass from team ``a``'s items to team ``b``'s items, the sum of the
+  softmax ``weight`` of the kept item-to-item edges. Each item spends at most 1, so a row sums to
+  at most the team's number of items.
+- ``share(a, b)`` for two teams: ``(matrix[a, b] + matrix[b, a]) / (mass out of a + mass out of b)``,
+  the part of the two teams' attention that crosses between them.
+- **required** coordination between ``a`` and ``b``: ``share >= required_share`` (default 0.05) or at
+  least one dependency-type link between their items (Cataldo's task dependencies).
+- **actual** coordination: at least one link of any category except clone between their items,
+  or at least ``min_shared_people`` people (default 1) involved in items of both teams
+  (assignee, reporter, commenter, watcher).
+- **congruence** = |required ∩ actual| / |required| (``NaN`` when nothing is required).
+- **gaps**: required but not actual, strongest share first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import logging
+from collections import defaultdict
+from itertools import combinations
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+from .._display import GRAPH_MIME, graph_payload, table_html
+from .._svg import heatmap_svg
+from ..model import Backlog
+from ._dependencies import attention_edges
+
+__all__ = ["team_coupling", "TeamCoupling"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class TeamCoupling:
+    """Result of :func:`team_coupling`.
+
+    Attributes
+    ----------
+    matrix : DataFrame of shape (n_teams, n_teams)
+        Attention mass from row team to column team.
+    graph : networkx.DiGraph
+        Team nodes (``n_items``); edges ``a -> b`` with ``weight`` (attention mass), ``links``,
+        ``shared_people``; only between different teams.
+    pairs : DataFrame
+        One row per unordered pair of different teams: ``team_a, team_b, mass_ab, mass_ba, share,
+        n_links, n_dependency_links, n_shared_people, required, actual, gap``.
+    congruence : float
+        |required ∩ actual| / |required|; NaN when no pair requires coordination.
+    gaps : DataFrame
+        Rows of ``pairs`` that are required but not actual, strongest share first, with
+        ``example_pairs`` (the strongest item pairs behind the coupling).
+    required_share, min_shared_people : thresholds used.
+    """
+
+    matrix: pd.DataFrame
+    graph: nx.DiGraph
+    pairs: pd.DataFrame
+    congruence: float
+    gaps: pd.DataFrame
+    required_share: float
+    min_shared_people: int
+
+    @property
+    def definition(self) -> str:
+        return (f"required coordination: attention share between two teams >= {self.required_share:g} or a dependency link; "
+                f"actual coordination: a link (not clone) or >= {self.min_shared_people} shared people; "
+                "congruence = |required ∩ actual| / |required| (Cataldo et al.)")
+
+    def __repr__(self) -> str:
+        c = "n/a" if self.congruence != self.congruence else f"{self.congruence:.2f}"
+        return f"TeamCoupling(teams={len(self.matrix)}, congruence={c}, gaps={len(self.gaps)})"
+
+    def to_payload(self) -> dict:
+        nodes = pd.DataFrame([{"id": t, "label": t, "kind": "team", "team": t} for t in self.graph.nodes])
+        gap_set = {frozenset((a, b)) for a, b in zip(self.gaps["team_a"], self.gaps["team_b"])}
+        rows = [{"source": a, "target": b, "weight": d.get("weight", 0.0),
+                 "kind": "gap" if frozenset((a, b)) in gap_set else "coupling"}
+                for a, b, d in self.graph.edges(data=True)]
+        edges = pd.DataFrame(rows, columns=["source", "target", "weight", "kind"])
+        if not len(nodes):
+            nodes = pd.DataFrame(columns=["id", "label", "kind", "team"])
+        return graph_payload(nodes, edges, title="Team coupling (attention mass)",
+                             extra_meta={"congruence": None if self.congruence != self.congruence else self.congruence})
+
+    def _repr_html_(self) -> str:
+        c = "n/a (no pair requires coordination)" if self.congruence != self.congruence else f"{self.congruence:.2f}"
+        marks = list(zip(self.gaps["team_a"], self.gaps["team_b"])) + list(zip(self.gaps["team_b"], self.gaps["team_a"]))
+        gaps = table_html(self.gaps.drop(columns=["example_pairs"], errors="ignore"), title="Coordination gaps") \
+            if len(self.gaps) else "<p>No coordination gaps.</p>"
+        return (f"<div class='attn-team-coupling'><p><strong>Socio-technical congruence:</strong> {html.escape(c)}</p>"
+                f"{heatmap_svg(self.matrix, title='Attention mass between teams', marks=marks)}"
+                f"{gaps}<p style='font-size:smaller'>{html.escape(self.definition)}</p></div>")
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return {GRAPH_MIME: self.to_payload(), "text/html": self._repr_html_(), "text/plain": repr(self)}
+
+
+_PAIR_COLUMNS = ["team_a", "team_b", "mass_ab", "mass_ba", "share", "n_links", "n_dependency_links",
+                 "n_shared_people", "required", "actual", "gap"]
+
+
+def team_coupling(backlog: Backlog, *, attention: Any = None, required_share: float = 0.05,
+                  min_shared_people: int = 1, k: int = 20) -> TeamCoupling:
+    """Which teams' work is coupled, whether they coordinate, and where they do not.
+
+    Parameters
+    ----------
+    backlog : Backlog
+    attention : optional
+        A fitted ``CrossAttention``, an item ``Attention`` result or an edges DataFrame (see
+        :func:`~attn_team.insights._dependencies.attention_edges`); fitted here when ``None``.
+    required_share : float, default=0.05
+        Attention share between two teams above which their work requires coordination.
+    min_shared_people : int, default=1
+        People involved in both teams' items that count as actual coordination.
+
+    Returns
+    -------
+    TeamCoupling
+        See the module docstring for every definition.
+    """
+    items = backlog.items
+    teams = sorted(str(t) for t in items["team"].dropna().unique())
+    team_of = {str(k): str(t) for k, t in zip(items["key"], items["team"]) if t is not None and t is not pd.NA}
+    n_items = items["team"].value_counts().to_dict()
+    matrix = pd.DataFrame(0.0, index=pd.Index(teams, name="from"), columns=pd.Index(teams, name="to"))
+    examples: dict[frozenset, list] = defaultdict(list)
+    if len(teams) >= 1 and len(items) >= 2:
+        edges = attention_edges(backlog, attention, to="items", k=k)
+        src = edges["source"].map(team_of)
+        dst = edges["target"].map(team_of)
+        ok = src.notna() & dst.notna() & (edges["source"] != edges["target"])
+        e = edges[ok].assign(_a=src[ok], _b=dst[ok])
+        if len(e):
+            mass = e.groupby(["_a", "_b"])["weight"].sum()
+            for (a, b), v in mass.items():
+                matrix.loc[a, b] = float(v)
+            cross = e[e["_a"] != e["_b"]].sort_values("score", ascending=False)
+            for s, t, a, b in zip(cross["source"], cross["target"], cross["_a"], cross["_b"]):
+                lst = examples[frozenset((a, b))]
+                if len(lst) < 3 and f"{t} ~ {s}" not in lst:
+                    lst.append(f"{s} ~ {t}")
+    out_mass = matrix.sum(axis=1)
+
+    # links between teams
+    n_links: dict[frozenset, int] = defaultdict(int)
+    n_dep: dict[frozenset, int] = defaultdict(int)
+    for s, t, cat in zip(backlog.links["source_key"], backlog.links["target_key"], backlog.links["category"]):
+        a, b = team_of.get(str(s)), team_of.get(str(t))
+        if a is None or b is None or a == b:
+            continue
+        pair = frozenset((a, b))
+        if cat != "clone":
+            n_links[pair] += 1
+        if cat == "dependency":
+            n_dep[pair] += 1
+
+    # shared people: involved in items of both teams
+    person_teams: dict[str, set] = defaultdict(set)
+    for t, a, r, cs, ws in zip(items["team"], items["assignee"], items["reporter"], items["commenters"], items["watchers"]):
+        if t is None or t is pd.NA:
+            continue
+        for p in [a, r, *cs, *ws]:
+            if p is not None and p is not pd.NA and str(p):
+                person_teams[str(p)].add(str(t))
+    shared: dict[frozenset, int] = defaultdict(int)
+    for ts in person_teams.values():
+        for a, b in combinations(sorted(ts), 2):
+            shared[frozenset((a, b))] += 1
+
+    rows = []
+    for a, b in combinations(teams, 2):
+        pair = frozenset((a, b))
+        mab, mba = float(matrix.loc[a, b]), float(matrix.loc[b, a])
+        denom = float(out_mass[a] + out_mass[b])
+        share = (mab + mba) / denom if denom > 0 else 0.0
+        required = share >= required_share or n_dep[pair] > 0
+        actual = n_links[pair] > 0 or shared[pair] >= min_shared_people
+        rows.append({"team_a": a, "team_b": b, "mass_ab": mab, "mass_ba": mba, "share": share,
+                     "n_links": n_links[pair], "n_dependency_links": n_dep[pair], "n_shared_people": shared[pair],
+                     "required": required, "actual": actual, "gap": required and not actual})
+    pairs = pd.DataFrame(rows, columns=_PAIR_COLUMNS)
+    for c in ("n_links", "n_dependency_links", "n_shared_people"):
+        pairs[c] = pairs[c].astype(int)
+    for c in ("required", "actual", "gap"):
+        pairs[c] = pairs[c].astype(bool)
+    n_req = int(pairs["required"].sum())
+    congruence = float((pairs["required"] & pairs["actual"]).sum() / n_req) if n_req else float("nan")
+    gaps = pairs[pairs["gap"]].sort_values("share", ascending=False).reset_index(drop=True)
+    gaps["example_pairs"] = [examples.get(frozenset((a, b)), []) for a, b in zip(gaps["team_a"], gaps["team_b"])]
+
+    g = nx.DiGraph()
+    for t in teams:
+        g.add_node(t, n_items=int(n_items.get(t, 0)))
+    for a in teams:
+        for b in teams:
+            if a != b and matrix.loc[a, b] > 0:
+                pair = frozenset((a, b))
+                g.add_edge(a, b, weight=float(matrix.loc[a, b]), links=n_links[pair], shared_people=shared[pair])
+    log.info("team_coupling: %d teams, %d required pairs, congruence %s", len(teams), n_req, congruence)
+    return TeamCoupling(matrix=matrix, graph=g, pairs=pairs, congruence=congruence, gaps=gaps,
+                        required_share=required_share, min_shared_people=min_shared_people)
