@@ -119,7 +119,7 @@ def read_jira(path_or_paths: Any, *, teams: Any = None) -> Backlog:
     >>> backlog = attn_team.read_jira("sample_data/")  # doctest: +SKIP
     """
     paths = expand_paths(path_or_paths)
-    kinds: dict[str, list[Path]] = {"csv": [], "json": [], "xml": []}
+    kinds_of: dict[Path, str] = {}
     for p in paths:
         try:
             with open(p, "rb") as fh:
@@ -128,18 +128,24 @@ def read_jira(path_or_paths: Any, *, teams: Any = None) -> Backlog:
             raise JiraFormatError(f"cannot open ({exc.strerror})", file=p) from None
         kind = detect_format(head)
         log.debug("%s: read as %s", p, kind)
-        kinds[kind].append(p)
+        kinds_of[p] = kind
+    # keep the order of the files (the later record wins ties in assemble); JSON files are
+    # read together, at the place of the first one
     raws: list[RawExport] = []
-    for p in kinds["csv"]:
-        from ._csv import read_jira_csv
+    json_done = False
+    for p in paths:
+        kind = kinds_of[p]
+        if kind == "csv":
+            from ._csv import read_jira_csv
 
-        raws.append(read_jira_csv(p))
-    if kinds["json"]:
-        from ._json import read_jira_json
+            raws.append(read_jira_csv(p))
+        elif kind == "xml":
+            from ._xml import read_jira_xml
 
-        raws.extend(read_jira_json(kinds["json"]))
-    for p in kinds["xml"]:
-        from ._xml import read_jira_xml
+            raws.append(read_jira_xml(p))
+        elif not json_done:
+            from ._json import read_jira_json
 
-        raws.append(read_jira_xml(p))
+            raws.extend(read_jira_json([q for q in paths if kinds_of[q] == "json"]))
+            json_done = True
     return assemble(raws, teams=teams)
