@@ -624,8 +624,8 @@ def _check_pages(pages: list[tuple[str, dict, RawExport]]) -> None:
         for start, n, name, raw in group:
             if start > expect:
                 _warn(first_raw, f"{name}: search pages do not fit together: issues {expect}..{start - 1} of {total} are missing (this page starts at {start})")
-            elif start < expect:
-                _warn(first_raw, f"{name}: search page starts at {start} but earlier pages already hold issues up to {expect - 1}: pages overlap")
+            elif start < expect:  # the same search saved twice, or overlapping pages: assemble keeps the latest
+                log.info("%s: search page starts at %d, pages overlap up to %d", name, start, expect - 1)
             expect = max(expect, start + n)
         if expect < total:
             names = ", ".join(g[2] for g in group)
