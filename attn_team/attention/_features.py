@@ -1,0 +1,322 @@
+"""Per-head feature spaces of the cross-attention model.
+
+Every head of :class:`~attn_team.CrossAttention` is a scaled dot product in its
+own feature space, so that every score can be explained.  A head is made of
+*groups* (one signal each); the head's score for a query ``i`` and a key ``j`` is
+``sum_g c_g <q_g(i), k_g(j)>`` with learned non-negative group weights ``c_g``.
+
+Groups (all vectors are L2-normalised per group unless said otherwise):
+
+``text``
+    ``emb``: sentence embedding of the item text (dense, 384-d; goes through the
+    learned projections ``W_q``, ``W_k`` of the model);
+    ``lex``: TF-IDF over the same text (sublinear tf, English stop words), so that
+    rare shared words ("token refresh") count: a lexical half of the text head.
+``structure``
+    ``component``, ``label``, ``hierarchy`` (epic, parent and the item's own key, so
+    parent-child and siblings match), ``project``, ``version`` (fix versions):
+    IDF-weighted multi-hot vectors (a shared rare component counts more than
+    a shared catch-all one).
+``people``
+    ``people``: IDF-weighted multi-hot of assignee, reporter, commenters, watchers.
+``time``
+    ``created``: closeness of creation dates (two items created ``d`` days apart
+    score ``max(0, 1 - d / 30)`` on average over four shifted 30-day grids; a
+    triangular kernel written as a dot product of sparse one-hot vectors);
+    ``sequence``: the same kernel on issue numbers inside one project (Jira
+    numbers issues in creation order, so this is closeness in time where dates
+    are missing), width 20 numbers;
+    ``sprint``: sprint co-occurrence (IDF-weighted multi-hot of sprints).
+
+All groups except ``emb`` are sparse matrices; corpus statistics (vocabulary,
+IDF) come from the backlog being attended, so an untrained model works on any
+backlog.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+__all__ = [
+    "HEADS",
+    "GROUPS",
+    "ItemFeatures",
+    "build_item_features",
+    "pool_matrix",
+    "pooled_features",
+    "item_texts",
+    "shared_terms",
+]
+
+log = logging.getLogger(__name__)
+
+#: head -> its groups, in order.
+HEADS: dict[str, tuple[str, ...]] = {
+    "text": ("emb", "lex"),
+    "structure": ("component", "label", "hierarchy", "project", "version"),
+    "people": ("people",),
+    "time": ("created", "sequence", "sprint"),
+}
+#: group -> head
+GROUPS: dict[str, str] = {g: h for h, gs in HEADS.items() for g in gs}
+
+_CREATED_WIDTH_DAYS = 30.0
+_SEQUENCE_WIDTH = 20.0
+_N_SHIFTS = 4
+_TOKEN = re.compile(r"(?u)\b[a-zA-Z][a-zA-Z0-9_]{2,}\b")
+_TEXT_CHARS = 4000
+
+
+@dataclasses.dataclass
+class ItemFeatures:
+    """Feature matrices of the items of one backlog (rows in ``backlog.items`` order).
+
+    Attributes
+    ----------
+    keys : ndarray of str, shape (n,)
+    embeddings : ndarray of shape (n, d), float32
+        L2-normalised text embeddings (the ``emb`` group and the attention values).
+    groups : dict of str -> scipy.sparse.csr_matrix of shape (n, d_g)
+        The sparse groups (every group but ``emb``).
+    has_text : ndarray of bool, shape (n,)
+    vocabulary : ndarray of str
+        Terms of the ``lex`` group's columns.
+    """
+
+    keys: np.ndarray
+    embeddings: np.ndarray
+    groups: dict
+    has_text: np.ndarray
+    vocabulary: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.keys)
+
+    def take(self, rows: np.ndarray) -> ItemFeatures:
+        """The features of a subset of rows."""
+        rows = np.asarray(rows, dtype=np.int64)
+        return ItemFeatures(
+            keys=self.keys[rows], embeddings=self.embeddings[rows],
+            groups={g: m[rows] for g, m in self.groups.items()}, has_text=self.has_text[rows],
+            vocabulary=self.vocabulary,
+        )
+
+
+def item_texts(items: pd.DataFrame) -> list[str]:
+    """Summary and description of each item as one string (the text both text groups read).
+
+    Uses :func:`attn_team.embed.item_text` when the embed layer provides it
+    (so the lexical and embedding halves read the same text), else summary +
+    ". " + description, cut at 4000 characters.
+    """
+    try:
+        from ..embed import item_text
+    except ImportError:  # pragma: no cover - embed layer not installed
+        item_text = None
+    if item_text is not None:
+        return [str(t) for t in item_text(items)]
+    out = []
+    for s, d in zip(items["summary"].fillna(""), items["description"].fillna("")):
+        t = str(s).strip()
+        if str(d).strip():
+            t = f"{t}. {str(d).strip()}" if t else str(d).strip()
+        out.append(t[:_TEXT_CHARS])
+    return out
+
+
+def _idf_multihot(lists: Sequence[Iterable[str]], n: int, *, idf: bool = True) -> sp.csr_matrix:
+    vocab: dict[str, int] = {}
+    rows, cols = [], []
+    for i, lst in enumerate(lists):
+        for v in set(lst):
+            if v is None or v == "":
+                continue
+            rows.append(i)
+            cols.append(vocab.setdefault(str(v), len(vocab)))
+    X = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n, max(len(vocab), 1)))
+    if idf and len(vocab):
+        df = np.asarray((X > 0).sum(axis=0)).ravel()
+        # smoothed IDF without the +1: a value every item shares weighs 0
+        w = np.log((1.0 + n) / (1.0 + df)).astype(np.float32)
+        X = X @ sp.diags(w)
+    return _l2(X)
+
+
+def _l2(X: sp.spmatrix) -> sp.csr_matrix:
+    X = sp.csr_matrix(X, dtype=np.float32)
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1.0 / norms) @ X, dtype=np.float32)
+
+
+def _shifted_bins(values: np.ndarray, width: float, prefix: np.ndarray | None = None) -> sp.csr_matrix:
+    """Sparse vectors whose dot product is a triangular kernel of width ``width``.
+
+    Each value falls into one bin of each of ``_N_SHIFTS`` grids shifted by
+    ``width / _N_SHIFTS``; the dot product of two such vectors (scaled by
+    ``1/sqrt(_N_SHIFTS)``) is the share of grids where both share a bin, about
+    ``max(0, 1 - |a - b| / width)``.  NaN values give a zero vector.  With
+    ``prefix`` (e.g. project), only values with the same prefix can match.
+    """
+    n = len(values)
+    lists: list[list[str]] = [[] for _ in range(n)]
+    ok = np.isfinite(values)
+    for s in range(_N_SHIFTS):
+        b = np.floor((values + s * width / _N_SHIFTS) / width)
+        for i in np.flatnonzero(ok):
+            p = "" if prefix is None else str(prefix[i])
+            lists[i].append(f"{s}|{p}|{int(b[i])}")
+    X = _idf_multihot(lists, n, idf=False)
+    return X
+
+
+def _days(series: pd.Series) -> np.ndarray:
+    s = pd.to_datetime(series, utc=True)
+    out = (s - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds() / 86400.0
+    return out.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _issue_numbers(keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    proj, num = [], []
+    for k in keys:
+        head, _, tail = str(k).rpartition("-")
+        proj.append(head)
+        num.append(float(tail) if tail.isdigit() else np.nan)
+    return np.array(proj, dtype=object), np.array(num, dtype=float)
+
+
+def _str_lists(items: pd.DataFrame, cols: Sequence[str]) -> list[list[str]]:
+    n = len(items)
+    out: list[list[str]] = [[] for _ in range(n)]
+    for c in cols:
+        col = items[c]
+        if col.dtype == object and len(col) and isinstance(col.iloc[0], list):
+            for i, v in enumerate(col):
+                out[i].extend(str(x) for x in v)
+        else:
+            for i, v in enumerate(col):
+                if v is not None and not (isinstance(v, float) and v != v) and v is not pd.NA:
+                    out[i].append(str(v))
+    return out
+
+
+def build_item_features(items: pd.DataFrame, embeddings: np.ndarray, *, texts: list[str] | None = None) -> ItemFeatures:
+    """All feature groups of ``items`` (see the module docstring).
+
+    Parameters
+    ----------
+    items : DataFrame
+        ``backlog.items``.
+    embeddings : ndarray of shape (n_items, d)
+        Text embeddings in the same row order (L2-normalised).
+    texts : list of str, optional
+        Item texts (default :func:`item_texts`).
+
+    Returns
+    -------
+    ItemFeatures
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    n = len(items)
+    E = np.asarray(embeddings, dtype=np.float32)
+    if E.shape[0] != n:
+        raise ValueError(f"embeddings have {E.shape[0]} rows for {n} items")
+    texts = item_texts(items) if texts is None else texts
+    has_text = np.array([bool(t.strip()) for t in texts], dtype=bool)
+    groups: dict[str, sp.csr_matrix] = {}
+    vocab = np.array([], dtype=object)
+    if has_text.any():
+        try:
+            vec = TfidfVectorizer(sublinear_tf=True, stop_words="english", token_pattern=_TOKEN.pattern,
+                                  lowercase=True, dtype=np.float32)
+            groups["lex"] = sp.csr_matrix(vec.fit_transform(texts), dtype=np.float32)
+            vocab = vec.get_feature_names_out()
+        except ValueError:  # only stop words
+            groups["lex"] = sp.csr_matrix((n, 1), dtype=np.float32)
+    else:
+        groups["lex"] = sp.csr_matrix((n, 1), dtype=np.float32)
+    keys = items["key"].astype(str).to_numpy()
+    groups["component"] = _idf_multihot(_str_lists(items, ["components"]), n)
+    groups["label"] = _idf_multihot(_str_lists(items, ["labels"]), n)
+    hier = _str_lists(items, ["epic_key", "parent_key"])
+    for i, k in enumerate(keys):
+        if hier[i]:
+            hier[i].append(k)
+    # an item that is somebody's parent/epic also belongs to its own group
+    parents = {p for lst in hier for p in lst}
+    for i, k in enumerate(keys):
+        if k in parents and k not in hier[i]:
+            hier[i].append(k)
+    groups["hierarchy"] = _idf_multihot(hier, n)
+    groups["project"] = _idf_multihot(_str_lists(items, ["project"]), n)
+    groups["version"] = _idf_multihot(_str_lists(items, ["fix_versions"]), n)
+    groups["people"] = _idf_multihot(_str_lists(items, ["assignee", "reporter", "commenters", "watchers"]), n)
+    groups["created"] = _shifted_bins(_days(items["created"]), _CREATED_WIDTH_DAYS)
+    proj, num = _issue_numbers(keys)
+    groups["sequence"] = _shifted_bins(num, _SEQUENCE_WIDTH, prefix=proj)
+    groups["sprint"] = _idf_multihot(_str_lists(items, ["sprints"]), n)
+    return ItemFeatures(keys=keys, embeddings=E, groups=groups, has_text=has_text, vocabulary=np.asarray(vocab))
+
+
+def pool_matrix(owner_items: dict[str, list[int]], embeddings: np.ndarray, *, temperature: float = 0.1) -> tuple[list[str], sp.csr_matrix]:
+    """Attention-pooling weights of each owner (a person) over their items.
+
+    The pooling query of an owner is the mean embedding of their items; each
+    item gets ``softmax_i(<mean, e_i> / temperature)``, so items typical of the
+    person's work weigh more than one-off items.
+
+    Returns
+    -------
+    names : list of str
+    P : csr_matrix of shape (n_owners, n_items)
+        Rows sum to one.
+    """
+    names, rows, cols, vals = [], [], [], []
+    for r, (name, idx) in enumerate(owner_items.items()):
+        idx = np.asarray(sorted(set(idx)), dtype=np.int64)
+        names.append(name)
+        e = embeddings[idx]
+        q = e.mean(axis=0)
+        s = e @ q / temperature
+        w = np.exp(s - s.max())
+        w /= w.sum()
+        rows.extend([r] * len(idx))
+        cols.extend(idx.tolist())
+        vals.extend(w.tolist())
+    P = sp.csr_matrix((np.asarray(vals, dtype=np.float32), (rows, cols)), shape=(len(names), len(embeddings)))
+    return names, P
+
+
+def pooled_features(feats: ItemFeatures, P: sp.csr_matrix, names: list[str], people_cols: dict[str, int] | None = None) -> ItemFeatures:
+    """Key features of pooled keys (members): ``P @ features`` for every group, re-normalised."""
+    E = np.asarray(P @ feats.embeddings, dtype=np.float32)
+    En = np.linalg.norm(E, axis=1, keepdims=True)
+    En[En == 0] = 1.0
+    groups = {g: _l2(P @ m) for g, m in feats.groups.items()}
+    return ItemFeatures(keys=np.asarray(names, dtype=object), embeddings=E / En, groups=groups,
+                        has_text=np.asarray((P @ feats.has_text.astype(np.float32)) > 0).ravel(),
+                        vocabulary=feats.vocabulary)
+
+
+def shared_terms(q_lex: sp.csr_matrix, k_lex: sp.csr_matrix, vocabulary: np.ndarray, top: int = 3) -> list[list[str]]:
+    """For aligned rows of two TF-IDF matrices, the ``top`` terms contributing most to their dot product."""
+    prod = sp.csr_matrix(q_lex.multiply(k_lex))
+    out: list[list[str]] = []
+    for r in range(prod.shape[0]):
+        a, b = prod.indptr[r], prod.indptr[r + 1]
+        if a == b or len(vocabulary) == 0:
+            out.append([])
+            continue
+        idx, val = prod.indices[a:b], prod.data[a:b]
+        order = np.argsort(-val, kind="stable")[:top]
+        out.append([str(vocabulary[idx[o]]) for o in order if val[o] > 0])
+    return out
