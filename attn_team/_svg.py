@@ -155,7 +155,7 @@ def bar_chart(labels: Sequence[Any], series: Mapping[str, Sequence[Any]], *, tit
     vals = [_num(v) for s in list(series.values()) + list(line_series.values()) for v in s]
     finite = [v for v in vals if v == v]
     ymax = _nice_max(max(finite) if finite else 1.0)
-    left, top, right, bottom = 48, 30, 12, 62
+    left, top, right, bottom = 48, 44, 12, 62
     pw, ph = width - left - right, height - top - bottom
     n, m = len(labels), len(series)
     step = pw / n
@@ -185,7 +185,7 @@ def bar_chart(labels: Sequence[Any], series: Mapping[str, Sequence[Any]], *, tit
     parts += _xlabels(labels, [left + i * step + step / 2 for i in range(n)], top + ph + 14, step)
     names = list(series) + list(line_series)
     cols = [colors[j % len(colors)] for j in range(len(names))]
-    parts += _legend(names, cols, width - sum(28 + 6.5 * len(s) for s in names) - 4, 16)
+    parts += _legend(names, cols, left, 32)
     parts.append("</svg>")
     return "".join(parts)
 
@@ -200,7 +200,7 @@ def line_chart(labels: Sequence[Any], series: Mapping[str, Sequence[Any]], *, ti
     finite = [v for v in vals if v == v]
     ymin = min(0.0, min(finite)) if finite else 0.0
     ymax = _nice_max(max(finite) if finite else 1.0)
-    left, top, right, bottom = 48, 30, 12, 62
+    left, top, right, bottom = 48, 44, 12, 62
     pw, ph = width - left - right, height - top - bottom
     n = len(labels)
     step = pw / n
@@ -219,8 +219,7 @@ def line_chart(labels: Sequence[Any], series: Mapping[str, Sequence[Any]], *, ti
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{col}"><title>{esc(name)}: {esc(_fmt(v))}</title></circle>')
     parts += _xlabels(labels, [left + i * step + step / 2 for i in range(n)], top + ph + 14, step)
     names = list(series)
-    parts += _legend(names, [colors[j % len(colors)] for j in range(len(names))],
-                     width - sum(28 + 6.5 * len(s) for s in names) - 4, 16, line=True)
+    parts += _legend(names, [colors[j % len(colors)] for j in range(len(names))], left, 32, line=True)
     parts.append("</svg>")
     return "".join(parts)
 
@@ -243,7 +242,7 @@ def diverging_bar_chart(labels: Sequence[Any], up: Mapping[str, Sequence[Any]], 
 
     top_max = _nice_max(max(_tot(up), default=0) or 1)
     bot_max = _nice_max(max(_tot(down), default=0) or 1)
-    left, top, right, bottom = 48, 30, 12, 62
+    left, top, right, bottom = 48, 44, 12, 62
     pw, ph = width - left - right, height - top - bottom
     span = top_max + bot_max
     zero_y = top + top_max / span * ph
@@ -253,7 +252,12 @@ def diverging_bar_chart(labels: Sequence[Any], up: Mapping[str, Sequence[Any]], 
     parts = [_open(width, height, title or "scope change")]
     if title:
         parts.append(f'<text x="{left}" y="16" font-weight="bold" fill="#222">{esc(title)}</text>')
-    parts += _axes(left, top, pw, ph, -bot_max, top_max, ylabel)
+    for val in (-bot_max, -bot_max / 2, 0.0, top_max / 2, top_max):
+        y = zero_y - val / span * ph
+        parts.append(f'<line x1="{left}" x2="{left + pw:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e3e3e3"/>')
+        parts.append(f'<text x="{left - 4}" y="{y + 3:.1f}" text-anchor="end" fill="#555">{esc(_fmt(abs(val)))}</text>')
+    if ylabel:
+        parts.append(f'<text transform="translate(12,{top + ph / 2:.1f}) rotate(-90)" text-anchor="middle" fill="#333">{esc(ylabel)}</text>')
     parts.append(f'<line x1="{left}" x2="{left + pw:.1f}" y1="{zero_y:.1f}" y2="{zero_y:.1f}" stroke="#333"/>')
     cols = list(colors)
     for side, group, sign in (("up", up, -1), ("down", down, 1)):
@@ -272,8 +276,7 @@ def diverging_bar_chart(labels: Sequence[Any], up: Mapping[str, Sequence[Any]], 
                 base[i] = y if sign < 0 else y + h
     parts += _xlabels(labels, [left + i * step + step / 2 for i in range(n)], top + ph + 14, step)
     names = list(up) + list(down)
-    parts += _legend(names, [cols[j % len(cols)] for j in range(len(names))],
-                     width - sum(28 + 6.5 * len(s) for s in names) - 4, 16)
+    parts += _legend(names, [cols[j % len(cols)] for j in range(len(names))], left, 32)
     parts.append("</svg>")
     return "".join(parts)
 
