@@ -57,6 +57,7 @@ METRIC_DEFINITIONS: dict[str, str] = {
     "velocity": "completed items and completed story points per sprint; *_avg = mean over the last `window` sprints of the board",
     "scope_change": "(added + removed) / committed; net_scope_change = (added - removed) / committed",
     "close": "sprint complete date, else its end date, else now for a running sprint",
+    "items counted": "standard issues: epics and sub-tasks are left out, as in Jira's sprint report",
 }
 
 SPRINT_COLUMNS = [
@@ -203,7 +204,12 @@ def resolve_sprint(backlog: Backlog, sprint: Any = None, *, now: Any = None, las
 
 # -- the metrics ----------------------------------------------------------------------------------
 
-def sprint_metrics(backlog: Backlog, sprint: Any = None, *, now: Any = None, window: int = 3) -> pd.DataFrame:
+#: Item types left out of sprint counts by default, as in Jira's sprint report (lower case).
+EXCLUDED_TYPES = ("epic", "sub-task", "subtask", "sub task")
+
+
+def sprint_metrics(backlog: Backlog, sprint: Any = None, *, now: Any = None, window: int = 3,
+                   exclude_types: Iterable[str] | None = EXCLUDED_TYPES) -> pd.DataFrame:
     """Committed, added, removed, completed, carried over, say/do, velocity and scope change per sprint.
 
     Parameters
@@ -216,6 +222,9 @@ def sprint_metrics(backlog: Backlog, sprint: Any = None, *, now: Any = None, win
         The clock, for sprints still running (default: the current UTC time).
     window : int, default=3
         Number of sprints (of the same board/team) in the velocity averages.
+    exclude_types : iterable of str or None, default=EXCLUDED_TYPES
+        Item types (case-insensitive) left out of every count: epics and sub-tasks, as in Jira's
+        sprint report. ``None`` counts every item.
 
     Returns
     -------
@@ -243,6 +252,9 @@ def sprint_metrics(backlog: Backlog, sprint: Any = None, *, now: Any = None, win
         log.info("sprint_metrics: the backlog has no sprints")
         return _empty_result()
     items = backlog.items
+    if exclude_types:
+        drop = {str(t).strip().lower() for t in exclude_types}
+        items = items[~items["type"].astype("string").str.strip().str.lower().isin(drop).fillna(False)]
     refs = _SprintRefs(sp)
     done_lookup = _done_lookup(items)
 
@@ -252,10 +264,15 @@ def sprint_metrics(backlog: Backlog, sprint: Any = None, *, now: Any = None, win
     stev = ev[field == "status"].sort_values("at", kind="stable")
     has_sprint_history = len(sev) > 0
 
+    info = {
+        k: (set(s), st, created, resolved, pts)
+        for k, s, st, created, resolved, pts in zip(items["key"], items["sprints"], items["status"], items["created"],
+                                                     items["resolved"], items["story_points"])
+    }
     # per item: membership changes per sprint, status changes
     membership: dict[tuple[str, str], list[tuple[pd.Timestamp, bool, bool]]] = defaultdict(list)
     for key, at, frm, to in zip(sev["key"], sev["at"], sev["from"], sev["to"]):
-        if _is_na(key) or _is_na(at):
+        if _is_na(key) or _is_na(at) or key not in info:
             continue
         a, b = refs.parse(frm), refs.parse(to)
         for sid in b - a:
@@ -264,14 +281,9 @@ def sprint_metrics(backlog: Backlog, sprint: Any = None, *, now: Any = None, win
             membership[(key, sid)].append((at, True, False))
     status_changes: dict[str, list] = defaultdict(list)
     for key, at, frm, to in zip(stev["key"], stev["at"], stev["from"], stev["to"]):
-        if not _is_na(key) and not _is_na(at):
+        if not _is_na(key) and not _is_na(at) and key in info:
             status_changes[key].append((at, frm, to))
 
-    info = {
-        k: (set(s), st, created, resolved, pts)
-        for k, s, st, created, resolved, pts in zip(items["key"], items["sprints"], items["status"], items["created"],
-                                                     items["resolved"], items["story_points"])
-    }
     # which items ever touched each sprint
     touched: dict[str, set] = defaultdict(set)
     for k, (sprints_now, *_rest) in info.items():
