@@ -1,0 +1,37 @@
+"""``attn-team report``: write the sprint report (HTML or Markdown)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ._common import add_workspace_arg, open_backlog
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "report", help="write a sprint report (self-contained HTML or Markdown)",
+        description=("Write a sprint report for a review: committed, added, removed, completed and carried-over "
+                     "work, say/do (both definitions), velocity and scope change with inline charts, cross-team "
+                     "dependencies at risk, likely unlinked dependencies, team coupling and coordination gaps, and "
+                     "which rules decided teams. The HTML file is self-contained (no scripts, no network)."))
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--sprint", help="sprint name or id (default: the latest sprint that has started)")
+    which.add_argument("--last", action="store_true", help="the most recently closed sprint")
+    p.add_argument("--out", "-o", type=Path, required=True, help="file to write (report.html or report.md)")
+    p.add_argument("--format", choices=("html", "md"), default=None, help="default: from the --out suffix, else html")
+    p.add_argument("--no-attention", action="store_true", help="links only: skip fitting the attention model")
+    add_workspace_arg(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..views._report import SprintReport
+
+    backlog = open_backlog(args)
+    fmt = args.format
+    if fmt is None:
+        fmt = "md" if args.out.suffix.lower() in (".md", ".markdown") else "html"
+    report = SprintReport(backlog, args.sprint, attention=False if args.no_attention else None, last_closed=args.last)
+    path = report.write(args.out, format=fmt)
+    print(f"wrote {fmt} sprint report for {report.sprint_name or '(no sprint)'} to {path}")
+    return 0
