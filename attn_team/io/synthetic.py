@@ -414,7 +414,8 @@ class _Gen:
         self.t0 = self.sp[0][0]["_start"] - 60 * _DAY
 
     def sprint_names(self, item: _Item) -> str:
-        return ", ".join(self.sp[item.team][k]["name"] for k in item.sprints)
+        """The item's sprints as Jira's changelog ``from``/``to`` holds them: ids joined by ", "."""
+        return ", ".join(self.sp[item.team][k]["sprint_id"] for k in item.sprints)
 
     # -- text -----------------------------------------------------------------
     def topic(self, t):
@@ -1190,11 +1191,15 @@ def write_jira_json_pages(org_or_backlog, folder, *, page_size: int = 500) -> li
                 out[jk] = _iso_z(r[k])
         return out
 
-    def sprint_ids(names):
-        if not names:
+    def sprint_ids(value):
+        """Event value (sprint ids, or names, joined by ", ") -> (ids, names) as Jira's changelog writes them."""
+        if not value:
             return None, None
-        parts = [p.strip() for p in str(names).split(",")]
-        return ", ".join(str(name_to_sprint.get(p, p)) for p in parts), ", ".join(parts)
+        ids = []
+        for part in (p.strip() for p in str(value).split(",")):
+            ids.append(part if part in tb.sprints else str(name_to_sprint.get(part, part)))
+        names = [str(tb.sprints[i]["name"]) if i in tb.sprints else i for i in ids]
+        return ", ".join(ids), ", ".join(names)
 
     histories: dict[str, list] = {}
     ev = backlog.events
