@@ -57,7 +57,14 @@ export function computeLayout(
   if (n === 0) {
     return out;
   }
-  const simNodes: SimNode[] = nodes.map((_, i) => ({ i }));
+  // seeded start positions in a disc: the seed picks the picture, the data fixes it
+  const rng = mulberry32(options.seed ?? 1);
+  const r0 = 10 * Math.sqrt(n);
+  const simNodes: SimNode[] = nodes.map((_, i) => {
+    const a = 2 * Math.PI * rng();
+    const r = r0 * Math.sqrt(rng());
+    return { i, x: r * Math.cos(a), y: r * Math.sin(a) };
+  });
   const links: SimulationLinkDatum<SimNode>[] = [];
   let maxW = 0;
   for (const e of edges) {
@@ -79,7 +86,7 @@ export function computeLayout(
   const ticks = options.ticks ?? ticksFor(n, links.length);
   const big = n > 800;
   const sim = forceSimulation<SimNode>(simNodes)
-    .randomSource(mulberry32(options.seed ?? 1))
+    .randomSource(rng)
     .alphaDecay(1 - Math.pow(0.001, 1 / ticks))
     .force(
       'charge',

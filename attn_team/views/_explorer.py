@@ -1,0 +1,202 @@
+"""``BacklogExplorer``: ask in plain words, see the items that attend to the question, and for the
+selected item its suggested dependencies, people to involve and similar history, linked to the graph."""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._display import table_html
+from ._graph import AttentionGraph
+
+__all__ = ["BacklogExplorer", "query_attention"]
+
+log = logging.getLogger(__name__)
+
+
+def query_attention(query_vector: np.ndarray, item_vectors: np.ndarray, *, temperature: float = 0.05,
+                    top: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Attention of one query over the items: softmax of scaled cosine similarities.
+
+    Returns ``(rows, weights, similarities)`` for the ``top`` items, strongest first; weights
+    are the softmax over *all* items (so they say how much of the attention the item takes).
+    """
+    if temperature <= 0:
+        raise ValueError(f"temperature must be > 0, got {temperature!r}")
+    if len(item_vectors) == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0)
+    sims = item_vectors @ np.asarray(query_vector, dtype=item_vectors.dtype).reshape(-1)
+    z = sims / temperature
+    w = np.exp(z - z.max())
+    w /= w.sum()
+    order = np.argsort(-w, kind="stable")[:top]
+    return order, w[order], sims[order]
+
+
+class BacklogExplorer:
+    """Search a backlog in plain words and explore the selected item, linked to an attention graph.
+
+    Parameters
+    ----------
+    backlog : Backlog
+    attention : CrossAttention, Attention or mapping, optional
+        A fitted :class:`~attn_team.CrossAttention` (used for the graph and every insight), an
+        item :class:`~attn_team.Attention` result (graph only; insights then fit their own model),
+        or a mapping ``{"items": ..., "members": ..., "history": ...}`` of results or edge tables.
+        A model is fitted on the backlog when ``None``.
+    embedder : Embedder, optional
+        Encodes the question and the items (default: ``Embedder(progress=False)``).
+    k : int, default=10
+        Keys per item in the graph.
+    top : int, default=10
+        Items listed per question.
+    temperature : float, default=0.05
+        Softmax temperature of the question's attention over items.
+    threshold : float, default=0.0
+        Starting graph threshold.
+
+    Attributes
+    ----------
+    graph : AttentionGraph
+    results : DataFrame
+        The last search: ``rank, key, summary, team, status, weight, similarity``.
+    selected : str or None
+        The selected item (from the result list or a click in the graph).
+    details : dict of DataFrame
+        For the selected item: ``"dependencies"``, ``"people"``, ``"history"``.
+    widget : ipywidgets.VBox
+    """
+
+    def __init__(self, backlog: Any, *, attention: Any = None, embedder: Any = None, k: int = 10, top: int = 10,
+                 temperature: float = 0.05, threshold: float = 0.0) -> None:
+        import ipywidgets as W
+
+        from ..attention._model import CrossAttention
+
+        self.backlog = backlog
+        self.top = top
+        self.temperature = temperature
+        self._embedder = embedder
+        self._item_vectors: np.ndarray | None = None
+        if attention is None:
+            log.info("BacklogExplorer: fitting a CrossAttention on %d items", len(backlog.items))
+            attention = CrossAttention(k=k, random_state=0, embedder=embedder).fit(backlog)
+        self.attention = attention
+        if isinstance(attention, Mapping):
+            item_result = attention["items"]
+        elif hasattr(attention, "attend"):
+            item_result = attention.attend(backlog, to="items", k=k)
+        else:
+            item_result = attention
+        self.graph = AttentionGraph(item_result, backlog=backlog, threshold=threshold,
+                                    title="Item attention (click an item)")
+        self.results = pd.DataFrame(columns=["rank", "key", "summary", "team", "status", "weight", "similarity"])
+        self.selected: str | None = None
+        self.details: dict[str, pd.DataFrame] = {}
+        self._keys = set(backlog.items["key"].astype(str))
+
+        self.query = W.Text(placeholder="Ask in plain words, e.g. 'token refresh fails on mobile'",
+                            description="Question", continuous_update=False, layout=W.Layout(width="60%"))
+        self.result_list = W.Select(options=[], rows=8, description="Items", layout=W.Layout(width="45%"))
+        self.detail_html = W.HTML(value="<i>Select an item to see its dependencies, people and history.</i>",
+                                  layout=W.Layout(width="55%"))
+        self.status = W.HTML()
+        self.query.observe(lambda ch: self.search(ch["new"]), names="value")
+        self.result_list.observe(lambda ch: ch["new"] and self.select(ch["new"]), names="value")
+        self.graph.observe(self._on_graph_select, names="selected")
+        self.widget = W.VBox([W.HBox([self.query, self.status]), W.HBox([self.result_list, self.detail_html]),
+                              self.graph.widget])
+
+    # ---- search -------------------------------------------------------------
+    def _vectors(self) -> np.ndarray:
+        if self._item_vectors is None:
+            from ..embed import Embedder, item_text
+
+            if self._embedder is None:
+                self._embedder = Embedder(progress=False)
+            texts = item_text(self.backlog.items)
+            self._item_vectors = np.asarray(self._embedder.encode(texts), dtype=np.float32)
+        return self._item_vectors
+
+    def search(self, query: str) -> pd.DataFrame:
+        """Items that attend to ``query`` most (softmax over all items), strongest first."""
+        query = (query or "").strip()
+        if not query:
+            self.results = self.results.iloc[0:0]
+            self.result_list.options = []
+            self.graph.highlight = []
+            return self.results
+        vecs = self._vectors()
+        q = np.asarray(self._embedder.encode([query]), dtype=np.float32)[0]
+        rows, weights, sims = query_attention(q, vecs, temperature=self.temperature, top=self.top)
+        items = self.backlog.items.iloc[rows]
+        self.results = pd.DataFrame({
+            "rank": np.arange(1, len(rows) + 1), "key": items["key"].astype(str).to_numpy(),
+            "summary": items["summary"].to_numpy(), "team": items["team"].to_numpy(),
+            "status": items["status"].to_numpy(), "weight": weights, "similarity": sims})
+        # option labels are plain text in the front end (never HTML)
+        self.result_list.options = [
+            (f"{r.key} · {r.team if isinstance(r.team, str) else '-'} · {r.summary if isinstance(r.summary, str) else ''}"[:120],
+             r.key) for r in self.results.itertuples()]
+        self.graph.highlight = list(self.results["key"])
+        self.status.value = f"<span>{len(self.results)} items for “{html.escape(query)}”</span>"
+        return self.results
+
+    # ---- selection ----------------------------------------------------------
+    def _on_graph_select(self, change: dict) -> None:
+        key = change["new"]
+        if key and key in self._keys and key != self.selected:
+            self.select(key)
+
+    def select(self, key: str) -> dict[str, pd.DataFrame]:
+        """Select an item: compute its dependencies, people and similar history; sync the graph."""
+        from ..insights._dependencies import suggest_dependencies
+        from ..insights._history import similar_history
+        from ..insights._people import who_to_involve
+
+        if key not in self._keys:
+            raise KeyError(f"item {key!r} is not in the backlog")
+        self.selected = key
+        if self.graph.selected != key:
+            self.graph.selected = key
+        deps = suggest_dependencies(self.backlog, attention=self.attention, top=None)
+        deps = deps[(deps["source"].astype(str) == key) | (deps["target"].astype(str) == key)].head(10)
+        self.details = {
+            "dependencies": deps.reset_index(drop=True),
+            "people": who_to_involve(self.backlog, key, attention=self.attention),
+            "history": similar_history(self.backlog, key, attention=self.attention),
+        }
+        self.detail_html.value = self.details_html()
+        return self.details
+
+    def details_html(self) -> str:
+        """The details of the selected item as self-contained, escaped HTML."""
+        if self.selected is None:
+            return ""
+        item = self.backlog.item(self.selected)
+        summary = item.get("summary") if hasattr(item, "get") else ""
+        parts = [f"<h4>{html.escape(self.selected)}: {html.escape(str(summary or ''))}</h4>"]
+        cols = {"dependencies": ["source", "target", "score", "reason"],
+                "people": ["person", "team", "score", "reason"],
+                "history": ["key", "summary", "score", "cycle_time_days"]}
+        titles = {"dependencies": "Suggested dependencies", "people": "People to involve",
+                  "history": "Similar history"}
+        for name, df in self.details.items():
+            show = df[[c for c in cols[name] if c in df.columns]] if len(df.columns) else df
+            parts.append(table_html(show, title=titles[name], max_rows=8) if len(df) else
+                         f"<p><b>{titles[name]}</b>: none</p>")
+        return "".join(parts)
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        wb = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
+        if isinstance(wb, tuple):
+            wb = wb[0]
+        return {**wb, "text/plain": repr(self)}
+
+    def __repr__(self) -> str:
+        return f"BacklogExplorer({len(self.backlog.items)} items, selected={self.selected!r})"

@@ -1,0 +1,223 @@
+"""``AttentionGraph``: the interactive attention graph (canvas, force layout, two-way selection)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any, Callable, Iterable
+
+import pandas as pd
+import traitlets
+
+from .._display import graph_mimebundle, graph_payload
+from ._widget_base import AttnWidget, attention_parts, dominant_head, is_backlog, node_table
+
+__all__ = ["AttentionGraph", "GraphWidget"]
+
+log = logging.getLogger(__name__)
+
+
+class GraphWidget(AttnWidget):
+    """The synced state of an attention graph (no data preparation here)."""
+
+    _view_kind = traitlets.Unicode("graph").tag(sync=True)
+    _uid = traitlets.Unicode("").tag(sync=True)
+    payload = traitlets.Dict().tag(sync=True)
+    threshold = traitlets.Float(0.0).tag(sync=True)
+    head = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+    team = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+    highlight = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    selected = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+    seed = traitlets.Int(1).tag(sync=True)
+    height = traitlets.Int(480).tag(sync=True)
+
+    @traitlets.validate("threshold")
+    def _check_threshold(self, proposal):
+        v = float(proposal["value"])
+        if not v >= 0:
+            raise traitlets.TraitError(f"threshold must be >= 0, got {proposal['value']!r}")
+        return v
+
+    @traitlets.validate("head")
+    def _check_head(self, proposal):
+        v = proposal["value"] or None
+        heads = self.payload.get("meta", {}).get("heads", [])
+        if v is not None and v not in heads:
+            raise traitlets.TraitError(f"head must be one of {heads} or None, got {v!r}")
+        return v
+
+    @traitlets.validate("team")
+    def _check_team(self, proposal):
+        v = proposal["value"] or None
+        teams = sorted({n["team"] for n in self.payload.get("nodes", []) if n.get("team")})
+        if v is not None and v not in teams:
+            raise traitlets.TraitError(f"team must be one of {teams} or None, got {v!r}")
+        return v
+
+    @traitlets.validate("height")
+    def _check_height(self, proposal):
+        v = int(proposal["value"])
+        if v < 100:
+            raise traitlets.TraitError(f"height must be at least 100 px, got {v}")
+        return v
+
+
+class AttentionGraph:
+    """Interactive attention graph: nodes coloured by team and shaped by kind, edge width by weight.
+
+    Hover shows an item (key, summary, team, status) or an edge (reason, per-head
+    contributions); click selects. The layout is seeded: the same data draws the same picture.
+
+    Parameters
+    ----------
+    attention_or_backlog : Attention, DataFrame or Backlog
+        An attention result (``.edges`` with ``source, target, weight``, one column per head
+        and ``reason``), an edges DataFrame of that shape, or a Backlog, which is attended
+        here with :func:`attn_team.attend` (``to``, ``k``).
+    backlog : Backlog, optional
+        Fills item details (summary, status, team) when ``attention_or_backlog`` is a result.
+    threshold : float, default=0.0
+        Edges lighter than this are not drawn.
+    head : str, optional
+        Draw only edges whose largest contribution comes from this head.
+    team : str, optional
+        Draw only edges touching this team (and the nodes they connect).
+    highlight : iterable of str, optional
+        Node ids drawn with a ring and their edges emphasised.
+    selected : str, optional
+        The selected node id.
+    to : {"items", "members", "history"}, default="items"
+        What a Backlog attends to.
+    k : int, default=10
+        Keys per item when a Backlog is attended.
+    max_edges : int, default=20000
+        Keep the heaviest edges only (the view stays fast up to about 20,000).
+    title : str, optional
+    height : int, default=480
+        Canvas height in px.
+    seed : int, default=1
+        Layout seed.
+
+    Attributes
+    ----------
+    widget : GraphWidget
+        The synced widget (display ``graph`` or ``graph.widget``).
+    nodes : DataFrame
+        ``id, label, kind, team, status, summary``.
+    edges : DataFrame
+        ``source, target, weight``, the head columns, ``reason``...
+    heads : tuple of str
+
+    Examples
+    --------
+    >>> graph = AttentionGraph(attn_team.attend(backlog), threshold=0.05)  # doctest: +SKIP
+    >>> graph.selected          # after a click                              # doctest: +SKIP
+    'PAY-12'
+    """
+
+    def __init__(self, attention_or_backlog: Any, *, backlog: Any = None, threshold: float = 0.0,
+                 head: str | None = None, team: str | None = None, highlight: Iterable[str] = (),
+                 selected: str | None = None, to: str = "items", k: int = 10, max_edges: int = 20_000,
+                 title: str | None = None, height: int = 480, seed: int = 1) -> None:
+        source = attention_or_backlog
+        if is_backlog(source):
+            from ..attention._model import attend
+
+            backlog = source
+            log.info("AttentionGraph: attending %d items to %s (k=%d)", len(backlog.items), to, k)
+            source = attend(backlog, to=to, k=k)
+        if backlog is None:
+            backlog = getattr(source, "backlog", None)
+        edges, nodes, heads = attention_parts(source)
+        if max_edges is not None and len(edges) > max_edges:
+            log.info("AttentionGraph: keeping the %d heaviest of %d edges", max_edges, len(edges))
+            edges = edges.nlargest(max_edges, "weight")
+        kind = "member" if getattr(source, "to", None) == "members" else "item"
+        self.edges = edges.reset_index(drop=True)
+        self.nodes = node_table(self.edges, nodes, backlog)
+        if kind == "member" and nodes is None:
+            targets = set(self.edges["target"].astype(str))
+            self.nodes.loc[self.nodes["id"].isin(targets), "kind"] = "member"
+        self.heads = heads
+        default_title = {"items": "Item attention", "members": "Items attending to members",
+                         "history": "Items attending to history"}.get(getattr(source, "to", None), "Attention graph")
+        self.payload = graph_payload(self.nodes, self.edges, title=title or default_title, threshold=0.0,
+                                     heads=heads)
+        self.widget = GraphWidget(payload=self.payload, _uid=uuid.uuid4().hex, seed=seed, height=height)
+        self.widget.threshold = threshold
+        self.widget.head = head
+        self.widget.team = team
+        self.widget.highlight = [str(h) for h in highlight]
+        self.widget.selected = selected
+
+    # ---- two-way state (delegated to the widget) ----------------------------
+    def _proxy(name: str, doc: str):  # noqa: N805 - property factory
+        def get(self):
+            return getattr(self.widget, name)
+
+        def set_(self, value):
+            if name == "highlight":
+                value = [str(v) for v in (value or [])]
+            setattr(self.widget, name, value)
+
+        return property(get, set_, doc=doc)
+
+    threshold = _proxy("threshold", "Minimum edge weight drawn (float, redraws on set).")
+    head = _proxy("head", "Draw only edges dominated by this head (str or None).")
+    team = _proxy("team", "Draw only edges touching this team (str or None).")
+    highlight = _proxy("highlight", "Node ids drawn emphasised (list of str).")
+    selected = _proxy("selected", "The node clicked last (str or None); setting it selects.")
+    height = _proxy("height", "Canvas height in px.")
+    del _proxy
+
+    def observe(self, handler: Callable, names: str | list[str] = traitlets.All) -> None:
+        """Call ``handler(change)`` when ``selected``, ``threshold``... change (traitlets ``observe``)."""
+        self.widget.observe(handler, names=names)
+
+    def unobserve(self, handler: Callable, names: str | list[str] = traitlets.All) -> None:
+        self.widget.unobserve(handler, names=names)
+
+    # ---- what is drawn ------------------------------------------------------
+    def visible_edges(self) -> pd.DataFrame:
+        """The edges drawn with the current threshold, head and team (same rules as the view)."""
+        e = self.edges
+        keep = e["weight"].astype(float) >= float(self.threshold)
+        if self.head:
+            keep &= dominant_head(e, self.heads) == self.head
+        if self.team:
+            team_of = dict(zip(self.nodes["id"], self.nodes["team"]))
+            st = e["source"].astype(str).map(team_of)
+            tt = e["target"].astype(str).map(team_of)
+            keep &= (st == self.team).fillna(False) | (tt == self.team).fillna(False)
+        return e[keep.to_numpy(dtype=bool)]
+
+    def edges_of(self, node_id: str) -> pd.DataFrame:
+        """Edges touching ``node_id``, heaviest first."""
+        e = self.edges
+        m = (e["source"].astype(str) == node_id) | (e["target"].astype(str) == node_id)
+        return e[m].sort_values("weight", ascending=False)
+
+    # ---- display ------------------------------------------------------------
+    def to_payload(self) -> dict:
+        """The graph MIME payload with the current threshold, and the live widget's id."""
+        meta = {**self.payload["meta"], "threshold": float(self.threshold), "widget": self.widget._uid}
+        if self.head:
+            meta["head"] = self.head
+        if self.team:
+            meta["team"] = self.team
+        return {**self.payload, "meta": meta}
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        bundle = graph_mimebundle(self.to_payload(), plain=repr(self))
+        widget_bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
+        if isinstance(widget_bundle, tuple):
+            widget_bundle = widget_bundle[0]
+        for mime, data in widget_bundle.items():
+            if mime != "text/plain":
+                bundle[mime] = data
+        return bundle
+
+    def __repr__(self) -> str:
+        return (f"AttentionGraph({len(self.nodes)} nodes, {len(self.edges)} edges, "
+                f"threshold={self.threshold:g}, selected={self.selected!r})")
+

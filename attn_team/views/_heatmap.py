@@ -1,0 +1,141 @@
+"""``AttentionHeatmap``: team x team (or item x member) attention; click a cell for its edges."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+import pandas as pd
+import traitlets
+
+from .._display import table_html
+from ._widget_base import AttnWidget, attention_parts, is_backlog, node_table
+
+__all__ = ["AttentionHeatmap", "HeatmapWidget"]
+
+log = logging.getLogger(__name__)
+
+
+class HeatmapWidget(AttnWidget):
+    """The synced state of a heatmap: the matrix and the selected cell."""
+
+    _view_kind = traitlets.Unicode("heatmap").tag(sync=True)
+    matrix = traitlets.Dict().tag(sync=True)
+    selected_cell = traitlets.List(traitlets.Unicode(), maxlen=2).tag(sync=True)
+
+
+class AttentionHeatmap:
+    """Attention summed over groups: team x team, or item x member.
+
+    Parameters
+    ----------
+    data : Attention, DataFrame or Backlog
+        An attention result (or its edges DataFrame); a Backlog, attended here with
+        :func:`attn_team.attend`; or a ready matrix (a DataFrame whose index and columns are
+        the row and column labels, e.g. ``team_coupling(...).matrix``).
+    by : {"team", "member"}, default="team"
+        ``"team"``: rows are the source items' teams, columns the target teams.
+        ``"member"``: rows are items, columns members (attention towards members).
+    backlog : Backlog, optional
+        Gives items their teams when ``data`` is a result without node teams.
+    max_rows, max_cols : int, default=60, 40
+        For ``by="member"``: keep the rows and columns with the most attention.
+    title : str, optional
+    k : int, default=10
+        Keys per item when a Backlog is attended.
+
+    Attributes
+    ----------
+    widget : HeatmapWidget
+    matrix : DataFrame
+        The values shown.
+    edges : DataFrame
+        The attention edges with ``row`` and ``col`` (the cell each one falls in); empty
+        when ``data`` was a ready matrix.
+    """
+
+    def __init__(self, data: Any, *, by: str = "team", backlog: Any = None, max_rows: int = 60,
+                 max_cols: int = 40, title: str | None = None, k: int = 10) -> None:
+        if by not in ("team", "member"):
+            raise ValueError(f"by must be 'team' or 'member', got {by!r}")
+        self.by = by
+        to = "members" if by == "member" else "items"
+        if is_backlog(data):
+            from ..attention._model import attend
+
+            backlog = data
+            data = attend(backlog, to=to, k=k)
+        if isinstance(data, pd.DataFrame) and not {"source", "target", "weight"} <= set(data.columns):
+            self.matrix = data.astype(float)
+            self.edges = pd.DataFrame(columns=["source", "target", "weight", "row", "col"])
+            row_label = str(data.index.name or "")
+            col_label = str(data.columns.name or "")
+        else:
+            edges, nodes, _ = attention_parts(data)
+            nodes = node_table(edges, nodes, backlog)
+            e = edges.copy()
+            if by == "team":
+                team_of = dict(zip(nodes["id"], nodes["team"]))
+                e["row"] = e["source"].astype(str).map(team_of).fillna("(no team)").astype(str)
+                e["col"] = e["target"].astype(str).map(team_of).fillna("(no team)").astype(str)
+                row_label, col_label = "team", "team"
+            else:
+                e["row"] = e["source"].astype(str)
+                e["col"] = e["target"].astype(str)
+                row_label, col_label = "item", "member"
+            m = e.pivot_table(index="row", columns="col", values="weight", aggfunc="sum", fill_value=0.0)
+            if by == "member":
+                m = m.loc[m.sum(axis=1).nlargest(max_rows).index, m.sum(axis=0).nlargest(max_cols).index]
+            else:
+                labels = sorted(set(m.index) | set(m.columns))
+                m = m.reindex(index=labels, columns=labels, fill_value=0.0)
+            self.matrix = m.astype(float)
+            self.edges = e
+        self.matrix.index = self.matrix.index.map(str)
+        self.matrix.columns = self.matrix.columns.map(str)
+        default = "Team x team attention" if by == "team" else "Item x member attention"
+        self.title = title or default
+        self.widget = HeatmapWidget(matrix={
+            "rows": list(self.matrix.index), "cols": list(self.matrix.columns),
+            "values": [[round(float(v), 6) for v in row] for row in self.matrix.to_numpy()],
+            "title": self.title, "row_label": row_label, "col_label": col_label})
+
+    @property
+    def selected_cell(self) -> tuple[str, str] | None:
+        """The clicked cell ``(row, col)``, or None; set it to select from Python."""
+        c = self.widget.selected_cell
+        return (c[0], c[1]) if len(c) == 2 else None
+
+    @selected_cell.setter
+    def selected_cell(self, cell: tuple[str, str] | None) -> None:
+        if cell is None:
+            self.widget.selected_cell = []
+            return
+        row, col = (str(x) for x in cell)
+        if row not in self.matrix.index or col not in self.matrix.columns:
+            raise KeyError(f"no cell ({row!r}, {col!r}) in the heatmap")
+        self.widget.selected_cell = [row, col]
+
+    def cell_edges(self, row: str | None = None, col: str | None = None) -> pd.DataFrame:
+        """The edges behind a cell (default: the selected one), heaviest first."""
+        if row is None and col is None:
+            if self.selected_cell is None:
+                return self.edges.iloc[0:0]
+            row, col = self.selected_cell
+        e = self.edges
+        return e[(e["row"] == row) & (e["col"] == col)].sort_values("weight", ascending=False)
+
+    def observe(self, handler: Callable, names: str | list[str] = traitlets.All) -> None:
+        self.widget.observe(handler, names=names)
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        bundle = {"text/plain": repr(self),
+                  "text/html": table_html(self.matrix.reset_index(names=self.matrix.index.name or ""), title=self.title)}
+        wb = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
+        if isinstance(wb, tuple):
+            wb = wb[0]
+        bundle.update({k: v for k, v in wb.items() if k != "text/plain"})
+        return bundle
+
+    def __repr__(self) -> str:
+        return f"AttentionHeatmap({self.title!r}, {self.matrix.shape[0]} x {self.matrix.shape[1]})"
