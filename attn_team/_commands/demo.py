@@ -46,12 +46,13 @@ def run(args) -> int:
         data = out / "sample_data"
         print(f"sample_data/ not found next to the package: generating the sample organisation into {data}")
         org = generate(random_state=0)
-        write_jira_json_pages(org, data / "rest")
+        write_jira_json_pages(org, data / "jira-json")
         write_teams_file(org, data / "teams.toml")
-    exports = [p for p in (data / "rest", data / "export") if p.exists()]
+    # the REST pages carry changelogs (sprint history); the CSV holds the same issues without them
+    exports = [data / "jira-json"] if (data / "jira-json").is_dir() else sorted(data.glob("*.csv"))
     teams = data / "teams.toml"
     if not exports:
-        raise FileNotFoundError(f"{data} holds no 'rest/' or 'export/' folder of Jira exports")
+        raise FileNotFoundError(f"{data} holds no 'jira-json/' folder or CSV export")
 
     with Workspace(out / "workspace.duckdb") as ws:
         snap = ws.import_files([str(p) for p in exports], teams=str(teams) if teams.exists() else None)
