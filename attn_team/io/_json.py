@@ -603,7 +603,7 @@ class _IssueReader:
 
 def _warn(raw: RawExport, msg: str) -> None:
     raw.warnings.append(msg)
-    log.warning("%s", msg)
+    log.info("%s", msg)
     warnings.warn(msg, AttnTeamWarning, stacklevel=4)
 
 

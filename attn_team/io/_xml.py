@@ -19,6 +19,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import re
+import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from xml.parsers import expat
 
 import pandas as pd
 
-from ..errors import JiraFormatError
+from ..errors import AttnTeamWarning, JiraFormatError
 from ._assemble import RawExport
 from ._json import SPRINT_SCHEMA, STORY_POINT_NAMES, EPIC_LINK_SCHEMA, TEAM_SCHEMAS, STORY_POINTS_SCHEMA, parse_legacy_sprint
 from ._markup import html_to_text
@@ -336,7 +337,8 @@ def parse_jira_xml(text: str, *, source: str) -> RawExport:
     if declared is not None and (declared.get("total") or "").isdigit() and int(declared.get("end") or declared.get("total")) > len(raw.issues):
         msg = f"{source}: <issue total={declared.get('total')} end={declared.get('end')}> but {len(raw.issues)} item(s) found: the export is incomplete"
         raw.warnings.append(msg)
-        log.warning("%s", msg)
+        log.info("%s", msg)
+        warnings.warn(msg, AttnTeamWarning, stacklevel=2)
     log.info("%s: %d item(s), %d sprint(s), %d link(s)", source, len(raw.issues), len(raw.sprints), len(raw.links))
     return raw
 

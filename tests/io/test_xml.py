@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from attn_team.errors import JiraFormatError
+from attn_team.errors import AttnTeamWarning, JiraFormatError
 from attn_team.io._assemble import assemble
 from attn_team.io._xml import parse_jira_xml, read_jira_xml
 
@@ -158,7 +158,8 @@ class TestItems:
 
     def test_incomplete_export_warns(self):
         text = rss('<issue start="0" end="3" total="3"/>', item("A-1"))
-        raw = parse_jira_xml(text, source="x.xml")
+        with pytest.warns(AttnTeamWarning, match="1 item"):
+            raw = parse_jira_xml(text, source="x.xml")
         assert any("1 item(s) found" in w for w in raw.warnings)
 
     def test_empty_channel(self):
