@@ -34,6 +34,7 @@ For future sprints only ``committed`` (planned so far) is filled.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import dataclasses
 import io
@@ -247,8 +248,8 @@ _SPRINT = 14 * _DAY
 _STATUSES = ("To Do", "In Progress", "In Review", "Done")
 _STATUS_IDS = ("10000", "3", "10001", "10002")
 _JIRA_CATEGORY = ("To Do", "In Progress", "In Progress", "Done")
-_POINTS = np.array([1, 2, 3, 5, 8, 13], dtype=float)
-_POINT_P = np.array([0.12, 0.22, 0.26, 0.22, 0.13, 0.05])
+_POINT_LIST = [1.0, 2.0, 3.0, 5.0, 8.0, 13.0]
+_POINT_P_LIST = [0.12, 0.22, 0.26, 0.22, 0.13, 0.05]
 #: link type -> (outward phrase, inward phrase), as Jira names them
 LINK_TYPES = {
     "Blocks": ("blocks", "is blocked by"),
@@ -258,6 +259,7 @@ LINK_TYPES = {
     "Cloners": ("clones", "is cloned by"),
 }
 _STANDARD = ("Story", "Task", "Bug")
+_PRIORITY_RANK = {"Highest": 0, "High": 1, "Medium": 2, "Low": 3, "Lowest": 4}
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -335,6 +337,8 @@ class _Gen:
         if n_items < 20 * n_teams:
             raise ValueError(f"n_items must be at least {20 * n_teams} for {n_teams} teams, got {n_items}")
         self.rng = np.random.default_rng(random_state)
+        self._buf: list[float] = []
+        self._i = 0
         self.n_items, self.T, self.n_people, self.S = int(n_items), int(n_teams), int(n_people), int(n_sprints)
         now = _DEFAULT_NOW if now is None else pd.Timestamp(now).to_pydatetime()
         if now.tzinfo is None:
@@ -347,14 +351,47 @@ class _Gen:
         self.truth_planted: list[tuple] = []
 
     # -- helpers ---------------------------------------------------------------
+    # Uniforms are drawn from the Generator in blocks: per-call numpy overhead would
+    # dominate at 100,000 items.
+    def r(self) -> float:
+        if self._i >= len(self._buf):
+            self._buf = self.rng.random(1 << 15).tolist()
+            self._i = 0
+        v = self._buf[self._i]
+        self._i += 1
+        return v
+
     def u(self, a, b) -> int:
-        return int(self.rng.integers(int(a), max(int(a) + 1, int(b))))
+        """Integer in [a, b) (``a`` when the range is empty)."""
+        a, b = int(a), int(b)
+        return a if b <= a + 1 else a + int(self.r() * (b - a))
+
+    def uni(self, a, b) -> float:
+        return a + self.r() * (b - a)
 
     def choice(self, seq):
-        return seq[int(self.rng.integers(len(seq)))]
+        return seq[int(self.r() * len(seq))]
+
+    def wchoice(self, values, probs):
+        x, acc = self.r() * sum(probs), 0.0
+        for v, w in zip(values, probs):
+            acc += w
+            if x < acc:
+                return v
+        return values[-1]
+
+    def sample(self, n, k) -> list[int]:
+        """``k`` distinct indexes out of ``range(n)``."""
+        k = min(k, n)
+        if k * 3 > n:
+            return [int(i) for i in self.rng.permutation(n)[:k]]
+        out: dict[int, None] = {}
+        while len(out) < k:
+            out[int(self.r() * n)] = None
+        return list(out)
 
     def p(self, prob) -> bool:
-        return bool(self.rng.random() < prob)
+        return self.r() < prob
 
     # -- organisation ----------------------------------------------------------
     def people(self):
@@ -424,15 +461,14 @@ class _Gen:
         return c, self.choice(comps[c])
 
     def describe(self, t, c, topic, kind):
-        rng = self.rng
         parts = []
         if kind == "Bug":
-            parts.append(self.choice(BUG_SENTENCES).format(t=topic, n=int(rng.integers(2, 40))))
+            parts.append(self.choice(BUG_SENTENCES).format(t=topic, n=self.u(2, 40)))
             parts.append(self.choice(CONTEXT_SENTENCES).format(t=topic, c=c))
         else:
-            for s in rng.choice(len(CONTEXT_SENTENCES), size=int(rng.integers(1, 3)), replace=False):
-                parts.append(CONTEXT_SENTENCES[int(s)].format(t=topic, c=c))
-            crit = [CRITERIA[int(i)] for i in rng.choice(len(CRITERIA), size=int(rng.integers(2, 4)), replace=False)]
+            for s in self.sample(len(CONTEXT_SENTENCES), self.u(1, 3)):
+                parts.append(CONTEXT_SENTENCES[s].format(t=topic, c=c))
+            crit = [CRITERIA[i] for i in self.sample(len(CRITERIA), self.u(2, 4))]
             parts.append("Acceptance criteria:\n" + "\n".join(crit))
         return "\n\n".join(parts)
 
@@ -455,15 +491,17 @@ class _Gen:
                    priority=self.priority())
         it.reporter = self.choice(self.members[t][:3]) if self.p(0.6) else self.choice(self.members[t])
         if kind != "Epic" and self.p(0.45):
-            it.points = float(self.rng.choice(_POINTS, p=_POINT_P)) if kind != "Bug" or self.p(0.6) else None
+            it.points = self.points() if kind != "Bug" or self.p(0.6) else None
         if kind != "Epic" and self.p(0.4):
             it.assignee = self.worker(t)
         self.items.append(it)
         return it
 
     def priority(self):
-        names = [n for n, _ in PRIORITIES]
-        return names[int(self.rng.choice(len(names), p=[w for _, w in PRIORITIES]))]
+        return self.wchoice([n for n, _ in PRIORITIES], [w for _, w in PRIORITIES])
+
+    def points(self) -> float:
+        return float(self.wchoice(_POINT_LIST, _POINT_P_LIST))
 
     # -- cross-team pairs -------------------------------------------------------
     def cross_pairs(self):
@@ -529,7 +567,7 @@ class _Gen:
         for it in (ia, ib):
             it.preferred = k
             if it.points is None:
-                it.points = float(self.rng.choice(_POINTS[:5]))
+                it.points = float(self.choice(_POINT_LIST[:5]))
         return ia, ib
 
     # -- per-team items --------------------------------------------------------
@@ -565,10 +603,12 @@ class _Gen:
                 else:
                     it = self.new_item(t, kind, created)
                 team_std.append(it)
+            epics.sort(key=lambda e: e.created)
+            epic_times = [e.created for e in epics]
             for it in team_std:
-                cands = [e for e in epics if e.created < it.created]
-                if cands and self.p(0.8):
-                    it.epic = self.choice(cands)
+                n_before = bisect.bisect_left(epic_times, it.created)
+                if n_before and self.p(0.8):
+                    it.epic = epics[int(self.r() * n_before)]
                     if it.epic.components[0] not in it.components and self.p(0.5):
                         it.components = [it.epic.components[0]] + it.components
             self.std_of = getattr(self, "std_of", {})
@@ -591,10 +631,10 @@ class _Gen:
         at = self.u(max(lo, before - 5 * _DAY), before - 60)
         lead = self.members[it.team][0]
         if it.points is None and (it.type != "Bug" or self.p(0.7)):
-            it.points = float(self.rng.choice(_POINTS, p=_POINT_P))
+            it.points = self.points()
             self.event(it, at, "story_points", None, _fmt_points(it.points), lead)
         elif it.points is not None and self.p(0.12):
-            new = float(self.rng.choice(_POINTS, p=_POINT_P))
+            new = self.points()
             if new != it.points:
                 self.event(it, at, "story_points", _fmt_points(it.points), _fmt_points(new), lead)
                 it.points = new
@@ -615,9 +655,8 @@ class _Gen:
         """Move ``it`` through the workflow up to level ``target`` between minutes ``a`` and ``b``."""
         if target <= it.level or b - a < 4:
             return
-        times = np.sort(self.rng.integers(a + 1, b, size=target - it.level))
+        times = sorted(self.u(a + 1, b) for _ in range(target - it.level))
         for tm in times:
-            tm = int(tm)
             if it.level == 0:
                 if it.assignee is None:
                     who = self.worker(it.team)
@@ -648,7 +687,7 @@ class _Gen:
             if sp["state"] == "future":
                 pool = [it for it in std if it.cur is None and it.level < 3 and it.created < self.now - 2 * _DAY]
                 n = min(len(pool), max(1, int(per_sprint * rng.uniform(0.4, 0.8))))
-                chosen = [pool[int(i)] for i in rng.choice(len(pool), size=n, replace=False)] if pool else []
+                chosen = [pool[i] for i in self.sample(len(pool), n)]
                 for it in chosen:
                     at = self.u(max(it.created + 120, self.now - 4 * _DAY), self.now - 30)
                     self.refine(it, at)
@@ -663,7 +702,7 @@ class _Gen:
             preferred = [it for it in pool if it.preferred == k]
             rest = [it for it in pool if it.preferred != k]
             rest = [rest[int(i)] for i in rng.permutation(len(rest))]
-            rest.sort(key=lambda i: ("Highest", "High", "Medium", "Low", "Lowest").index(i.priority) + rng.random() * 2.5)
+            rest.sort(key=lambda i: _PRIORITY_RANK[i.priority] + self.r() * 2.5)
             want = int(per_sprint * rng.uniform(0.85, 1.15)) - len(carried)
             chosen = preferred + rest[: max(0, want - len(preferred))]
             for it in chosen:
@@ -690,10 +729,11 @@ class _Gen:
                 self.join(it, k, at, sm)
                 added.append((it, at))
             # scope removed after the start (back to the backlog)
-            movable = [it for it in committed if it.preferred is None and it not in carried]
+            carried_ids = {id(it) for it in carried}
+            movable = [it for it in committed if it.preferred is None and id(it) not in carried_ids]
             n_rem = min(len(movable), int(len(committed) * rng.uniform(0.03, 0.15)))
             removed = []
-            for i in rng.choice(len(movable), size=n_rem, replace=False) if n_rem else []:
+            for i in self.sample(len(movable), n_rem):
                 it = movable[int(i)]
                 at = self.u(start + _DAY, max(start + _DAY + 1, min(stop, start + 9 * _DAY)))
                 if at >= stop:
@@ -701,11 +741,12 @@ class _Gen:
                 self.leave(it, k, at, sm)
                 removed.append(it)
             # work happens
-            active = [(it, start) for it in committed if it not in removed] + added
+            removed_ids = {id(it) for it in removed}
+            active = [(it, start) for it in committed if id(it) not in removed_ids] + added
             frac = 1.0 if closed else min(1.0, (self.now - start) / _SPRINT)
             for it, a in active:
                 p_done = (0.9 if len(it.sprints) > 1 else 0.78) * (1.0 if closed else frac)
-                target = 3 if self.p(p_done) else int(rng.integers(it.level, 3))
+                target = 3 if self.p(p_done) else self.u(it.level, 3)
                 self.progress(it, a, stop - 1, target)
             in_sprint = [it for it, _ in active]
             completed = [it for it in in_sprint if it.level == 3]
@@ -731,7 +772,7 @@ class _Gen:
             if made >= budget:
                 break
             par = parents[int(i)]
-            for _ in range(int(self.rng.integers(1, 4))):
+            for _ in range(self.u(1, 4)):
                 if made >= budget:
                     break
                 c = par.components[0]
@@ -745,7 +786,7 @@ class _Gen:
                 st.events = [e for e in par.events if e[1] == "sprint"]
                 if par.level > 0 and par.in_progress_at is not None:
                     end = par.resolved if par.level == 3 else self.now
-                    target = 3 if par.level == 3 else int(self.rng.integers(0, 4))
+                    target = 3 if par.level == 3 else self.u(0, 4)
                     if end - par.in_progress_at > 10:
                         st.assignee = par.assignee
                         self.progress(st, par.in_progress_at, end - 1, target)
@@ -753,8 +794,12 @@ class _Gen:
                 made += 1
 
     def epics(self, t):
+        kids_of: dict[int, list] = {}
+        for it in self.std_of[t]:
+            if it.epic is not None:
+                kids_of.setdefault(id(it.epic), []).append(it)
         for e in self.epics_of[t]:
-            kids = [it for it in self.std_of[t] if it.epic is e]
+            kids = kids_of.get(id(e), [])
             starts = [it.in_progress_at for it in kids if it.in_progress_at is not None]
             if not starts:
                 continue
@@ -781,16 +826,16 @@ class _Gen:
             if not groups:
                 break
             g = self.choice(groups)
-            a, b = sorted([g[int(i)] for i in self.rng.choice(len(g), 2, replace=False)], key=lambda i: i.created)
+            a, b = sorted([g[i] for i in self.sample(len(g), 2)], key=lambda i: i.created)
             self.links.append((a, b, "Blocks"))
         for _ in range(int(n * 0.03)):
-            a, b = [std[int(i)] for i in self.rng.choice(n, 2, replace=False)]
+            a, b = [std[i] for i in self.sample(n, 2)]
             self.links.append((a, b, "Relates"))
         bugs = sorted([it for it in std if it.type == "Bug"], key=lambda i: i.created)
         for _ in range(int(n * 0.015)):
             if len(bugs) < 2:
                 break
-            i, j = sorted(int(v) for v in self.rng.choice(len(bugs), 2, replace=False))
+            i, j = sorted(self.sample(len(bugs), 2))
             self.links.append((bugs[j], bugs[i], "Duplicate"))
 
     def people_on_items(self):
@@ -799,7 +844,7 @@ class _Gen:
             w = [it.reporter] if it.reporter else []
             if it.assignee and it.assignee not in w:
                 w.append(it.assignee)
-            for _ in range(int(self.rng.integers(0, 3))):
+            for _ in range(self.u(0, 3)):
                 p = self.worker(t)
                 if p not in w:
                     w.append(p)
@@ -807,7 +852,7 @@ class _Gen:
             lo = it.created + 30
             hi = max(lo + 1, min(self.now - 1, (it.resolved or self.now) + _DAY))
             comments = []
-            for _ in range(int(self.rng.integers(0, 4)) if it.type != "Sub-task" else 0):
+            for _ in range(self.u(0, 4) if it.type != "Sub-task" else 0):
                 who = self.worker(t) if not it.assignee or self.p(0.5) else it.assignee
                 comments.append((self.u(lo, hi), who, self.choice(COMMENTS)))
             for tm, who, body in it.comments:  # planted ones (no time yet)
