@@ -36,7 +36,7 @@ from ..errors import AttnTeamWarning, JiraFormatError
 from ._assemble import RawExport
 from ._markup import adf_to_text, wiki_to_text
 
-__all__ = ["parse_jira_json", "read_jira_json", "parse_legacy_sprint", "normalise_event_field"]
+__all__ = ["parse_jira_json", "read_jira_json", "parse_legacy_sprint", "normalise_event_field", "epics_from_parents"]
 
 log = logging.getLogger(__name__)
 
@@ -686,7 +686,7 @@ def parse_jira_json(docs: Iterable[tuple[str, Any]]) -> list[RawExport]:
             for lt in obj["issueLinkTypes"]:
                 if isinstance(lt, dict) and _str(lt.get("name")):
                     phrases[_str(lt["name"])] = _str(lt.get("outward"))
-        elif kind == "search":
+        elif kind in ("search", "issue"):  # ?expand=names,schema
             names, schema = obj.get("names"), obj.get("schema")
             if isinstance(names, dict):
                 for fid, fname in names.items():
@@ -726,7 +726,26 @@ def parse_jira_json(docs: Iterable[tuple[str, Any]]) -> list[RawExport]:
         log.info("%s: %s, %d issue(s), %d sprint(s), %d event(s)", name, kind, len(raw.issues), len(raw.sprints), len(raw.events))
         out.append(raw)
     _check_pages(pages)
+    epics_from_parents(out)
     return out
+
+
+#: Issue-type names of epics (several locales), lower case.
+EPIC_TYPE_NAMES = {"epic", "épica", "epica", "épico", "epos", "эпик", "эпос", "épique", "エピック", "史诗"}
+
+
+def epics_from_parents(raws: Sequence[RawExport]) -> None:
+    """Set ``epic_key`` to ``parent_key`` where the parent is an epic of these exports (in place).
+
+    Jira Cloud's new hierarchy replaces "Epic Link" by ``parent``; an export only
+    says whether the parent is an epic when the epic itself is in the export.
+    """
+    types = {rec["key"]: str(rec.get("type") or "").strip().lower() for r in raws for rec in r.issues}
+    for r in raws:
+        for rec in r.issues:
+            parent = rec.get("parent_key")
+            if parent and not rec.get("epic_key") and types.get(parent) in EPIC_TYPE_NAMES:
+                rec["epic_key"] = parent
 
 
 def _load(path: Path) -> Any:

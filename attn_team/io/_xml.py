@@ -29,7 +29,7 @@ import pandas as pd
 
 from ..errors import AttnTeamWarning, JiraFormatError
 from ._assemble import RawExport
-from ._json import SPRINT_SCHEMA, STORY_POINT_NAMES, EPIC_LINK_SCHEMA, TEAM_SCHEMAS, STORY_POINTS_SCHEMA, parse_legacy_sprint
+from ._json import SPRINT_SCHEMA, STORY_POINT_NAMES, EPIC_LINK_SCHEMA, TEAM_SCHEMAS, STORY_POINTS_SCHEMA, epics_from_parents, parse_legacy_sprint
 from ._markup import html_to_text
 
 __all__ = ["parse_jira_xml", "read_jira_xml"]
@@ -333,6 +333,7 @@ def parse_jira_xml(text: str, *, source: str) -> RawExport:
             raise JiraFormatError(f"duplicate issue key {rec['key']} (also item {seen[rec['key']]}): expected each key once", file=source, line=tree.line(item), field="key")
         seen[rec["key"]] = i
         raw.issues.append(rec)
+    epics_from_parents([raw])
     declared = channel.find("issue")
     if declared is not None and (declared.get("total") or "").isdigit() and int(declared.get("end") or declared.get("total")) > len(raw.issues):
         msg = f"{source}: <issue total={declared.get('total')} end={declared.get('end')}> but {len(raw.issues)} item(s) found: the export is incomplete"

@@ -160,6 +160,19 @@ class TestIssueFields:
         got = [(r["parent_key"], r["epic_key"]) for r in raw.issues]
         assert got == [("PAY-1", "PAY-1"), ("PAY-2", None), (None, "PAY-1")]
 
+    def test_epic_from_parent_in_another_document(self):
+        epics = page(issue("PAY-1", issuetype={"name": "Epic"}))
+        stories = page(issue("PAY-2", parent={"key": "PAY-1"}), issue("PAY-3", parent={"key": "PAY-2"}))
+        raws = parse_jira_json([("epics.json", epics), ("stories.json", stories)])
+        assert [(r["key"], r["epic_key"]) for r in raws[1].issues] == [("PAY-2", "PAY-1"), ("PAY-3", None)]
+
+    def test_names_and_schema_of_a_single_issue(self):
+        doc = issue(customfield_10777=[{"id": 4, "name": "S4", "state": "future"}], customfield_10778=2)
+        doc["names"] = {"customfield_10778": "Story Points"}
+        doc["schema"] = {"customfield_10777": {"type": "array", "custom": "com.pyxis.greenhopper.jira:gh-sprint"}}
+        rec = one(doc).issues[0]
+        assert (rec["sprints"], rec["story_points"]) == (["4"], 2.0)
+
     def test_story_points_from_field_list(self):
         fields = [{"id": "customfield_10500", "name": "Story Points", "schema": {"type": "number", "custom": "com.atlassian.jira.plugin.system.customfieldtypes:float"}}]
         doc = page(issue(customfield_10500=5, customfield_10016=8))

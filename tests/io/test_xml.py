@@ -145,6 +145,11 @@ class TestItems:
         b = assemble(raw)
         assert b.links["category"].tolist() == ["dependency", "dependency", "clone"]
 
+    def test_epic_from_parent_in_the_export(self):
+        text = rss(item("PAY-1", "<type>Epic</type>").replace("<type>Story</type>\n", ""), item("PAY-2", "<parent id='1'>PAY-1</parent>"))
+        raw = parse_jira_xml(text, source="x.xml")
+        assert [(r["key"], r["type"], r["parent_key"], r["epic_key"]) for r in raw.issues] == [("PAY-1", "Epic", None, None), ("PAY-2", "Story", "PAY-1", "PAY-1")]
+
     def test_junk_before_xml_and_crlf(self):
         text = ("garbage line\r\n" + BANNER + "\r\n" + rss(item("A-1"), item("A-2"))).replace("\n", "\r\n")
         raw = parse_jira_xml(text, source="x.xml")
