@@ -372,3 +372,21 @@ class TestBadInput:
     def test_missing_file(self, tmp_path):
         with pytest.raises(JiraFormatError, match="cannot read file"):
             read_jira_json(tmp_path / "nope.json")
+
+
+class TestReadJira:
+    """End to end through the public entry point (format detected by content)."""
+
+    def test_folder_of_json(self, json_dir):
+        import attn_team
+
+        with pytest.warns(AttnTeamWarning):  # the untyped link of jiracli-issue.json
+            b = attn_team.read_jira(json_dir)
+        assert len(b.items) == 8 and len(b.sprints) == 5
+        assert b.items.set_index("key").loc["HELP-6041", "source"].endswith("perceval-jira-issues-page-2.json")
+
+    def test_perceval_pages(self, json_dir):
+        import attn_team
+
+        b = attn_team.read_jira([json_dir / "perceval-jira-issues-page-2.json", json_dir / "perceval-jira-issues-page-1.json"])
+        assert sorted(b.items["key"]) == ["HELP-6041", "HELP-6042", "HELP-6043"] and b.warnings == ()

@@ -238,3 +238,21 @@ class TestBadInput:
         xxe = f'<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY x SYSTEM "file://{secret}">]>\n' + rss(item("A-1", "<description>&x;</description>"))
         with pytest.raises(JiraFormatError, match="refused"):
             parse_jira_xml(xxe, source="x.xml")
+
+
+class TestReadJira:
+    """End to end through the public entry point (format detected by content, banner included)."""
+
+    def test_folder_of_xml(self, xml_dir):
+        import attn_team
+
+        b = attn_team.read_jira(xml_dir)
+        assert len(b.items) == 4 + 15
+        assert set(b.items["project"]) == {"NC", "CAP"}
+
+    def test_xml_under_another_extension(self, xml_dir, tmp_path):
+        import attn_team
+
+        p = tmp_path / "export.txt"
+        p.write_bytes((xml_dir / "ru-locale-banner.xml").read_bytes())
+        assert sorted(attn_team.read_jira(p).items["key"]) == ["NC-1", "NC-2", "NC-3", "NC-4"]
