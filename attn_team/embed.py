@@ -26,7 +26,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Embedder", "VectorStore", "embed_items", "item_text", "text_hash", "DEFAULT_MODEL", "DIM"]
+__all__ = [
+    "Embedder",
+    "VectorStore",
+    "embed_items",
+    "item_text",
+    "text_hash",
+    "bf16_is_faster",
+    "cpu_supports_bf16",
+    "DEFAULT_MODEL",
+    "DIM",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -70,13 +80,15 @@ def item_text(items_df: pd.DataFrame, *, max_chars: int = MAX_CHARS) -> list[str
     never cut unless it alone is longer).  Markup is already gone: importers
     store plain text.
 
-    Why 1,500 characters: the model reads at most 256 word-pieces, about
-    1,000-1,300 characters of English prose (4-5 characters a piece; code,
-    paths and ids take more pieces).  Text beyond that never reaches the model,
-    so cutting a little past it (a) loses nothing the model would see, (b)
-    skips tokenising pasted logs and stack traces of many kilobytes, and (c)
-    keeps the cache key stable when only the tail of a long description changes.
-    Summary first because it is the densest statement of the work.
+    Why 1,500 characters: the model reads at most 256 word-pieces.  On 2,000
+    real issues (``benchmarks/bench_embed.py tokens``) a piece averaged 3.5
+    characters (code, paths and ids split finely), so 256 pieces are about
+    900 characters, and every text the cut shortened still had at least 296
+    pieces.  Cutting a little past the model's window (a) loses nothing the
+    model would see, (b) skips tokenising pasted logs and stack traces of many
+    kilobytes, and (c) keeps the cache key stable when only the tail of a long
+    description changes.  Summary first because it is the densest statement
+    of the work.
 
     Parameters
     ----------
@@ -280,13 +292,33 @@ def _normalise(x: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- model
 
 
-def cpu_supports_bf16() -> bool:
-    """True when the CPU has native bfloat16 dot products (AVX512_BF16 or AMX)."""
+def _cpu_flags() -> tuple[str, set[str]]:
     try:
-        flags = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="ignore")
+        info = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="ignore")
     except OSError:
-        return False
-    return bool(re.search(r"\b(avx512_bf16|amx_bf16)\b", flags))
+        return "", set()
+    vendor = re.search(r"^vendor_id\s*:\s*(\S+)", info, re.M)
+    flags = re.search(r"^flags\s*:(.*)$", info, re.M)
+    return (vendor.group(1) if vendor else ""), set(flags.group(1).split() if flags else ())
+
+
+def cpu_supports_bf16() -> bool:
+    """True when the CPU has native bfloat16 dot products (AVX512_BF16 or AMX-BF16)."""
+    _, flags = _cpu_flags()
+    return bool(flags & {"avx512_bf16", "amx_bf16"})
+
+
+def bf16_is_faster() -> bool:
+    """Whether ``precision="auto"`` picks bf16 on this CPU.
+
+    Measured (``benchmarks/RESULTS.md``): on AMD Zen 4 (EPYC, AVX512_BF16) a
+    bf16 MiniLM encodes 2.8x faster than fp32; on an Intel Xeon with
+    AVX512_BF16 but no AMX, oneDNN's bf16 matmul runs at about 0.6x the fp32
+    rate, so encoding gets slower.  Hence: AMX-BF16 (Intel Sapphire Rapids and
+    later), or AVX512_BF16 on AMD.
+    """
+    vendor, flags = _cpu_flags()
+    return "amx_bf16" in flags or (vendor == "AuthenticAMD" and "avx512_bf16" in flags)
 
 
 def _default_model_path() -> str:
@@ -332,9 +364,10 @@ class Embedder:
     batch_size : int, default=32
         Texts per forward pass.
     precision : {"auto", "fp32", "bf16"}, default="auto"
-        "bf16" casts the model to bfloat16 (about 2.5x faster on CPUs with
-        AVX512_BF16, cosine to fp32 >= 0.999, see ``benchmarks/RESULTS.md``);
-        "auto" picks "bf16" where the CPU supports it and "fp32" otherwise.
+        "bf16" casts the model to bfloat16: cosine to fp32 >= 0.9999, 2.8x
+        faster on AMD Zen 4 but slower than fp32 on Intel CPUs without AMX
+        (see ``benchmarks/RESULTS.md``).  "auto" picks "bf16" only where it
+        is faster (:func:`bf16_is_faster`), "fp32" otherwise.
     cache : None, str, os.PathLike or object, default=None
         A directory (:class:`VectorStore`) or an object with
         ``load_vectors``/``store_vectors`` such as :class:`attn_team.Workspace`.
@@ -408,7 +441,7 @@ class Embedder:
 
     def _resolve_precision(self) -> str:
         if self.precision == "auto":
-            return "bf16" if cpu_supports_bf16() else "fp32"
+            return "bf16" if bf16_is_faster() else "fp32"
         if self.precision == "bf16" and not cpu_supports_bf16():
             logger.warning("precision='bf16' on a CPU without AVX512_BF16: expect it to be slower than fp32")
         return self.precision

@@ -19,7 +19,7 @@ from attn_team.embed import (
     DEFAULT_MODEL,
     Embedder,
     VectorStore,
-    cpu_supports_bf16,
+    bf16_is_faster,
     embed_items,
     item_text,
     text_hash,
@@ -318,15 +318,17 @@ class TestRealModel:
         sim = real_fp32 @ real_fp32.T
         assert sim[5, 6] > sim[5, 2] and sim[0, 1] > sim[0, 4]
 
-    def test_adopted_precision_matches_fp32(self, real_fp32):
-        emb = Embedder(precision="auto", progress=False)
-        auto = emb.encode(REAL_TEXTS)
-        assert emb.precision_ == ("bf16" if cpu_supports_bf16() else "fp32")
+    @pytest.mark.parametrize("precision", ["auto", "bf16"])
+    def test_precision_matches_fp32(self, real_fp32, precision):
+        emb = Embedder(precision=precision, progress=False)
+        vec = emb.encode(REAL_TEXTS)
+        if precision == "auto":
+            assert emb.precision_ == ("bf16" if bf16_is_faster() else "fp32")
         assert emb.model_name_ == DEFAULT_MODEL
-        cos = np.sum(auto * real_fp32, axis=1)
+        cos = np.sum(vec * real_fp32, axis=1)
         assert cos.min() >= 0.999, cos
         # the same nearest neighbour for every text
-        a, f = auto @ auto.T, real_fp32 @ real_fp32.T
+        a, f = vec @ vec.T, real_fp32 @ real_fp32.T
         np.fill_diagonal(a, -1)
         np.fill_diagonal(f, -1)
         np.testing.assert_array_equal(a.argmax(axis=1), f.argmax(axis=1))
