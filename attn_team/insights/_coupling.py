@@ -7,8 +7,12 @@ Definitions (printed by reports through :attr:`TeamCoupling.definition`):
   at most the team's number of items.
 - ``share(a, b)`` for two teams: ``(matrix[a, b] + matrix[b, a]) / (mass out of a + mass out of b)``,
   the part of the two teams' attention that crosses between them.
-- **required** coordination between ``a`` and ``b``: ``share >= required_share`` (default 0.05) or at
-  least one dependency-type link between their items (Cataldo's task dependencies).
+- a **strong** edge: an item-to-item edge between two different teams whose ``score`` is in the
+  top ``1 - strong_quantile`` of all cross-team edge scores (default: the top 10%).
+- **required** coordination between ``a`` and ``b``: at least one dependency-type link between
+  their items (Cataldo's task dependencies), or ``n_strong(a, b) >= required_ratio x`` the mean
+  ``n_strong`` over all pairs of teams (default 1.0: more coupled than the average pair), and at
+  least one strong edge. Softmax weights over thousands of keys are small, so the rule is relative.
 - **actual** coordination: at least one link of any category except clone between their items,
   or at least ``min_shared_people`` people (default 1) involved in items of both teams
   (assignee, reporter, commenter, watcher).
@@ -51,13 +55,13 @@ class TeamCoupling:
         ``shared_people``; only between different teams.
     pairs : DataFrame
         One row per unordered pair of different teams: ``team_a, team_b, mass_ab, mass_ba, share,
-        n_links, n_dependency_links, n_shared_people, required, actual, gap``.
+        n_strong, n_links, n_dependency_links, n_shared_people, required, actual, gap``.
     congruence : float
         |required ∩ actual| / |required|; NaN when no pair requires coordination.
     gaps : DataFrame
-        Rows of ``pairs`` that are required but not actual, strongest share first, with
+        Rows of ``pairs`` that are required but not actual, most strong edges first, with
         ``example_pairs`` (the strongest item pairs behind the coupling).
-    required_share, min_shared_people : thresholds used.
+    strong_quantile, required_ratio, min_shared_people : thresholds used.
     """
 
     matrix: pd.DataFrame
@@ -65,18 +69,29 @@ class TeamCoupling:
     pairs: pd.DataFrame
     congruence: float
     gaps: pd.DataFrame
-    required_share: float
+    strong_quantile: float
+    required_ratio: float
     min_shared_people: int
 
     @property
     def definition(self) -> str:
-        return (f"required coordination: attention share between two teams >= {self.required_share:g} or a dependency link; "
+        return (f"strong edge: cross-team attention edge with a score in the top {1 - self.strong_quantile:.0%} of cross-team edges; "
+                f"required coordination: a dependency link, or at least {self.required_ratio:g} x the mean number of strong "
+                "edges per pair of teams; "
                 f"actual coordination: a link (not clone) or >= {self.min_shared_people} shared people; "
                 "congruence = |required ∩ actual| / |required| (Cataldo et al.)")
 
     def __repr__(self) -> str:
         c = "n/a" if self.congruence != self.congruence else f"{self.congruence:.2f}"
         return f"TeamCoupling(teams={len(self.matrix)}, congruence={c}, gaps={len(self.gaps)})"
+
+    def cross_matrix(self) -> pd.DataFrame:
+        """``matrix`` with the within-team diagonal blanked (NaN), for pictures of cross-team coupling."""
+        m = self.matrix.copy()
+        for t in m.index:
+            if t in m.columns:
+                m.loc[t, t] = float("nan")
+        return m
 
     def to_payload(self) -> dict:
         nodes = pd.DataFrame([{"id": t, "label": t, "kind": "team", "team": t} for t in self.graph.nodes])
@@ -96,19 +111,19 @@ class TeamCoupling:
         gaps = table_html(self.gaps.drop(columns=["example_pairs"], errors="ignore"), title="Coordination gaps") \
             if len(self.gaps) else "<p>No coordination gaps.</p>"
         return (f"<div class='attn-team-coupling'><p><strong>Socio-technical congruence:</strong> {html.escape(c)}</p>"
-                f"{heatmap_svg(self.matrix, title='Attention mass between teams', marks=marks)}"
+                f"{heatmap_svg(self.cross_matrix(), title='Attention mass between teams', marks=marks)}"
                 f"{gaps}<p style='font-size:smaller'>{html.escape(self.definition)}</p></div>")
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         return {GRAPH_MIME: self.to_payload(), "text/html": self._repr_html_(), "text/plain": repr(self)}
 
 
-_PAIR_COLUMNS = ["team_a", "team_b", "mass_ab", "mass_ba", "share", "n_links", "n_dependency_links",
+_PAIR_COLUMNS = ["team_a", "team_b", "mass_ab", "mass_ba", "share", "n_strong", "n_links", "n_dependency_links",
                  "n_shared_people", "required", "actual", "gap"]
 
 
-def team_coupling(backlog: Backlog, *, attention: Any = None, required_share: float = 0.05,
-                  min_shared_people: int = 1, k: int = 20) -> TeamCoupling:
+def team_coupling(backlog: Backlog, *, attention: Any = None, strong_quantile: float = 0.9,
+                  required_ratio: float = 1.0, min_shared_people: int = 1, k: int = 20) -> TeamCoupling:
     """Which teams' work is coupled, whether they coordinate, and where they do not.
 
     Parameters
@@ -117,8 +132,11 @@ def team_coupling(backlog: Backlog, *, attention: Any = None, required_share: fl
     attention : optional
         A fitted ``CrossAttention``, an item ``Attention`` result or an edges DataFrame (see
         :func:`~attn_team.insights._dependencies.attention_edges`); fitted here when ``None``.
-    required_share : float, default=0.05
-        Attention share between two teams above which their work requires coordination.
+    strong_quantile : float, default=0.9
+        Cross-team edges with a score at or above this quantile of all cross-team edge scores are strong.
+    required_ratio : float, default=1.0
+        A pair of teams requires coordination when its number of strong edges is at least this
+        multiple of the mean over all pairs of teams (or when a dependency link joins them).
     min_shared_people : int, default=1
         People involved in both teams' items that count as actual coordination.
 
@@ -133,6 +151,7 @@ def team_coupling(backlog: Backlog, *, attention: Any = None, required_share: fl
     n_items = items["team"].value_counts().to_dict()
     matrix = pd.DataFrame(0.0, index=pd.Index(teams, name="from"), columns=pd.Index(teams, name="to"))
     examples: dict[frozenset, list] = defaultdict(list)
+    n_strong: dict[frozenset, int] = defaultdict(int)
     if len(teams) >= 1 and len(items) >= 2:
         edges = attention_edges(backlog, attention, to="items", k=k)
         src = edges["source"].map(team_of)
@@ -144,6 +163,11 @@ def team_coupling(backlog: Backlog, *, attention: Any = None, required_share: fl
             for (a, b), v in mass.items():
                 matrix.loc[a, b] = float(v)
             cross = e[e["_a"] != e["_b"]].sort_values("score", ascending=False)
+            if len(cross):
+                cut = float(cross["score"].quantile(strong_quantile))
+                strong = cross[cross["score"] >= cut]
+                for a, b in zip(strong["_a"], strong["_b"]):
+                    n_strong[frozenset((a, b))] += 1
             for s, t, a, b in zip(cross["source"], cross["target"], cross["_a"], cross["_b"]):
                 lst = examples[frozenset((a, b))]
                 if len(lst) < 3 and f"{t} ~ {s}" not in lst:
@@ -176,25 +200,27 @@ def team_coupling(backlog: Backlog, *, attention: Any = None, required_share: fl
         for a, b in combinations(sorted(ts), 2):
             shared[frozenset((a, b))] += 1
 
+    all_pairs = list(combinations(teams, 2))
+    mean_strong = sum(n_strong.values()) / len(all_pairs) if all_pairs else 0.0
     rows = []
-    for a, b in combinations(teams, 2):
+    for a, b in all_pairs:
         pair = frozenset((a, b))
         mab, mba = float(matrix.loc[a, b]), float(matrix.loc[b, a])
         denom = float(out_mass[a] + out_mass[b])
         share = (mab + mba) / denom if denom > 0 else 0.0
-        required = share >= required_share or n_dep[pair] > 0
+        required = n_dep[pair] > 0 or (n_strong[pair] > 0 and n_strong[pair] >= required_ratio * mean_strong)
         actual = n_links[pair] > 0 or shared[pair] >= min_shared_people
-        rows.append({"team_a": a, "team_b": b, "mass_ab": mab, "mass_ba": mba, "share": share,
+        rows.append({"team_a": a, "team_b": b, "mass_ab": mab, "mass_ba": mba, "share": share, "n_strong": n_strong[pair],
                      "n_links": n_links[pair], "n_dependency_links": n_dep[pair], "n_shared_people": shared[pair],
                      "required": required, "actual": actual, "gap": required and not actual})
     pairs = pd.DataFrame(rows, columns=_PAIR_COLUMNS)
-    for c in ("n_links", "n_dependency_links", "n_shared_people"):
+    for c in ("n_strong", "n_links", "n_dependency_links", "n_shared_people"):
         pairs[c] = pairs[c].astype(int)
     for c in ("required", "actual", "gap"):
         pairs[c] = pairs[c].astype(bool)
     n_req = int(pairs["required"].sum())
     congruence = float((pairs["required"] & pairs["actual"]).sum() / n_req) if n_req else float("nan")
-    gaps = pairs[pairs["gap"]].sort_values("share", ascending=False).reset_index(drop=True)
+    gaps = pairs[pairs["gap"]].sort_values(["n_strong", "share"], ascending=False).reset_index(drop=True)
     gaps["example_pairs"] = [examples.get(frozenset((a, b)), []) for a, b in zip(gaps["team_a"], gaps["team_b"])]
 
     g = nx.DiGraph()
@@ -207,4 +233,4 @@ def team_coupling(backlog: Backlog, *, attention: Any = None, required_share: fl
                 g.add_edge(a, b, weight=float(matrix.loc[a, b]), links=n_links[pair], shared_people=shared[pair])
     log.info("team_coupling: %d teams, %d required pairs, congruence %s", len(teams), n_req, congruence)
     return TeamCoupling(matrix=matrix, graph=g, pairs=pairs, congruence=congruence, gaps=gaps,
-                        required_share=required_share, min_shared_people=min_shared_people)
+                        strong_quantile=strong_quantile, required_ratio=required_ratio, min_shared_people=min_shared_people)

@@ -470,7 +470,7 @@ _RISK_COLUMNS = ["key", "team", "summary", "status", "depends_on", "depends_on_t
                  "depends_on_status", "via", "weight", "reason"]
 
 
-def at_risk_dependencies(backlog: Backlog, sprint: Any = None, *, threshold: float = 0.1, attention: Any = None,
+def at_risk_dependencies(backlog: Backlog, sprint: Any = None, *, threshold: float | None = None, attention: Any = None,
                          now: Any = None, use_attention: bool = True) -> pd.DataFrame:
     """Items of a sprint that wait on unfinished items of other teams, by link or by strong attention.
 
@@ -479,9 +479,10 @@ def at_risk_dependencies(backlog: Backlog, sprint: Any = None, *, threshold: flo
     backlog : Backlog
     sprint : str, optional
         Sprint id or name (default: the latest sprint that has started, see :func:`resolve_sprint`).
-    threshold : float, default=0.1
-        Minimum attention ``weight`` (softmax share of the item's attention) for an unlinked pair
-        to count.
+    threshold : float, optional
+        Minimum attention ``score`` for an unlinked pair to count. Default: the 0.9 quantile of the
+        scores of all cross-team edges (the strongest 10%; softmax weights over thousands of keys
+        are too small to threshold directly).
     attention : CrossAttention, Attention, DataFrame or mapping, optional
         Item-to-item attention (see :func:`attn_team.insights._dependencies.attention_edges`);
         fitted on ``backlog`` when ``None`` and ``use_attention`` is true.
@@ -526,7 +527,11 @@ def at_risk_dependencies(backlog: Backlog, sprint: Any = None, *, threshold: flo
 
         edges = attention_edges(backlog, attention, to="items")
         if len(edges):
-            e = edges[edges["source"].isin(keys) & (edges["weight"].astype(float) >= threshold)]
+            if threshold is None:
+                ta, tb = edges["source"].map(team), edges["target"].map(team)
+                cross = edges[ta.notna() & tb.notna() & (ta != tb)]
+                threshold = float(cross["score"].quantile(0.9)) if len(cross) else float("inf")
+            e = edges[edges["source"].isin(keys) & (edges["score"].astype(float) >= threshold)]
             for s, t, w, reason in zip(e["source"], e["target"], e["weight"], e.get("reason", [None] * len(e))):
                 if (s, t) in found or not unfinished(s) or not unfinished(t) or not other_team(s, t):
                     continue
