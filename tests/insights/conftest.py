@@ -121,3 +121,21 @@ def history_edges():
 @pytest.fixture
 def fake_attention(item_edges, member_edges, history_edges):
     return {"items": item_edges, "members": member_edges, "history": history_edges}
+
+
+@pytest.fixture(scope="session")
+def generated_org():
+    """The generator's sample organisation (2,000 items) with its ground truth."""
+    from attn_team.io.synthetic import generate
+
+    return generate(random_state=0)
+
+
+@pytest.fixture(scope="session")
+def fitted_org(generated_org):
+    """The sample organisation with item attention from a CrossAttention fitted on it (slow: torch)."""
+    pytest.importorskip("torch")
+    from attn_team.attention._model import CrossAttention
+
+    model = CrossAttention(random_state=0).fit(generated_org.backlog)
+    return generated_org, model, model.attend(generated_org.backlog, to="items", k=20)

@@ -1,0 +1,83 @@
+"""suggest_dependencies and attention_edges on fake attention tables; planted pairs with the real model (slow)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from conftest import edges
+
+from attn_team.insights._dependencies import attention_edges, suggest_dependencies
+from attn_team.model import Backlog
+
+
+class TestSuggest:
+    def test_cross_team_unlinked_ranked_and_deduplicated(self, tiny, item_edges):
+        s = suggest_dependencies(tiny, attention=item_edges)
+        pairs = list(zip(s["source"], s["target"]))
+        # P-4 -> I-3 is linked, P-2 -> P-3 same team; P-1/I-1 appear once (the stronger direction)
+        assert pairs == [("P-1", "I-1"), ("S-1", "I-3"), ("P-4", "S-1")]
+        assert list(s["rank"]) == [1, 2, 3]
+        assert list(s["source_team"]) == ["Pay", "Solo", "Pay"] and list(s["target_team"]) == ["Id", "Id", "Solo"]
+        assert {"text", "structure", "people", "time", "reason", "already_linked"} <= set(s.columns)
+        assert s.loc[0, "text"] == pytest.approx(0.32) and not s["already_linked"].any()
+
+    def test_keep_linked_flags_them(self, tiny, item_edges):
+        s = suggest_dependencies(tiny, attention=item_edges, exclude_linked=False)
+        top = s.iloc[0]
+        assert (top.source, top.target, bool(top.already_linked), top.link_type) == ("P-4", "I-3", True, "Blocks")
+
+    def test_team_filter_and_same_team(self, tiny, item_edges):
+        s = suggest_dependencies(tiny, attention=item_edges, team="Solo")
+        assert set(s["source_team"]) | set(s["target_team"]) >= {"Solo"} and len(s) == 2
+        s = suggest_dependencies(tiny, attention=item_edges, cross_team=False)
+        assert ("P-2", "P-3") in set(zip(s["source"], s["target"]))
+
+    def test_top(self, tiny, item_edges):
+        assert len(suggest_dependencies(tiny, attention=item_edges, top=1)) == 1
+
+    def test_unknown_team(self, tiny, item_edges):
+        with pytest.raises(KeyError, match="no team 'Nope'"):
+            suggest_dependencies(tiny, attention=item_edges, team="Nope")
+
+    def test_empty_backlog(self):
+        s = suggest_dependencies(Backlog())
+        assert s.empty and {"source", "target", "score", "reason"} <= set(s.columns)
+
+    def test_no_edges(self, tiny):
+        assert suggest_dependencies(tiny, attention=edges([])).empty
+
+
+class TestAttentionEdges:
+    def test_mapping_and_kind_check(self, tiny, fake_attention):
+        assert len(attention_edges(tiny, fake_attention, to="members")) == 4
+
+        class Result:
+            to = "members"
+            edges = fake_attention["members"]
+
+        with pytest.raises(ValueError, match="towards 'members'"):
+            attention_edges(tiny, Result(), to="items")
+
+    def test_missing_columns(self, tiny):
+        with pytest.raises(ValueError, match="lack column"):
+            attention_edges(tiny, pd.DataFrame({"source": ["P-1"]}))
+
+    def test_model_is_asked(self, tiny, item_edges):
+        calls = []
+
+        class Model:
+            def attend(self, backlog, to="items", k=20):
+                calls.append((to, k))
+                return item_edges
+
+        attention_edges(tiny, Model(), to="items", k=7)
+        assert calls == [("items", 7)]
+
+
+@pytest.mark.slow
+def test_planted_pairs_among_top_suggestions(fitted_org):
+    org, _model, att = fitted_org
+    planted = {frozenset(p) for p in org.truth["planted_pairs"]}
+    s = suggest_dependencies(org.backlog, attention=att, top=20)
+    hits = sum(frozenset((a, b)) in planted for a, b in zip(s["source"], s["target"]))
+    assert hits >= 5, s[["source", "target", "reason"]]
