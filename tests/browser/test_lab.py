@@ -1,0 +1,242 @@
+"""Notebook 01 in a real JupyterLab and Chromium: render, click, threshold, save, reopen, XSS.
+
+One JupyterLab session drives the whole story (the tests run in order and share the page),
+so the suite stays at a few minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+pytestmark = [pytest.mark.browser]
+
+NOTEBOOK = "notebooks/01-explore-backlog.ipynb"
+XSS = "<img src=x onerror=alert(1)>"
+
+JS_NOTEBOOK_STATE = """() => {
+  const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  if (!w || !w.content || !w.sessionContext) return null;
+  const k = w.sessionContext.session && w.sessionContext.session.kernel;
+  const cells = w.content.widgets.filter(c => c.model.type === 'code');
+  const errors = [];
+  for (const c of cells) {
+    for (let i = 0; i < c.model.outputs.length; i++) {
+      const o = c.model.outputs.get(i).toJSON();
+      if (o.output_type === 'error') errors.push(o.ename + ': ' + o.evalue);
+    }
+  }
+  return {kernel: k ? k.status : null, done: cells.filter(c => c.model.executionCount !== null).length,
+          total: cells.length, errors};
+}"""
+
+JS_EXEC = """async (code) => {
+  const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const f = k.requestExecute({code, store_history: false});
+  let out = '';
+  f.onIOPub = msg => {
+    const t = msg.header.msg_type;
+    if (t === 'stream') out += msg.content.text;
+    else if (t === 'execute_result') out += msg.content.data['text/plain'];
+    else if (t === 'error') out += 'ERROR ' + msg.content.ename + ': ' + msg.content.evalue;
+  };
+  await f.done;
+  return out;
+}"""
+
+JS_GRAPH = """(sel) => {
+  const el = document.querySelector(sel);
+  if (!el) return null;
+  return {...el.dataset};
+}"""
+
+# the node whose nearest drawn neighbour is farthest away: a click there cannot hit another
+JS_PICK_NODE = """(sel) => {
+  const view = document.querySelector(sel).attnTeam;
+  const ids = view.visibleNodeIds();
+  const pos = ids.map(id => view.nodePosition(id));
+  const r = view.canvas.getBoundingClientRect();
+  let best = null, bestD = -1;
+  ids.forEach((id, i) => {
+    const p = pos[i];
+    if (p.x < 20 || p.y < 20 || p.x > r.width - 20 || p.y > r.height - 20) return;
+    let d = Infinity;
+    pos.forEach((q, j) => { if (j !== i) d = Math.min(d, Math.hypot(p.x - q.x, p.y - q.y)); });
+    if (d > bestD) { bestD = d; best = {id, x: r.left + p.x, y: r.top + p.y, gap: d}; }
+  });
+  return best;
+}"""
+
+
+def wait_for(page, fn, arg=None, timeout=120, what="condition"):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        last = page.evaluate(fn, arg) if arg is not None else page.evaluate(fn)
+        if last:
+            return last
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what}; last value {last!r}")
+
+
+def py(page, code: str) -> str:
+    return page.evaluate(JS_EXEC, code).strip()
+
+
+def run_all(page, timeout=900):
+    wait_for(page, "() => { const s = (" + JS_NOTEBOOK_STATE + ")(); return s && s.kernel === 'idle'; }",
+             timeout=180, what="an idle kernel")
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        s = page.evaluate(JS_NOTEBOOK_STATE)
+        if s["errors"]:
+            raise AssertionError(f"notebook cell failed: {s['errors']}")
+        if s["done"] == s["total"] and s["kernel"] == "idle":
+            return s
+        time.sleep(0.5)
+    raise AssertionError(f"notebook did not finish: {page.evaluate(JS_NOTEBOOK_STATE)}")
+
+
+def add_cell_and_run(page, source: str):
+    page.evaluate("""async (src) => {
+      const app = window.jupyterapp, nb = app.shell.currentWidget;
+      nb.content.activeCellIndex = nb.content.widgets.length - 1;
+      await app.commands.execute('notebook:insert-cell-below');
+      nb.content.activeCell.model.sharedModel.setSource(src);
+      await app.commands.execute('notebook:run-cell');
+    }""", source)
+
+
+@pytest.fixture(scope="module")
+def page(lab, browser_context):
+    page = browser_context.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.dialogs = dialogs
+    page.goto(lab.url(f"lab/tree/{NOTEBOOK}"))
+    wait_for(page, "() => !!(window.jupyterapp && window.jupyterapp.shell.currentWidget && "
+                   "window.jupyterapp.shell.currentWidget.content && window.jupyterapp.shell.currentWidget.content.widgets)",
+             timeout=120, what="the notebook")
+    run_all(page)
+    yield page
+    page.close()
+
+
+GRAPH = ".jp-OutputArea .attn-team-graph"
+
+
+def test_graph_renders_with_expected_node_count(page, shot):
+    state = wait_for(page, JS_GRAPH, GRAPH + "[data-attn-ready='1']", what="a drawn graph")
+    expected = int(py(page, "print(len(graph.nodes))"))
+    assert int(state["attnNodes"]) == expected > 0
+    assert int(state["attnEdges"]) == int(py(page, "print(len(graph.visible_edges()))"))
+    assert state["attnSource"] == "widget"   # the live widget, bound through the MIME renderer
+    page.locator(GRAPH).first.scroll_into_view_if_needed()
+    shot(page, "graph")
+
+
+def test_click_selects_in_python(page, shot):
+    page.locator(GRAPH).first.scroll_into_view_if_needed()
+    time.sleep(0.3)
+    target = page.evaluate(JS_PICK_NODE, GRAPH)
+    assert target and target["gap"] > 6, target
+    page.mouse.move(target["x"], target["y"])
+    tip = wait_for(page, "(sel) => { const t = document.querySelector(sel + ' .attn-team-tip');"
+                         " return t && t.style.display === 'block' ? t.textContent : null; }", GRAPH, timeout=10,
+                   what="the hover tooltip")
+    assert target["id"] in tip
+    shot(page, "hover")
+    page.mouse.click(target["x"], target["y"])
+    wait_for(page, f"(sel) => document.querySelector(sel).dataset.attnSelected === {json.dumps(target['id'])}",
+             GRAPH, timeout=10, what="the selection in the view")
+    deadline = time.time() + 15
+    while py(page, "print(graph.selected)") != target["id"]:
+        assert time.time() < deadline, "Python never saw the click"
+        time.sleep(0.3)
+    shot(page, "selected")
+
+
+def test_threshold_from_python_redraws(page, shot):
+    before = int(page.evaluate(JS_GRAPH, GRAPH)["attnEdges"])
+    out = py(page, "import numpy as _np\n"
+                   "graph.threshold = float(_np.quantile(graph.edges['weight'], 0.75))\n"
+                   "print(len(graph.visible_edges()))")
+    expected = int(out)
+    assert expected < before
+    wait_for(page, f"(sel) => Number(document.querySelector(sel).dataset.attnEdges) === {expected}", GRAPH,
+             timeout=15, what="fewer edges drawn")
+    shot(page, "threshold")
+
+
+def test_untrusted_text_renders_as_text(page, shot):
+    add_cell_and_run(page, f"""
+import types as _types
+import pandas as _pd
+_x = {XSS!r}
+_e = _pd.DataFrame({{"source": ["X-1", "X-2"], "target": ["X-2", "X-3"], "weight": [0.5, 0.4],
+                    "text": [0.3, 0.2], "structure": [0.1, 0.1], "reason": [_x, _x]}})
+_n = _pd.DataFrame({{"id": ["X-1", "X-2", "X-3"], "summary": [_x] * 3, "team": [_x, "B", "B"], "kind": "item"}})
+display(attn_team.AttentionGraph(_types.SimpleNamespace(edges=_e, nodes=_n), title=_x))
+display(attn_team.AttentionHeatmap(_types.SimpleNamespace(edges=_e, nodes=_n)))
+""".strip())
+    sel = ".jp-OutputArea .attn-team-graph[data-attn-total-nodes='3']"
+    wait_for(page, JS_GRAPH, sel + "[data-attn-ready='1']", what="the XSS graph")
+    wait_for(page, "() => !!document.querySelector('.jp-OutputArea .attn-team-heatmap')", what="the heatmap")
+    assert page.locator(".jp-OutputArea img[src='x']").count() == 0
+    assert XSS in page.locator(sel).inner_text()
+    assert XSS in page.locator(".jp-OutputArea .attn-team-heatmap").last.inner_text()
+    # hover an edge end: the tooltip shows the node's fields as text
+    page.locator(sel).scroll_into_view_if_needed()
+    time.sleep(0.3)
+    p = page.evaluate("(sel) => { const v = document.querySelector(sel).attnTeam;"
+                      " const r = v.canvas.getBoundingClientRect(); const q = v.nodePosition('X-1');"
+                      " return {x: r.left + q.x, y: r.top + q.y}; }", sel)
+    page.mouse.move(p["x"], p["y"])
+    tip = wait_for(page, "(sel) => { const t = document.querySelector(sel + ' .attn-team-tip');"
+                         " return t && t.style.display === 'block' ? t.innerHTML : null; }", sel, timeout=10,
+                   what="the tooltip")
+    assert "<img" not in tip and "&lt;img" in tip
+    time.sleep(0.5)
+    assert page.dialogs == []
+    assert page.evaluate("() => document.querySelectorAll('img[src=\"x\"]').length") == 0
+    shot(page, "xss")
+
+
+def test_saved_notebook_renders_without_kernel(page, lab, browser_context, shot):
+    expected = int(py(page, "print(len(graph.nodes))"))
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    time.sleep(1.0)
+    page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
+    wait_for(page, "() => { const w = window.jupyterapp.shell.currentWidget;"
+                   " return !w.sessionContext.session || !w.sessionContext.session.kernel; }",
+             timeout=30, what="the kernel to shut down")
+    assert lab.api("kernels") == []
+    # a copy whose kernelspec does not exist: opening it cannot start any kernel
+    saved = json.loads((lab.root / NOTEBOOK).read_text())
+    assert any(o.get("data", {}).get("application/vnd.attn-team.graph+json")
+               for c in saved["cells"] if c["cell_type"] == "code" for o in c.get("outputs", []))
+    saved["metadata"]["kernelspec"] = {"name": "no-such-kernel", "display_name": "none", "language": "python"}
+    (lab.root / "notebooks" / "reopened.ipynb").write_text(json.dumps(saved))
+    fresh = browser_context.new_page()
+    try:
+        fresh.goto(lab.url("lab/tree/notebooks/reopened.ipynb"))
+        sel = ".jp-OutputArea .attn-team-graph[data-attn-ready='1']"
+        # the kernel picker dialog may appear: leave it without choosing a kernel
+        deadline = time.time() + 90
+        state = None
+        while time.time() < deadline and not state:
+            if fresh.locator(".jp-Dialog").count():
+                fresh.keyboard.press("Escape")
+            state = fresh.evaluate(JS_GRAPH, sel)
+            time.sleep(0.3)
+        assert state, "the saved graph did not render"
+        assert state["attnSource"] == "static"
+        assert int(state["attnNodes"]) == expected
+        assert lab.api("kernels") == []
+        fresh.locator(sel).first.scroll_into_view_if_needed()
+        shot(fresh, "reopened")
+    finally:
+        fresh.close()
