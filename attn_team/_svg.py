@@ -312,7 +312,7 @@ def heatmap_svg(matrix: Any, *, title: str = "", row_label: str = "from", col_la
     vmax = max(finite) if finite else 0.0
     label_w = min(170, 12 + 6.5 * max(len(r) for r in rows))
     head_h = min(130, 18 + 5.0 * max(len(c) for c in cols))
-    width = max(340, int(label_w + cell * len(cols) + 20))
+    width = max(340, int(label_w + cell * len(cols) + 20), int(12 + 6.6 * len(title)))
     height = int(head_h + cell * len(rows) + 36)
     parts = [_open(width, height, title or "heatmap")]
     if title:
