@@ -11,6 +11,9 @@ import importlib
 # public name -> module that defines it
 _LAZY = {
     "SprintReport": "attn_team.views._report",
+    "AttentionGraph": "attn_team.views._graph",
+    "AttentionHeatmap": "attn_team.views._heatmap",
+    "BacklogExplorer": "attn_team.views._explorer",
 }
 
 __all__ = list(_LAZY)
