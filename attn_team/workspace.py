@@ -1,0 +1,613 @@
+"""The workspace: one embedded DuckDB file that keeps every import as a snapshot.
+
+A :class:`Workspace` accumulates a backlog over successive Jira exports:
+
+* every :meth:`Workspace.import_files` is one **snapshot** (time, files, their
+  sha256, counts); importing the same files again changes nothing;
+* items are updated in place, and every new or changed item state is kept in
+  ``item_history`` (one row per item and snapshot in which it changed);
+* where an export carries no changelog (CSV, XML), the changes of status,
+  sprints, assignee and story points between the previous and the new state
+  become ``events`` with ``origin = "snapshot"``, so sprint history builds up
+  over weekly exports; exports with changelogs (REST JSON) add their own events;
+* an import is **one transaction**: if it fails, or the process dies half way,
+  the file is exactly as before; input files are only read;
+* caches for later layers: sentence vectors by model and text hash
+  (:meth:`~Workspace.load_vectors` / :meth:`~Workspace.store_vectors`, stored
+  as float16) and small result tables (:meth:`~Workspace.store_frame` /
+  :meth:`~Workspace.load_frame`).
+
+Lists are stored as ``VARCHAR[]``, times as ``TIMESTAMPTZ`` in UTC.
+
+Examples
+--------
+>>> import attn_team
+>>> with attn_team.Workspace("team.duckdb") as ws:  # doctest: +SKIP
+...     ws.import_files(["sample_data/jira-export.csv"], teams="sample_data/teams.toml")
+...     backlog = ws.backlog()
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import warnings
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .model import SCHEMA, Backlog, conform
+
+__all__ = ["Workspace", "WorkspaceError", "SCHEMA_VERSION", "DEFAULT_PATH"]
+
+log = logging.getLogger(__name__)
+
+#: Version of the tables' layout; a file written by a newer layout is refused.
+SCHEMA_VERSION = 1
+#: File used when no path is given (in the working directory).
+DEFAULT_PATH = "attn_team.duckdb"
+#: Item columns whose change between snapshots becomes an event (item column -> event field).
+TRACKED_FIELDS = {"status": "status", "sprints": "sprint", "assignee": "assignee", "story_points": "story_points"}
+
+_SQL_TYPE = {"string": "VARCHAR", "list": "VARCHAR[]", "datetime64[ns, UTC]": "TIMESTAMPTZ", "Float64": "DOUBLE", "Int64": "BIGINT"}
+_KEYS = {"items": ["key"], "people": ["person"], "sprints": ["sprint_id"], "teams": ["team"]}
+
+
+class WorkspaceError(RuntimeError):
+    """A workspace file that cannot be used; the message names the file and what to do."""
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _columns_sql(table: str) -> str:
+    return ", ".join(f"{_q(c)} {_SQL_TYPE[t]}" for c, t in SCHEMA[table].items())
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _plain(v: Any) -> Any:
+    """A JSON-able, comparable form of one cell (for state hashes and diffs)."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, float) and v != v:
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.isoformat()
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return [str(x) for x in v]
+    if isinstance(v, (np.floating, float)):
+        return float(v)
+    return str(v)
+
+
+def _state_hashes(items: pd.DataFrame) -> list[str]:
+    cols = [c for c in SCHEMA["items"] if c != "source"]
+    data = [items[c].tolist() for c in cols]
+    out = []
+    for row in zip(*data):
+        blob = json.dumps([_plain(v) for v in row], ensure_ascii=False, separators=(",", ":"))
+        out.append(hashlib.sha1(blob.encode("utf-8")).hexdigest())
+    return out
+
+
+def _event_value(field: str, v: Any) -> str | None:
+    v = _plain(v)
+    if v is None:
+        return None
+    if field == "sprints":
+        return ", ".join(v) if v else None
+    if field == "story_points":
+        f = float(v)
+        return str(int(f)) if f.is_integer() else str(f)
+    return v
+
+
+class Workspace:
+    """An embedded DuckDB file holding snapshots of Jira exports, their history and caches.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The DuckDB file (created if missing, unless ``read_only``). Default:
+        ``attn_team.duckdb`` in the working directory.
+    read_only : bool, default=False
+        Open without write access (imports and cache writes then raise).
+
+    Raises
+    ------
+    WorkspaceError
+        When the file is not a DuckDB database, was written by a newer
+        attn_team, is locked by another process, or (read-only) does not exist.
+
+    Examples
+    --------
+    >>> from attn_team.workspace import Workspace
+    >>> from attn_team.io.synthetic import generate
+    >>> ws = Workspace(":memory:")
+    >>> row = ws.import_backlog(generate(n_items=200, n_people=24).backlog, label="demo")
+    >>> row["n_items"], row["n_new"]
+    (200, 200)
+    >>> ws.backlog().n_items
+    200
+    >>> ws.close()
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, *, read_only: bool = False):
+        import duckdb
+
+        self.path = str(path) if path is not None else DEFAULT_PATH
+        self.read_only = read_only
+        self._con = None
+        in_memory = self.path == ":memory:"
+        if not in_memory and read_only and not Path(self.path).exists():
+            raise WorkspaceError(f"{self.path}: no such workspace file; import something first (read_only=False creates it)")
+        if not in_memory and Path(self.path).is_dir():
+            raise WorkspaceError(f"{self.path}: is a folder; give the path of a workspace file, e.g. {Path(self.path) / DEFAULT_PATH}")
+        try:
+            self._con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.IOException as exc:
+            msg = str(exc)
+            if "lock" in msg.lower():
+                raise WorkspaceError(
+                    f"{self.path}: the workspace is open in another process ({msg.splitlines()[0]}); "
+                    "close it there (Workspace.close() or end that kernel) and try again, or use another path"
+                ) from None
+            raise WorkspaceError(
+                f"{self.path}: not a DuckDB workspace file ({msg.splitlines()[0]}); "
+                "give a new file name, or the path of a workspace created by attn_team"
+            ) from None
+        except duckdb.Error as exc:
+            raise WorkspaceError(f"{self.path}: cannot open the workspace ({str(exc).splitlines()[0]})") from None
+        self._con.execute("SET TimeZone = 'UTC'")
+        try:
+            self._check_or_create()
+        except BaseException:
+            self.close()
+            raise
+
+    # -- life cycle --------------------------------------------------------------
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the file (idempotent)."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __repr__(self) -> str:
+        state = "closed" if self._con is None else ("read-only" if self.read_only else "open")
+        return f"Workspace({self.path!r}, {state})"
+
+    @property
+    def con(self):
+        """The DuckDB connection (for ad-hoc SQL; prefer the methods)."""
+        if self._con is None:
+            raise WorkspaceError(f"{self.path}: the workspace is closed; open a new Workspace({self.path!r})")
+        return self._con
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise WorkspaceError(f"{self.path}: opened read_only=True; open it with read_only=False to write")
+
+    def _check_or_create(self) -> None:
+        con = self.con
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+        if "attn_meta" in tables:
+            row = _one(con, "SELECT value FROM attn_meta WHERE key = 'schema_version'")
+            version = int(row[0]) if row else 0
+            if version > SCHEMA_VERSION:
+                raise WorkspaceError(
+                    f"{self.path}: written by a newer attn_team (workspace schema {version}, this version reads "
+                    f"up to {SCHEMA_VERSION}); upgrade attn_team (pip install -U attn-team) or use another file"
+                )
+            return
+        if tables:
+            raise WorkspaceError(
+                f"{self.path}: a DuckDB file but not an attn_team workspace (it has tables {sorted(tables)[:5]}); "
+                "use a new file name"
+            )
+        if self.read_only:
+            raise WorkspaceError(f"{self.path}: empty file opened read_only=True; open it writable once to create the workspace")
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("CREATE TABLE attn_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+            con.execute("INSERT INTO attn_meta VALUES ('schema_version', ?), ('created_at', ?)",
+                        [str(SCHEMA_VERSION), _utcnow().isoformat()])
+            con.execute(
+                "CREATE TABLE snapshots (snapshot_id INTEGER PRIMARY KEY, imported_at TIMESTAMPTZ, label VARCHAR, "
+                "files VARCHAR[], file_hashes VARCHAR[], source_format VARCHAR, content_hash VARCHAR, "
+                "n_items INTEGER, n_new INTEGER, n_changed INTEGER, n_events INTEGER)"
+            )
+            con.execute(f"CREATE TABLE items ({_columns_sql('items')}, state_hash VARCHAR, first_snapshot INTEGER, "
+                        "last_snapshot INTEGER, PRIMARY KEY (key))")
+            con.execute(f"CREATE TABLE item_history (snapshot_id INTEGER, {_columns_sql('items')}, state_hash VARCHAR)")
+            con.execute(f"CREATE TABLE people ({_columns_sql('people')}, PRIMARY KEY (person))")
+            con.execute(f"CREATE TABLE teams ({_columns_sql('teams')})")
+            con.execute(f"CREATE TABLE sprints ({_columns_sql('sprints')}, PRIMARY KEY (sprint_id))")
+            con.execute(f"CREATE TABLE links ({_columns_sql('links')}, snapshot_id INTEGER)")
+            con.execute(f"CREATE TABLE events ({_columns_sql('events')}, snapshot_id INTEGER)")
+            con.execute("CREATE TABLE vectors (model VARCHAR, hash VARCHAR, dim INTEGER, vec BLOB, PRIMARY KEY (model, hash))")
+            con.execute("CREATE TABLE frames (name VARCHAR, key VARCHAR, table_name VARCHAR, stored_at TIMESTAMPTZ, "
+                        "PRIMARY KEY (name, key))")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    # -- reading -------------------------------------------------------------------
+    def snapshots(self) -> pd.DataFrame:
+        """One row per import: ``snapshot_id``, ``imported_at``, ``label``, ``files``, ``file_hashes``
+        (sha256), ``source_format``, ``n_items``, ``n_new``, ``n_changed``, ``n_events``."""
+        df = _df(self.con, "SELECT * EXCLUDE (content_hash) FROM snapshots ORDER BY snapshot_id")
+        for c in ("files", "file_hashes"):
+            df[c] = [list(v) if v is not None else [] for v in df[c]]
+        return df
+
+    def _table(self, name: str) -> pd.DataFrame:
+        cols = ", ".join(_q(c) for c in SCHEMA[name])
+        order = {"items": " ORDER BY first_snapshot, rowid", "events": " ORDER BY \"key\", \"at\", rowid",
+                 "links": " ORDER BY rowid", "people": " ORDER BY person", "sprints": " ORDER BY rowid",
+                 "teams": " ORDER BY team"}[name]
+        return conform(name, _df(self.con, f"SELECT {cols} FROM {name}{order}"))
+
+    def backlog(self) -> Backlog:
+        """The accumulated backlog: the latest state of every item ever imported, all events."""
+        tables = {name: self._table(name) for name in ("items", "people", "teams", "sprints", "links", "events")}
+        return Backlog(**tables)
+
+    def history(self, key: str | None = None) -> pd.DataFrame:
+        """Item states per snapshot (rows only where an item was new or changed), optionally for one key."""
+        cols = "snapshot_id, " + ", ".join(_q(c) for c in SCHEMA["items"])
+        if key is None:
+            return _df(self.con, f"SELECT {cols} FROM item_history ORDER BY snapshot_id, key")
+        return _df(self.con, f"SELECT {cols} FROM item_history WHERE key = ? ORDER BY snapshot_id", [key])
+
+    # -- importing ----------------------------------------------------------------------
+    def import_files(self, paths, *, teams: Any = None) -> dict:
+        """Import Jira exports (read with :func:`attn_team.read_jira`) as one snapshot.
+
+        Parameters
+        ----------
+        paths : path, list of paths, or folder
+            What :func:`attn_team.read_jira` accepts. Files are only read.
+        teams : None, path, mapping or TeamRules, optional
+            Team rules, as for :func:`attn_team.read_jira`.
+
+        Returns
+        -------
+        dict
+            The snapshot row (``snapshot_id``, ``imported_at``, ``files``, ``file_hashes``,
+            ``source_format``, ``n_items``, ``n_new``, ``n_changed``, ``n_events``), plus
+            ``unchanged=True`` when the same files (same sha256) were imported before and
+            nothing was done.
+        """
+        from .io._detect import detect_format, expand_paths, read_jira
+
+        self._writable()
+        files = expand_paths(paths)
+        hashes = [_sha256(f) for f in files]
+        formats = []
+        for f in files:
+            with open(f, "rb") as fh:
+                formats.append(detect_format(fh.read(4096)))
+        fmt = "+".join(sorted(set(formats)))
+        content = hashlib.sha256(("files:" + ",".join(sorted(hashes)) + f"|teams:{_teams_key(teams)}").encode()).hexdigest()
+        seen = self._snapshot_by_content(content)
+        if seen is not None:
+            log.info("%s: already imported as snapshot %s; nothing to do", [str(f) for f in files], seen["snapshot_id"])
+            return {**seen, "unchanged": True}
+        backlog = read_jira(files, teams=teams)
+        return self._import(backlog, files=[str(Path(f).resolve()) for f in files], hashes=hashes,
+                            fmt=fmt, content=content, label=None)
+
+    def import_backlog(self, backlog: Backlog, *, label: str | None = None) -> dict:
+        """Import an in-memory :class:`~attn_team.Backlog` as a snapshot (same rules as :meth:`import_files`)."""
+        self._writable()
+        if not isinstance(backlog, Backlog):
+            raise TypeError(f"import_backlog() expects a Backlog, not {type(backlog).__name__}")
+        h = hashlib.sha256()
+        for s in _state_hashes(backlog.items):
+            h.update(s.encode())
+        h.update(str(len(backlog.links)).encode() + str(len(backlog.events)).encode())
+        content = "backlog:" + h.hexdigest()
+        seen = self._snapshot_by_content(content)
+        if seen is not None:
+            return {**seen, "unchanged": True}
+        return self._import(backlog, files=[], hashes=[], fmt="backlog", content=content, label=label)
+
+    def _snapshot_by_content(self, content: str) -> dict | None:
+        df = _df(self.con, "SELECT * EXCLUDE (content_hash) FROM snapshots WHERE content_hash = ? "
+                 "ORDER BY snapshot_id LIMIT 1", [content])
+        if df.empty:
+            return None
+        return _row(df)
+
+    def _checkpoint(self, stage: str) -> None:
+        """Called inside the import transaction after each stage (a seam for tests that kill the process)."""
+
+    def _import(self, backlog: Backlog, *, files, hashes, fmt, content, label) -> dict:
+        con = self.con
+        items = backlog.items
+        new_hashes = _state_hashes(items)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            sid = _one(con, "SELECT coalesce(max(snapshot_id), 0) + 1 FROM snapshots")[0]
+            imported_at = _utcnow()
+            first = sid == 1
+            # -- previous states of the items in this export
+            keys = pd.DataFrame({"key": items["key"].astype(object), "state_hash": new_hashes})
+            con.register("_attn_keys", keys)
+            prev = _df(con, "SELECT i.key, i.state_hash, i.status, i.sprints, i.assignee, i.story_points "
+                            "FROM items i JOIN _attn_keys k ON i.key = k.key")
+            con.unregister("_attn_keys")
+            prev_by_key = {r["key"]: r for r in prev.to_dict("records")}
+            is_new = [k not in prev_by_key for k in items["key"]]
+            changed = [not n and prev_by_key[k]["state_hash"] != h for k, n, h in zip(items["key"], is_new, new_hashes)]
+            touched = [n or c for n, c in zip(is_new, changed)]
+            # -- events: the export's changelog, or derived from the snapshot difference
+            if len(backlog.events):
+                ev = backlog.events.copy()
+            else:
+                ev = self._derive_events(items, changed, prev_by_key, imported_at)
+            self._checkpoint("read")
+            # -- items: replace the touched ones, keep history
+            cols = list(SCHEMA["items"])
+            up = items.loc[touched].copy()
+            up["state_hash"] = [h for h, t in zip(new_hashes, touched) if t]
+            first_seen = {r[0]: r[1] for r in con.execute("SELECT key, first_snapshot FROM items").fetchall()} if not first else {}
+            up["first_snapshot"] = [first_seen.get(k, sid) for k in up["key"]]
+            up["last_snapshot"] = sid
+            self._insert("_attn_up", up)
+            con.execute("DELETE FROM items WHERE key IN (SELECT key FROM _attn_up)")
+            sel = ", ".join(_cast(c) for c in cols)
+            con.execute(f"INSERT INTO items SELECT {sel}, state_hash, first_snapshot, last_snapshot FROM _attn_up")
+            con.execute(f"INSERT INTO item_history SELECT {sid}, {sel}, state_hash FROM _attn_up")
+            con.unregister("_attn_up")
+            self._checkpoint("items")
+            # -- people, sprints (upsert, keeping known values where the export has none)
+            self._upsert("people", backlog.people)
+            self._upsert("sprints", backlog.sprints)
+            # -- links: this export is authoritative for the links of its items
+            self._insert("_attn_keys2", pd.DataFrame({"key": items["key"].astype(object)}))
+            self._insert("_attn_links", backlog.links)
+            con.execute("DELETE FROM links WHERE source_key IN (SELECT key FROM _attn_keys2) "
+                        "OR target_key IN (SELECT key FROM _attn_keys2)")
+            lc = ", ".join(_q(c) for c in SCHEMA["links"])
+            con.execute(f"INSERT INTO links SELECT DISTINCT {lc}, {sid} FROM _attn_links l WHERE NOT EXISTS "
+                        "(SELECT 1 FROM links x WHERE x.source_key = l.source_key AND x.target_key = l.target_key "
+                        "AND x.link_type = l.link_type)")
+            con.unregister("_attn_keys2")
+            con.unregister("_attn_links")
+            # -- events: add the ones not known yet
+            n_before = _one(con, "SELECT count(*) FROM events")[0]
+            ev = conform("events", ev)
+            self._insert("_attn_ev", ev)
+            ec = ", ".join(_cast(c, "events") for c in SCHEMA["events"])
+            con.execute(
+                f"INSERT INTO events SELECT {ec}, {sid} FROM (SELECT DISTINCT * FROM _attn_ev) e WHERE NOT EXISTS "
+                '(SELECT 1 FROM events x WHERE x.key = e.key AND x."at" IS NOT DISTINCT FROM e."at" AND x.field = e.field '
+                'AND x."from" IS NOT DISTINCT FROM e."from" AND x."to" IS NOT DISTINCT FROM e."to")'
+            )
+            con.unregister("_attn_ev")
+            n_events = _one(con, "SELECT count(*) FROM events")[0] - n_before
+            self._checkpoint("events")
+            # -- teams: recomputed from all items
+            con.execute("DELETE FROM teams")
+            con.execute(
+                "INSERT INTO teams SELECT team, arg_max(team_rule, n) AS rule, sum(n)::BIGINT FROM "
+                "(SELECT team, team_rule, count(*) AS n FROM items WHERE team IS NOT NULL GROUP BY team, team_rule) "
+                "GROUP BY team"
+            )
+            row = {
+                "snapshot_id": int(sid), "imported_at": imported_at, "label": label, "files": list(files),
+                "file_hashes": list(hashes), "source_format": fmt, "content_hash": content,
+                "n_items": int(len(items)), "n_new": int(sum(is_new)), "n_changed": int(sum(changed)),
+                "n_events": int(n_events),
+            }
+            con.execute("INSERT INTO snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", list(row.values()))
+            self._checkpoint("snapshot")
+            con.execute("COMMIT")
+        except BaseException:
+            try:
+                con.execute("ROLLBACK")
+            finally:
+                for name in ("_attn_keys", "_attn_up", "_attn_keys2", "_attn_links", "_attn_ev"):
+                    try:
+                        con.unregister(name)
+                    except Exception:  # noqa: BLE001 - cleaning up after the real error
+                        pass
+            raise
+        row.pop("content_hash")
+        row["imported_at"] = pd.Timestamp(imported_at)
+        log.info("snapshot %s: %d items (%d new, %d changed), %d events", sid, row["n_items"], row["n_new"],
+                 row["n_changed"], row["n_events"])
+        return row
+
+    def _derive_events(self, items: pd.DataFrame, changed, prev_by_key, imported_at) -> pd.DataFrame:
+        """Events (origin "snapshot") for the tracked fields that differ from the previous snapshot."""
+        rows = []
+        cols = {c: items[c].tolist() for c in ("key", "updated", *TRACKED_FIELDS)}
+        for i, ch in enumerate(changed):
+            if not ch:
+                continue
+            key = cols["key"][i]
+            old = prev_by_key[key]
+            upd = cols["updated"][i]
+            at = upd if upd is not None and upd is not pd.NaT else pd.Timestamp(imported_at)
+            for col, field in TRACKED_FIELDS.items():
+                a, b = _event_value(col, old[col]), _event_value(col, cols[col][i])
+                if a != b:
+                    rows.append({"key": key, "at": at, "field": field, "from": a, "to": b, "author": None,
+                                 "origin": "snapshot"})
+        return conform("events", pd.DataFrame(rows) if rows else None)
+
+    def _insert(self, name: str, df: pd.DataFrame) -> None:
+        """Register ``df`` for SQL, with list columns that DuckDB reads as VARCHAR[]."""
+        df = df.copy()
+        for c in df.columns:
+            if df[c].dtype == object and any(isinstance(v, list) for v in df[c].head(50)):
+                df[c] = [list(v) if v else None for v in df[c]]
+        self.con.register(name, df)
+
+    def _upsert(self, table: str, df: pd.DataFrame) -> None:
+        if df is None or df.empty:
+            return
+        con = self.con
+        key = _KEYS[table][0]
+        self._insert("_attn_new", df)
+        cols = list(SCHEMA[table])
+        merged = ", ".join(
+            (f"n.{_q(c)}" if c == key else f"coalesce(n.{_q(c)}, o.{_q(c)}) AS {_q(c)}") for c in cols
+        )
+        con.execute(f"CREATE TEMP TABLE _attn_merged AS SELECT {merged} FROM _attn_new n "
+                    f"LEFT JOIN {table} o ON o.{_q(key)} = n.{_q(key)}")
+        con.execute(f"DELETE FROM {table} WHERE {_q(key)} IN (SELECT {_q(key)} FROM _attn_new)")
+        sel = ", ".join(_cast(c, table) for c in cols)
+        con.execute(f"INSERT INTO {table} SELECT {sel} FROM _attn_merged")
+        con.execute("DROP TABLE _attn_merged")
+        con.unregister("_attn_new")
+
+    # -- vector cache ---------------------------------------------------------------------
+    def load_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        """Cached vectors of ``model`` for the given text hashes (missing ones are left out).
+
+        Vectors are stored as float16 and returned as float32 arrays of shape ``(dim,)``.
+        """
+        hashes = [str(h) for h in hashes]
+        if not hashes:
+            return {}
+        self.con.register("_attn_h", pd.DataFrame({"hash": list(dict.fromkeys(hashes))}))
+        try:
+            rows = self.con.execute(
+                "SELECT v.hash, v.dim, v.vec FROM vectors v JOIN _attn_h h ON v.hash = h.hash WHERE v.model = ?", [str(model)]
+            ).fetchall()
+        finally:
+            self.con.unregister("_attn_h")
+        return {h: np.frombuffer(blob, dtype="<f2", count=dim).astype(np.float32) for h, dim, blob in rows}
+
+    def store_vectors(self, model: str, hashes: Sequence[str], vectors: np.ndarray) -> None:
+        """Store (upsert) vectors of ``model`` under their text hashes; ``vectors`` has shape ``(len(hashes), dim)``."""
+        self._writable()
+        vectors = np.asarray(vectors)
+        hashes = [str(h) for h in hashes]
+        if vectors.ndim != 2 or vectors.shape[0] != len(hashes):
+            raise ValueError(f"store_vectors: expected an array of shape ({len(hashes)}, dim), got {vectors.shape}")
+        if not hashes:
+            return
+        dim = int(vectors.shape[1])
+        blobs = [row.tobytes() for row in vectors.astype("<f2")]
+        df = pd.DataFrame({"model": str(model), "hash": hashes, "dim": dim, "vec": blobs}).drop_duplicates("hash", keep="last")
+        con = self.con
+        con.register("_attn_vec", df)
+        try:
+            con.execute("BEGIN TRANSACTION")
+            con.execute("DELETE FROM vectors WHERE model = ? AND hash IN (SELECT hash FROM _attn_vec)", [str(model)])
+            con.execute("INSERT INTO vectors SELECT model, hash, dim::INTEGER, vec::BLOB FROM _attn_vec")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.unregister("_attn_vec")
+
+    # -- results cache ------------------------------------------------------------------
+    def store_frame(self, name: str, key: str, df: pd.DataFrame) -> None:
+        """Keep a result table under ``(name, key)`` (replacing an older one)."""
+        self._writable()
+        if not isinstance(df, pd.DataFrame):
+            raise TypeError(f"store_frame() expects a DataFrame, not {type(df).__name__}")
+        table = "frame_" + hashlib.sha1(f"{name}\x00{key}".encode()).hexdigest()[:20]
+        con = self.con
+        data = df.reset_index(drop=True).copy()
+        for c in data.columns:
+            if data[c].dtype == object and any(isinstance(v, list) for v in data[c].head(50)):
+                data[c] = [list(v) if v else None for v in data[c]]
+        data.columns = [str(c) for c in data.columns]
+        con.register("_attn_frame", data)
+        try:
+            con.execute("BEGIN TRANSACTION")
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+            con.execute(f"CREATE TABLE {table} AS SELECT * FROM _attn_frame")
+            con.execute("DELETE FROM frames WHERE name = ? AND key = ?", [str(name), str(key)])
+            con.execute("INSERT INTO frames VALUES (?, ?, ?, ?)", [str(name), str(key), table, _utcnow()])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.unregister("_attn_frame")
+
+    def load_frame(self, name: str, key: str) -> pd.DataFrame | None:
+        """The table stored under ``(name, key)``, or ``None``."""
+        row = _one(self.con, "SELECT table_name FROM frames WHERE name = ? AND key = ?", [str(name), str(key)])
+        if row is None:
+            return None
+        df = _df(self.con, f"SELECT * FROM {row[0]}")
+        for c in df.columns:
+            if df[c].dtype == object and any(isinstance(v, np.ndarray) for v in df[c].head(50)):
+                df[c] = [list(v) if v is not None else [] for v in df[c]]
+        return df
+
+
+def _df(con, sql: str, params: list | None = None) -> pd.DataFrame:
+    """A query's result as a DataFrame (DuckDB's own pandas conversion warns under pandas 3: silenced)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The inplace keyword")
+        return con.execute(sql, params or []).df()
+
+
+def _one(con, sql: str, params: list | None = None):
+    """First row of a query (the result is consumed whole, as DuckDB wants before the next statement)."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
+def _cast(col: str, table: str = "items") -> str:
+    t = _SQL_TYPE[SCHEMA[table][col]]
+    return f"CAST({_q(col)} AS {t}) AS {_q(col)}"
+
+
+def _row(df: pd.DataFrame) -> dict:
+    rec = df.iloc[0].to_dict()
+    for c in ("files", "file_hashes"):
+        if c in rec:
+            rec[c] = list(rec[c]) if rec[c] is not None else []
+    for c in ("snapshot_id", "n_items", "n_new", "n_changed", "n_events"):
+        if c in rec and rec[c] is not None:
+            rec[c] = int(rec[c])
+    return rec
+
+
+def _teams_key(teams: Any) -> str:
+    """A stable description of the ``teams=`` argument (part of what makes an import 'the same')."""
+    if teams is None:
+        return "none"
+    if isinstance(teams, (str, os.PathLike)):
+        p = Path(teams)
+        return "file:" + (_sha256(p) if p.is_file() else str(p))
+    try:
+        return "obj:" + json.dumps(teams, sort_keys=True, default=str)
+    except TypeError:
+        return "obj:" + repr(teams)
