@@ -24,7 +24,7 @@ def csv_safe(value) -> str:
 
 def to_csv(df) -> str:
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; cells holding CR or LF get quoted
     w.writerow([csv_safe(c) for c in df.columns])
     for row in df.itertuples(index=False):
         w.writerow([csv_safe(v) for v in row])
