@@ -310,7 +310,7 @@ class CrossAttention:
         if isinstance(emb, Embedder):
             return emb
         if hasattr(emb, "encode"):
-            return Embedder(model=emb, cache=self.cache, progress=self.progress)
+            return Embedder(model=emb, cache=self.cache, precision="fp32", progress=self.progress)
         raise ValueError(f"embedder must be an attn_team.Embedder or have an encode() method, got {type(emb).__name__}")
 
     def _features(self, backlog) -> ItemFeatures:

