@@ -9,6 +9,16 @@ import importlib
 
 _LAZY = {
     "evaluate_links": "attn_team.insights._evaluate",
+    "suggest_dependencies": "attn_team.insights._dependencies",
+    "attention_edges": "attn_team.insights._dependencies",
+    "who_to_involve": "attn_team.insights._people",
+    "similar_history": "attn_team.insights._history",
+    "item_outcomes": "attn_team.insights._history",
+    "team_coupling": "attn_team.insights._coupling",
+    "TeamCoupling": "attn_team.insights._coupling",
+    "sprint_metrics": "attn_team.insights._sprints",
+    "at_risk_dependencies": "attn_team.insights._sprints",
+    "METRIC_DEFINITIONS": "attn_team.insights._sprints",
 }
 
 __all__ = list(_LAZY)
