@@ -45,7 +45,10 @@ Everything else that cannot be read raises :class:`~attn_team.errors.JiraFormatE
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
+import gc
 import io
 import logging
 import re
@@ -123,7 +126,8 @@ OUTWARD_PHRASES = {
     "dependency": "depends on",
 }
 _KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*-\d+$")
-_QUOTED = re.compile(r'"[^"]*"')
+_QUOTED = re.compile(rb'"[^"]*"')
+_HEAD_BYTES = 1 << 20
 _DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
@@ -138,7 +142,7 @@ def decode_jira_bytes(data: bytes, *, file=None) -> tuple[str, list[str]]:
         For an empty file, binary data (NUL bytes) or bytes that are neither UTF-8 nor cp1252.
     """
     notes: list[str] = []
-    if not data.strip():
+    if not data or data.isspace():
         raise JiraFormatError("empty file; expected a Jira CSV export with a header row", file=file, line=1)
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
@@ -169,6 +173,29 @@ def decode_jira_bytes(data: bytes, *, file=None) -> tuple[str, list[str]]:
     return text, notes
 
 
+def _utf8_bytes(data: bytes, *, file=None) -> tuple[bytes, int, list[str]]:
+    """The file as UTF-8 bytes, the offset after a BOM, and warnings (the cp1252 fallback).
+
+    UTF-8 is validated in slices, so no decoded copy of a large file is kept.
+    """
+    if not data or data.isspace():
+        raise JiraFormatError("empty file; expected a Jira CSV export with a header row", file=file, line=1)
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data.find(b"\x00") >= 0:
+        text, notes = decode_jira_bytes(data, file=file)  # UTF-16, or the NUL-byte error
+        return text.encode("utf-8"), 0, notes
+    begin = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    step = 1 << 22
+    try:
+        for i in range(begin, len(data), step):
+            decoder.decode(data[i:i + step])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        text, notes = decode_jira_bytes(data, file=file)  # cp1252, with a warning, or an error
+        return text.encode("utf-8"), 0, notes
+    return data, begin, []
+
+
 def read_jira_csv(path: str | PathLike) -> RawExport:
     """Read a Jira CSV export file into a :class:`~attn_team.io.RawExport`.
 
@@ -195,11 +222,10 @@ def read_jira_csv(path: str | PathLike) -> RawExport:
         raise JiraFormatError("file not found", file=path) from None
     except IsADirectoryError:
         raise JiraFormatError("is a directory; expected a CSV file", file=path) from None
-    text, notes = decode_jira_bytes(data, file=path)
-    del data
+    data, begin, notes = _utf8_bytes(data, file=path)
     for msg in notes:
         warnings.warn(msg, AttnTeamWarning, stacklevel=2)
-    raw = parse_jira_csv(text, source=path.name, file=path)
+    raw = _parse_utf8(data, begin, source=path.name, file=path)
     raw.warnings[:0] = notes
     return raw
 
@@ -240,8 +266,26 @@ def _first_bad_row(data: str, ncols: int) -> tuple[int, int, int] | None:
     return None
 
 
+def _separators_per_line(stripped: bytes) -> np.ndarray:
+    """Commas per non-blank line of CSV text whose quoted cells were removed (vectorised)."""
+    buf = np.frombuffer(stripped, dtype=np.uint8)
+    ends = np.flatnonzero(buf == 10)
+    if not len(buf) or buf[-1] != 10:
+        ends = np.append(ends, len(buf))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    commas = np.cumsum(buf == 44)
+    before = np.concatenate(([0], commas))
+    counts = before[ends] - before[starts]
+    length = ends - starts
+    cr = np.zeros(len(ends), dtype=bool)  # a line holding only "\r" is blank too
+    one = length == 1
+    cr[one] = buf[starts[one]] == 13
+    return counts[(length > 0) & ~cr]
+
+
 def _nonempty(a: np.ndarray) -> np.ndarray:
-    return (a != "") & pd.notna(a)
+    """Cells that are not the empty string (cells read with ``na_filter=False`` are all str)."""
+    return a != ""
 
 
 def _none_if_empty(a: np.ndarray) -> list:
@@ -305,22 +349,56 @@ def parse_jira_csv(text: str, *, source: str, file=None) -> RawExport:
     file = source if file is None else file
     if text.startswith("\ufeff"):
         text = text[1:]
-    if not text.strip():
+    if not text or text.isspace():
         raise JiraFormatError("empty file; expected a Jira CSV export with a header row", file=file, line=1)
     nul = text.find("\x00")
     if nul >= 0:
         line = text.count("\n", 0, nul) + 1
         raise JiraFormatError("binary data (NUL character); expected a text CSV export from Jira", file=file, line=line)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # lone surrogates
+        raise JiraFormatError(f"invalid character {text[exc.start]!r} at offset {exc.start}; expected text", file=file) from None
+    return _parse_utf8(data, 0, source=source, file=file)
 
+
+@contextlib.contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector while building many small containers.
+
+    The parser creates no reference cycles; without the pause CPython re-scans the
+    growing lists of records again and again (about a third of the parse time).
+    The previous state is restored on exit, also on errors.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _parse_utf8(data: bytes, begin: int, *, source: str, file) -> RawExport:
+    """:func:`parse_jira_csv` on UTF-8 bytes (``begin``: offset after a BOM)."""
+    with _gc_paused():
+        return _parse_body(data, begin, source=source, file=file)
+
+
+def _parse_body(data: bytes, begin: int, *, source: str, file) -> RawExport:
     # -- header ------------------------------------------------------------------
-    buf = io.StringIO(text, newline="")
+    head = data[begin:begin + _HEAD_BYTES].decode("utf-8", errors="ignore")  # a cut character at the end is dropped
+    buf = io.StringIO(head, newline="")
     reader = csv.reader(buf)
     try:
         header = next(reader)
     except (csv.Error, StopIteration) as exc:
         raise JiraFormatError(f"unreadable header ({exc}); expected a comma-separated Jira header row", file=file, line=1) from None
     header_lines = reader.line_num
-    start = buf.tell()
+    consumed = buf.tell()
+    if consumed >= len(head) and len(data) - begin > _HEAD_BYTES:
+        raise JiraFormatError(f"the header row is longer than {_HEAD_BYTES} bytes; expected Jira's CSV header", file=file, line=1)
+    start = begin + len(head[:consumed].encode("utf-8"))
     ncols = len(header)
     names = [canonical_header(h) for h in header]
     lower = [n.casefold() for n in names]
@@ -359,10 +437,15 @@ def parse_jira_csv(text: str, *, source: str, file=None) -> RawExport:
     usecols = sorted({p for ps in single.values() for p in ps}
                      | {p for ps in multi.values() for p in ps}
                      | {p for ps in links.values() for p in ps})
-    data = text[start:]
+    body = io.BytesIO(data)  # shares the bytes, no copy
+    body.seek(start)
+
+    def body_text() -> str:  # error paths only
+        return data[start:].decode("utf-8", errors="replace")
+
     try:
         df = pd.read_csv(
-            io.StringIO(data, newline=""), header=None, names=list(range(ncols)), usecols=usecols,
+            body, header=None, names=list(range(ncols)), usecols=usecols, encoding="utf-8",
             dtype=object, na_filter=False, engine="c", skip_blank_lines=True,
             skipinitialspace=False, quotechar='"', doublequote=True, sep=",",
         )
@@ -373,12 +456,12 @@ def parse_jira_csv(text: str, *, source: str, file=None) -> RawExport:
         m = re.search(r"EOF inside string starting at row (\d+)", msg)
         if m:
             row = int(m.group(1)) + 1
-            line = _line_of_row(data, row)
+            line = _line_of_row(body_text(), row)
             raise JiraFormatError(
                 "a quoted cell is never closed (file truncated?); expected a closing '\"'",
                 file=file, line=None if line is None else line + header_lines, row=row,
             ) from None
-        bad = _first_bad_row(data, ncols) if len(data) < 50_000_000 else None
+        bad = _first_bad_row(body_text(), ncols)
         if bad:
             row, line, n = bad
             raise JiraFormatError(f"{n} cells, expected {ncols} (one per header column)", file=file, line=line + header_lines, row=row) from None
@@ -387,11 +470,11 @@ def parse_jira_csv(text: str, *, source: str, file=None) -> RawExport:
     n = len(df)
     if n:
         # every record must have as many cells as the header: count separators outside quotes
-        stripped = _QUOTED.sub("", data)
-        counts = np.fromiter((ln.count(",") for ln in stripped.split("\n") if ln.strip("\r")), dtype=np.int64)
+        stripped = _QUOTED.sub(b"", memoryview(data)[start:])
+        counts = _separators_per_line(stripped)
         del stripped
         if len(counts) != n or (counts != ncols - 1).any():
-            bad = _first_bad_row(data, ncols)
+            bad = _first_bad_row(body_text(), ncols)
             if bad:
                 row, line, got = bad
                 last = " (the file looks truncated)" if row == n and got < ncols else ""
@@ -399,7 +482,6 @@ def parse_jira_csv(text: str, *, source: str, file=None) -> RawExport:
                     f"{got} cells, expected {ncols} (one per header column){last}",
                     file=file, line=line + header_lines, row=row,
                 )
-    del data
 
     def col(field: str) -> np.ndarray | None:
         ps = single.get(field)
@@ -417,7 +499,7 @@ def parse_jira_csv(text: str, *, source: str, file=None) -> RawExport:
         return out
 
     def line_of(row: int) -> int | None:
-        line = _line_of_row(text[start:], row)
+        line = _line_of_row(body_text(), row)
         return None if line is None else line + header_lines
 
     def fail(msg: str, row: int, field: str) -> JiraFormatError:
@@ -477,6 +559,8 @@ def parse_jira_csv(text: str, *, source: str, file=None) -> RawExport:
 
     def person(kind: str) -> list:
         ids, names_ = col(f"{kind}_id"), col(f"{kind}_name")
+        ids = None if ids is None else pd.Series(ids, dtype=object).str.strip().to_numpy(dtype=object)
+        names_ = None if names_ is None else pd.Series(names_, dtype=object).str.strip().to_numpy(dtype=object)
         if ids is None and names_ is None:
             return [None] * n
         if ids is None:
@@ -538,7 +622,7 @@ def parse_jira_csv(text: str, *, source: str, file=None) -> RawExport:
             s = parse_jira_dates(c, file=file, field=hname)
         except JiraFormatError as exc:
             raise fail(exc.reason, exc.row, hname) from None
-        return s.astype(object).where(s.notna(), None).tolist()
+        return np.where(s.isna().to_numpy(), None, s.dt.to_pydatetime()).tolist()
 
     created, updated, resolved = dates("created"), dates("updated"), dates("resolved")
 
@@ -574,14 +658,13 @@ def parse_jira_csv(text: str, *, source: str, file=None) -> RawExport:
     el = col("epic_link")
     epic = [None] * n if el is None else _none_if_empty(pd.Series(el, dtype=object).str.strip().to_numpy(dtype=object))
     # nearest epic ancestor (within the export) for items without an Epic Link
+    todo = [i for i in range(n) if parent[i] and not epic[i] and not is_epic[i]]
     for _ in range(3):  # epic > story > sub-task: a few hops are enough
         changed = False
-        for i in range(n):
-            if epic[i] or is_epic[i]:
+        for i in todo:
+            if epic[i]:
                 continue
             p = parent[i]
-            if not p:
-                continue
             j = index.get(p)
             if j is None:
                 continue

@@ -1,0 +1,170 @@
+"""Benchmark: ``read_jira`` on a 100,000-row Jira "all fields" CSV against ``pandas.read_csv``.
+
+Run from the repository root::
+
+    python benchmarks/bench_read_jira.py                 # 100,000 rows, 3 repeats
+    python benchmarks/bench_read_jira.py --rows 20000 --repeat 1
+
+The CSV is generated once with :mod:`attn_team.io.synthetic` (``generate`` +
+``write_jira_csv``) and cached in ``benchmarks/out/``. Every measurement runs in
+a fresh subprocess, so peak memory is that process's own: the peak resident set
+size (``ru_maxrss``) minus the resident size after imports, plus the
+``tracemalloc`` peak (Python and NumPy allocations only). Time is the best of
+``--repeat`` runs. Ratios are against ``pandas.read_csv(path)`` measured in the
+same run. Results are printed as a table and written to
+``benchmarks/out/bench_read_jira.json`` and ``.md``.
+
+Measured:
+
+- ``pandas.read_csv``: the baseline, default arguments (dtype inference, mangled duplicate names);
+- ``parse (read_jira_csv)``: the CSV parser alone (file -> ``RawExport``);
+- ``read_jira``: the whole public call (parse + ``assemble`` + ``Backlog`` validation).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+
+MODES = {
+    "pandas.read_csv": "pandas",
+    "parse (read_jira_csv)": "parse",
+    "read_jira": "read_jira",
+}
+
+
+def _rss_now() -> int:
+    """Resident set size of this process in bytes (Linux), else 0."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return 0
+
+
+def _child(mode: str, path: str, trace: bool) -> dict:
+    """Run one measurement in this (fresh) process and return its figures."""
+    import tracemalloc
+
+    import pandas as pd
+
+    from attn_team.io._csv import read_jira_csv
+    from attn_team.io._detect import read_jira
+
+    fn = {
+        "pandas": lambda: pd.read_csv(path),
+        "parse": lambda: read_jira_csv(path),
+        "read_jira": lambda: read_jira(path),
+    }[mode]
+    base = _rss_now()
+    if trace:
+        tracemalloc.start()
+    t0 = time.perf_counter()
+    result = fn()
+    seconds = time.perf_counter() - t0
+    peak_traced = tracemalloc.get_traced_memory()[1] if trace else None
+    if trace:
+        tracemalloc.stop()
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    n = len(result) if mode == "pandas" else (len(result.issues) if mode == "parse" else result.n_items)
+    return {"seconds": seconds, "peak_rss_delta": max(0, peak_rss - base), "peak_traced": peak_traced, "rows": n}
+
+
+def _run_child(mode: str, path: Path, trace: bool) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", mode, str(path)] + (["--trace"] if trace else [])
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _make_csv(rows: int, seed: int) -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"jira_all_fields_{rows}_seed{seed}.csv"
+    if path.exists():
+        return path
+    from attn_team.io.synthetic import generate, write_jira_csv
+
+    t0 = time.perf_counter()
+    org = generate(n_items=rows, random_state=seed)
+    tmp = path.with_suffix(".tmp")
+    write_jira_csv(org, tmp)
+    tmp.replace(path)
+    print(f"generated {path.name} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t0:.0f} s", flush=True)
+    return path
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=100_000, help="rows of the generated CSV (default 100000)")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the generator (default 0)")
+    ap.add_argument("--repeat", type=int, default=3, help="timed runs per reader; the best is kept (default 3)")
+    ap.add_argument("--csv", type=Path, help="benchmark this CSV instead of a generated one")
+    ap.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
+    ap.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args.child:
+        print(json.dumps(_child(args.child[0], args.child[1], args.trace)))
+        return 0
+
+    path = args.csv or _make_csv(args.rows, args.seed)
+    size_mb = path.stat().st_size / 1e6
+    results = {}
+    for label, mode in MODES.items():
+        times = []
+        rss = []
+        for _ in range(args.repeat):
+            r = _run_child(mode, path, trace=False)
+            times.append(r["seconds"])
+            rss.append(r["peak_rss_delta"])
+        traced = _run_child(mode, path, trace=True)
+        results[label] = {
+            "seconds": min(times),
+            "all_seconds": times,
+            "peak_rss_mb": min(rss) / 1e6,
+            "peak_traced_mb": traced["peak_traced"] / 1e6,
+            "rows": traced["rows"],
+        }
+        print(f"  measured {label}: {min(times):.2f} s", flush=True)
+
+    base = results["pandas.read_csv"]
+    lines = [
+        f"read_jira benchmark: {path.name}, {base['rows']:,} rows, {size_mb:.1f} MB, best of {args.repeat}",
+        f"python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cpu(s) (shared machine: timings are noisy)",
+        "",
+        "| reader | time (s) | x pandas | peak RSS (MB) | x pandas | traced peak (MB) | x pandas |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, r in results.items():
+        r["time_ratio"] = r["seconds"] / base["seconds"]
+        r["rss_ratio"] = r["peak_rss_mb"] / base["peak_rss_mb"] if base["peak_rss_mb"] else None
+        r["traced_ratio"] = r["peak_traced_mb"] / base["peak_traced_mb"] if base["peak_traced_mb"] else None
+        lines.append(
+            f"| {label} | {r['seconds']:.2f} | {r['time_ratio']:.2f} | {r['peak_rss_mb']:.0f} | "
+            f"{r['rss_ratio'] or 0:.2f} | {r['peak_traced_mb']:.0f} | {r['traced_ratio'] or 0:.2f} |"
+        )
+    lines.append("")
+    lines.append("target: read_jira at most 1.5x pandas.read_csv")
+    table = "\n".join(lines)
+    print(table)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "bench_read_jira.md").write_text(table + "\n", encoding="utf-8")
+    (OUT / "bench_read_jira.json").write_text(
+        json.dumps({"file": path.name, "size_mb": size_mb, "repeat": args.repeat, "results": results}, indent=2),
+        encoding="utf-8",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
