@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -44,12 +45,14 @@ def _edges(backlog=None):
 @pytest.fixture
 def fake_workspace(monkeypatch):
     b = _backlog()
-    monkeypatch.setattr(suggest_cmd, "open_backlog", lambda args: b)
-    monkeypatch.setattr(report_cmd, "open_backlog", lambda args: b)
-    monkeypatch.setattr(deps, "default_model", lambda backlog, **kw: _edges())
-    import attn_team.views._report as rep
 
-    monkeypatch.setattr(rep, "default_model", lambda backlog, **kw: _edges())
+    @contextlib.contextmanager
+    def fake(args):
+        yield b, None
+
+    monkeypatch.setattr(suggest_cmd, "workspace_backlog", fake)
+    monkeypatch.setattr(report_cmd, "workspace_backlog", fake)
+    monkeypatch.setattr(deps, "default_model", lambda backlog, **kw: _edges())
     return b
 
 
@@ -105,3 +108,17 @@ def test_report_unknown_sprint(fake_workspace, tmp_path, capsys):
 def test_missing_workspace_is_a_clear_error(tmp_path, capsys):
     assert cli.main(["suggest", "--workspace", str(tmp_path / "none.duckdb")]) == 1
     assert "no workspace" in capsys.readouterr().err
+
+
+def test_report_from_a_real_workspace(tmp_path, capsys):
+    from attn_team.workspace import Workspace
+
+    ws_path = tmp_path / "ws.duckdb"
+    with Workspace(ws_path) as ws:
+        ws.import_backlog(_backlog(), label="test")
+    out = tmp_path / "r.md"
+    assert cli.main(["report", "--workspace", str(ws_path), "--no-attention", "--out", str(out)]) == 0
+    md = out.read_text(encoding="utf-8")
+    assert "# Sprint report: S1" in md and "<script>" not in md
+    assert "no sprint history" in md  # no events in this backlog: said, not invented
+    assert "project: 16 items" in md  # the rule that decided teams

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._common import add_workspace_arg, open_backlog
+from ._common import add_workspace_arg
+from .suggest import workspace_backlog
 
 
 def add_parser(sub) -> None:
@@ -20,18 +21,24 @@ def add_parser(sub) -> None:
     p.add_argument("--out", "-o", type=Path, required=True, help="file to write (report.html or report.md)")
     p.add_argument("--format", choices=("html", "md"), default=None, help="default: from the --out suffix, else html")
     p.add_argument("--no-attention", action="store_true", help="links only: skip fitting the attention model")
+    p.add_argument("--no-progress", action="store_true", help="hide progress bars")
     add_workspace_arg(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    from ..insights._dependencies import default_model
     from ..views._report import SprintReport
 
-    backlog = open_backlog(args)
     fmt = args.format
     if fmt is None:
         fmt = "md" if args.out.suffix.lower() in (".md", ".markdown") else "html"
-    report = SprintReport(backlog, args.sprint, attention=False if args.no_attention else None, last_closed=args.last)
-    path = report.write(args.out, format=fmt)
+    with workspace_backlog(args) as (backlog, ws):
+        report = SprintReport(backlog, args.sprint, attention=False, last_closed=args.last)  # fails early on a bad sprint
+        attention = False
+        if not args.no_attention and backlog.n_items >= 2:
+            attention = default_model(backlog, cache=ws, progress=not args.no_progress)
+        report = SprintReport(backlog, args.sprint, attention=attention, last_closed=args.last)
+        path = report.write(args.out, format=fmt)
     print(f"wrote {fmt} sprint report for {report.sprint_name or '(no sprint)'} to {path}")
     return 0

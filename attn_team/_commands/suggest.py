@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import sys
+from pathlib import Path
 
-from ._common import add_workspace_arg, open_backlog
+from ._common import add_workspace_arg
 
 _COLUMNS = ["rank", "source", "source_team", "target", "target_team", "score", "reason",
             "source_summary", "target_summary", "already_linked"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@contextlib.contextmanager
+def workspace_backlog(args):
+    """``(backlog, workspace)`` of ``args.workspace``; the workspace doubles as the embedding cache."""
+    from ..workspace import Workspace
+
+    path = Path(args.workspace)
+    if not path.exists():
+        raise FileNotFoundError(f"no workspace at {path}; run 'attn-team import FILE' first or pass --workspace")
+    with Workspace(path) as ws:
+        yield ws.backlog(), ws
 
 
 def csv_safe(value) -> str:
@@ -43,6 +57,7 @@ def add_parser(sub) -> None:
     p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
     p.add_argument("--include-linked", action="store_true", help="keep pairs already linked (flagged)")
     p.add_argument("--same-team", action="store_true", help="also suggest pairs within one team")
+    p.add_argument("--no-progress", action="store_true", help="hide progress bars")
     add_workspace_arg(p)
     p.set_defaults(func=run)
 
@@ -50,13 +65,17 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     import pandas as pd
 
-    from ..insights._dependencies import suggest_dependencies
+    from ..insights._dependencies import default_model, suggest_dependencies
 
     if args.top < 1:
         raise ValueError("--top must be at least 1")
-    backlog = open_backlog(args)
-    df = suggest_dependencies(backlog, team=args.team, top=args.top, cross_team=not args.same_team,
-                              exclude_linked=not args.include_linked)
+    with workspace_backlog(args) as (backlog, ws):
+        if args.team is not None and args.team not in set(backlog.items["team"].dropna()):
+            teams = ", ".join(sorted(map(str, backlog.items["team"].dropna().unique()))) or "none"
+            raise KeyError(f"no team {args.team!r} in this backlog (teams: {teams})")
+        model = default_model(backlog, cache=ws, progress=not args.no_progress) if backlog.n_items >= 2 else None
+        df = suggest_dependencies(backlog, team=args.team, top=args.top, cross_team=not args.same_team,
+                                  exclude_linked=not args.include_linked, attention=model)
     heads = [c for c in ("text", "structure", "people", "time") if c in df.columns]
     cols = [c for c in _COLUMNS[:5] + ["score"] + heads + _COLUMNS[6:] if c in df.columns]
     df = df[cols]

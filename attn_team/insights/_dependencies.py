@@ -25,15 +25,16 @@ _KNOWN_HEADS = ("text", "structure", "people", "time")
 _NOT_HEADS = {"source", "target", "weight", "score", "reason", "rank", "kind", "to"}
 
 
-def default_model(backlog: Backlog, *, random_state: int = 0):
+def default_model(backlog: Backlog, *, random_state: int = 0, cache: Any = None, progress: bool = False):
     """A :class:`~attn_team.CrossAttention` fitted on ``backlog`` with default parameters.
 
     Pass the returned model as ``attention=`` to several insight functions to fit it only once.
+    ``cache`` (a directory or a ``Workspace``) keeps the text embeddings between runs.
     """
     from ..attention._model import CrossAttention
 
     log.info("fitting a default CrossAttention on %d items (pass attention= to reuse a fitted model)", backlog.n_items)
-    return CrossAttention(random_state=random_state).fit(backlog)
+    return CrossAttention(random_state=random_state, cache=cache, progress=progress).fit(backlog)
 
 
 def _kind_of(result: Any) -> str | None:
