@@ -99,13 +99,24 @@ def _plain(v: Any) -> Any:
 
 
 def _state_hashes(items: pd.DataFrame) -> list[str]:
-    cols = [c for c in SCHEMA["items"] if c != "source"]
-    data = [items[c].tolist() for c in cols]
-    out = []
-    for row in zip(*data):
-        blob = json.dumps([_plain(v) for v in row], ensure_ascii=False, separators=(",", ":"))
-        out.append(hashlib.sha1(blob.encode("utf-8")).hexdigest())
-    return out
+    """One 64-bit hash (hex) per item over every column but ``source``: equal states, equal hashes."""
+    if len(items) == 0:
+        return []
+    parts = []
+    for col, dtype in SCHEMA["items"].items():
+        if col == "source":
+            continue
+        s = items[col]
+        if dtype == "list":
+            txt = pd.Series(["\x1f".join(map(str, v)) if len(v) else "" for v in s], dtype=object)
+        elif dtype == "datetime64[ns, UTC]":
+            txt = s.astype(str).astype(object)  # "NaT" when missing
+        else:
+            txt = s.astype(object).where(s.notna(), "\x00").astype(str).reset_index(drop=True)
+        parts.append(txt.reset_index(drop=True))
+    joined = parts[0].str.cat(parts[1:], sep="\x1e", na_rep="\x00")
+    hashed = pd.util.hash_pandas_object(joined, index=False).to_numpy()
+    return [f"{int(h):016x}" for h in hashed]
 
 
 def _event_value(field: str, v: Any) -> str | None:
@@ -177,6 +188,7 @@ class Workspace:
         except duckdb.Error as exc:
             raise WorkspaceError(f"{self.path}: cannot open the workspace ({str(exc).splitlines()[0]})") from None
         self._con.execute("SET TimeZone = 'UTC'")
+        self._con.execute("SET enable_progress_bar = false")
         try:
             self._check_or_create()
         except BaseException:
@@ -327,15 +339,16 @@ class Workspace:
         self._writable()
         if not isinstance(backlog, Backlog):
             raise TypeError(f"import_backlog() expects a Backlog, not {type(backlog).__name__}")
+        states = _state_hashes(backlog.items)
         h = hashlib.sha256()
-        for s in _state_hashes(backlog.items):
+        for s in states:
             h.update(s.encode())
         h.update(str(len(backlog.links)).encode() + str(len(backlog.events)).encode())
         content = "backlog:" + h.hexdigest()
         seen = self._snapshot_by_content(content)
         if seen is not None:
             return {**seen, "unchanged": True}
-        return self._import(backlog, files=[], hashes=[], fmt="backlog", content=content, label=label)
+        return self._import(backlog, files=[], hashes=[], fmt="backlog", content=content, label=label, states=states)
 
     def _snapshot_by_content(self, content: str) -> dict | None:
         df = _df(self.con, "SELECT * EXCLUDE (content_hash) FROM snapshots WHERE content_hash = ? "
@@ -347,10 +360,10 @@ class Workspace:
     def _checkpoint(self, stage: str) -> None:
         """Called inside the import transaction after each stage (a seam for tests that kill the process)."""
 
-    def _import(self, backlog: Backlog, *, files, hashes, fmt, content, label) -> dict:
+    def _import(self, backlog: Backlog, *, files, hashes, fmt, content, label, states=None) -> dict:
         con = self.con
         items = backlog.items
-        new_hashes = _state_hashes(items)
+        new_hashes = _state_hashes(items) if states is None else states
         con.execute("BEGIN TRANSACTION")
         try:
             sid = _one(con, "SELECT coalesce(max(snapshot_id), 0) + 1 FROM snapshots")[0]
