@@ -117,6 +117,12 @@ class BacklogExplorer:
         if self._item_vectors is None:
             from ..embed import Embedder, item_text
 
+            model = self.attention
+            if self._embedder is None and hasattr(model, "_features") and hasattr(model, "_embedder"):
+                # a CrossAttention already embedded these items (memoised): reuse its vectors and model
+                self._embedder = model._embedder()
+                self._item_vectors = np.asarray(model._features(self.backlog).embeddings, dtype=np.float32)
+                return self._item_vectors
             if self._embedder is None:
                 self._embedder = Embedder(progress=False)
             texts = item_text(self.backlog.items)

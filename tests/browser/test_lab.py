@@ -218,7 +218,8 @@ def test_saved_notebook_renders_without_kernel(page, lab, browser_context, shot)
     saved = json.loads((lab.root / NOTEBOOK).read_text())
     assert any(o.get("data", {}).get("application/vnd.attn-team.graph+json")
                for c in saved["cells"] if c["cell_type"] == "code" for o in c.get("outputs", []))
-    saved["metadata"]["kernelspec"] = {"name": "no-such-kernel", "display_name": "none", "language": "python"}
+    saved["metadata"]["kernelspec"] = {"name": "no-such-kernel", "display_name": "none", "language": "no-such-language"}
+    saved["metadata"].pop("language_info", None)
     (lab.root / "notebooks" / "reopened.ipynb").write_text(json.dumps(saved))
     fresh = browser_context.new_page()
     try:
