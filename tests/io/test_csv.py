@@ -401,3 +401,42 @@ def test_str_io_roundtrip_matches_csv_module():
     r = parse(buf.getvalue())
     assert [i["labels"] for i in r.issues] == [["x"], ["y"]]
     assert r.issues[0]["summary"] == 'he said "hi", twice'
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory):
+    """(generated backlog, the backlog read back from its all-fields CSV)."""
+    synthetic = pytest.importorskip("attn_team.io.synthetic")
+    org = synthetic.generate(n_items=300, n_people=24, random_state=1)
+    path = synthetic.write_jira_csv(org, tmp_path_factory.mktemp("syn") / "all-fields.csv")
+    return org.backlog, assemble(read_jira_csv(path))
+
+
+class TestSyntheticRoundTrip:
+    """The generator's "all fields" CSV reads back into the tables it was written from."""
+
+    @pytest.mark.parametrize(
+        "column",
+        ["project", "type", "status", "status_category", "priority", "summary", "assignee", "reporter",
+         "parent_key", "epic_key", "story_points", "created", "updated", "resolved", "team",
+         "labels", "components", "fix_versions", "watchers", "commenters"],
+    )
+    def test_column(self, pair, column):
+        want, got = pair
+        a = want.items.set_index("key")[column]
+        b = got.items.set_index("key")[column].reindex(a.index)
+        assert a.isna().equals(b.isna()), column
+        both = a.notna()
+        assert a[both].astype(object).tolist() == b[both].astype(object).tolist(), column
+
+    def test_sprints_links_people(self, pair):
+        want, got = pair
+        names_a = dict(zip(want.sprints["sprint_id"], want.sprints["name"]))
+        names_b = dict(zip(got.sprints["sprint_id"], got.sprints["name"]))
+        a = want.items.set_index("key")["sprints"].map(lambda ids: [names_a[i] for i in ids])
+        b = got.items.set_index("key")["sprints"].map(lambda ids: [names_b[i] for i in ids]).reindex(a.index)
+        assert a.tolist() == b.tolist()
+        link = lambda df: set(zip(df["source_key"], df["target_key"], df["link_type"]))  # noqa: E731
+        assert link(want.links) == link(got.links)
+        assert set(want.people["person"]) == set(got.people["person"])
+        assert dict(zip(want.people["person"], want.people["display_name"])) == dict(zip(got.people["person"], got.people["display_name"]))
