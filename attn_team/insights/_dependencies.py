@@ -45,7 +45,8 @@ def _kind_of(result: Any) -> str | None:
     return None
 
 
-def attention_edges(backlog: Backlog, attention: Any = None, *, to: str = "items", k: int = 20) -> pd.DataFrame:
+def attention_edges(backlog: Backlog, attention: Any = None, *, to: str = "items", k: int = 20,
+                    queries: list[str] | None = None) -> pd.DataFrame:
     """Attention edges of ``backlog`` towards key set ``to`` as a DataFrame.
 
     Parameters
@@ -59,6 +60,9 @@ def attention_edges(backlog: Backlog, attention: Any = None, *, to: str = "items
     to : {"items", "members", "history"}
     k : int, default=20
         Keys kept per query when attention is computed here.
+    queries : list of str, optional
+        Only these query items (passed to ``attend(..., queries=)`` when attention is computed
+        here; precomputed tables are filtered).
 
     Returns
     -------
@@ -79,7 +83,8 @@ def attention_edges(backlog: Backlog, attention: Any = None, *, to: str = "items
     if attention is None:
         attention = default_model(backlog)
     if hasattr(attention, "attend") and not isinstance(attention, pd.DataFrame):
-        attention = attention.attend(backlog, to=to, k=k)
+        attention = attention.attend(backlog, to=to, k=k) if queries is None else \
+            attention.attend(backlog, to=to, k=k, queries=list(queries))
     kind = _kind_of(attention)
     if kind is not None and kind != to:
         raise ValueError(f"this attention result is towards {kind!r}, but {to!r} is needed; pass a fitted "
@@ -99,6 +104,8 @@ def attention_edges(backlog: Backlog, attention: Any = None, *, to: str = "items
     edges["target"] = edges["target"].astype("string")
     edges["weight"] = pd.to_numeric(edges["weight"], errors="coerce").astype(float)
     edges["score"] = pd.to_numeric(edges["score"], errors="coerce").astype(float)
+    if queries is not None:
+        edges = edges[edges["source"].isin(set(queries))].reset_index(drop=True)
     return edges
 
 

@@ -100,7 +100,7 @@ def similar_history(backlog: Backlog, item_key: str, top: int = 5, attention: An
         ``item_key`` is not in the backlog.
     """
     backlog.item(item_key)
-    edges = attention_edges(backlog, attention, to="history", k=k)
+    edges = attention_edges(backlog, attention, to="history", k=k, queries=[item_key])
     heads = head_columns(edges)
     mine = edges[(edges["source"] == item_key) & (edges["target"] != item_key)]
     mine = mine.sort_values(["score", "weight"], ascending=False, kind="stable").head(int(top))

@@ -68,7 +68,7 @@ def who_to_involve(backlog: Backlog, item_key: str, *, outside_team: bool = True
         from ._dependencies import default_model
 
         attention = default_model(backlog)
-    members = attention_edges(backlog, attention, to="members", k=k)
+    members = attention_edges(backlog, attention, to="members", k=k, queries=[item_key])
     heads = head_columns(members)
     mine = members[members["source"] == item_key].copy()
     people = backlog.people.set_index("person")
@@ -88,7 +88,7 @@ def who_to_involve(backlog: Backlog, item_key: str, *, outside_team: bool = True
     if not len(mine):
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
     # the past items behind each person: their items this item attends to most
-    items_edges = attention_edges(backlog, attention, to="items", k=k)
+    items_edges = attention_edges(backlog, attention, to="items", k=k, queries=[item_key])
     attended = items_edges[items_edges["source"] == item_key].sort_values("score", ascending=False)
     involved = person_items(backlog)
     driven = []

@@ -51,3 +51,16 @@ class TestSimilarHistory:
         assert o.loc["I-1", "cycle_from"] == "first status change"
         assert o.loc["P-4", "carried_over"] == False  # noqa: E712
         assert o.loc["P-2", "carried_over"] == True  # noqa: E712
+
+
+def test_a_fitted_model_is_asked_only_for_the_one_item(tiny, fake_attention):
+    calls = []
+
+    class Model:
+        def attend(self, backlog, to="items", k=20, *, queries=None):
+            calls.append((to, queries))
+            return fake_attention[to]
+
+    who_to_involve(tiny, "P-1", attention=Model())
+    similar_history(tiny, "P-4", attention=Model())
+    assert calls == [("members", ["P-1"]), ("items", ["P-1"]), ("history", ["P-4"])]
