@@ -362,6 +362,9 @@ class Workspace:
 
     def _import(self, backlog: Backlog, *, files, hashes, fmt, content, label, states=None) -> dict:
         con = self.con
+        unified = self._unify_sprints(backlog)
+        if unified is not backlog:
+            backlog, states = unified, None
         items = backlog.items
         new_hashes = _state_hashes(items) if states is None else states
         con.execute("BEGIN TRANSACTION")
@@ -402,6 +405,7 @@ class Workspace:
             # -- people, sprints (upsert, keeping known values where the export has none)
             self._upsert("people", backlog.people)
             self._upsert("sprints", backlog.sprints)
+            self._merge_placeholder_sprints()
             # -- links: this export is authoritative for the links of its items
             self._insert("_attn_keys2", pd.DataFrame({"key": items["key"].astype(object)}))
             self._insert("_attn_links", backlog.links)
@@ -457,6 +461,46 @@ class Workspace:
         log.info("snapshot %s: %d items (%d new, %d changed), %d events", sid, row["n_items"], row["n_new"],
                  row["n_changed"], row["n_events"])
         return row
+
+    def _unify_sprints(self, backlog: Backlog) -> Backlog:
+        """Refer to sprints by their Jira id where one is known.
+
+        CSV exports name sprints only (their ``sprint_id`` is the name); REST JSON gives
+        ids. A sprint named in this export whose id is known (from this export or an
+        earlier snapshot) is referred to by that id, so mixing formats does not split a
+        sprint in two or make unchanged items look changed.
+        """
+        sp = backlog.sprints
+        known = {n: i for i, n in _one_col(self.con, "SELECT sprint_id, name FROM sprints WHERE sprint_id <> name")}
+        known.update({n: i for i, n in zip(sp["sprint_id"], sp["name"]) if isinstance(n, str) and i != n})
+        placeholders = {i for i, n in zip(sp["sprint_id"], sp["name"]) if i == n and n in known}
+        if not placeholders:
+            return backlog
+        items = backlog.items.copy()
+        items["sprints"] = [[known[s] if s in placeholders else s for s in lst] for lst in items["sprints"]]
+        return backlog.replace(items=items, sprints=sp[~sp["sprint_id"].isin(placeholders)].reset_index(drop=True))
+
+    def _merge_placeholder_sprints(self) -> None:
+        """Inside an import: sprints known so far only by name that now have an id are merged into it."""
+        con = self.con
+        pairs = con.execute("SELECT a.sprint_id, b.sprint_id FROM sprints a JOIN sprints b ON a.name = b.name "
+                            "WHERE a.sprint_id = a.name AND b.sprint_id <> b.name").fetchall()
+        if not pairs:
+            return
+        mapping = dict(pairs)
+        old = _df(con, "SELECT * FROM items WHERE list_has_any(sprints, ?::VARCHAR[])", [list(mapping)])
+        if len(old):
+            fixed = conform("items", old)
+            fixed["sprints"] = [[mapping.get(s, s) for s in lst] for lst in fixed["sprints"]]
+            fixed["state_hash"] = _state_hashes(fixed)
+            fixed["first_snapshot"] = old["first_snapshot"].to_numpy()
+            fixed["last_snapshot"] = old["last_snapshot"].to_numpy()
+            self._insert("_attn_fix", fixed)
+            con.execute("DELETE FROM items WHERE key IN (SELECT key FROM _attn_fix)")
+            sel = ", ".join(_cast(c) for c in SCHEMA["items"])
+            con.execute(f"INSERT INTO items SELECT {sel}, state_hash, first_snapshot, last_snapshot FROM _attn_fix")
+            con.unregister("_attn_fix")
+        con.execute("DELETE FROM sprints WHERE sprint_id = name AND sprint_id IN (SELECT unnest(?::VARCHAR[]))", [list(mapping)])
 
     def _derive_events(self, items: pd.DataFrame, changed, prev_by_key, imported_at) -> pd.DataFrame:
         """Events (origin "snapshot") for the tracked fields that differ from the previous snapshot."""
@@ -589,6 +633,10 @@ def _df(con, sql: str, params: list | None = None) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The inplace keyword")
         return con.execute(sql, params or []).df()
+
+
+def _one_col(con, sql: str, params: list | None = None) -> list[tuple]:
+    return con.execute(sql, params or []).fetchall()
 
 
 def _one(con, sql: str, params: list | None = None):

@@ -150,6 +150,20 @@ class TestImport:
             assert (ev["origin"] == "changelog").all()
             assert set(ev["field"]) == {"status", "sprint", "assignee", "story_points"}
 
+    @pytest.mark.parametrize("first", ["week1", "json"])
+    def test_csv_and_json_of_the_same_project_share_sprints(self, org, exports, tmp_path, first):
+        """CSV names sprints, JSON gives ids: in either order each sprint is kept once, under its id."""
+        second = "json" if first == "week1" else "week1"
+        with Workspace(tmp_path / "w.duckdb") as ws:
+            ws.import_files(exports[first], teams=exports["teams"])
+            row = ws.import_files(exports[second], teams=exports["teams"])
+            b = ws.backlog().validate()
+        ref = org.backlog
+        assert sorted(b.sprints["sprint_id"]) == sorted(ref.sprints["sprint_id"])
+        assert dict(zip(b.items["key"], b.items["sprints"])) == dict(zip(ref.items["key"], ref.items["sprints"]))
+        assert row["n_new"] == 0
+        assert not (b.events["origin"] == "snapshot").any()  # nothing tracked changed between the two
+
     def test_import_backlog(self, org, tmp_path):
         with Workspace(tmp_path / "w.duckdb") as ws:
             row = ws.import_backlog(org.backlog, label="generated")
