@@ -37,10 +37,8 @@ from __future__ import annotations
 import bisect
 import csv
 import dataclasses
-import io
 import json
 import logging
-import os
 import sys
 import uuid
 import zlib
@@ -1143,7 +1141,7 @@ def write_jira_csv(org_or_backlog, path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\r\n" if False else "\n")
+        w = csv.writer(fh, lineterminator="\n")
         w.writerow(header)
         for i in range(n):
             key = c["key"][i]
@@ -1501,6 +1499,14 @@ with attn_team.Workspace("demo.duckdb") as ws:
 ```
 
 or `attn-team import sample_data/jira-json --teams sample_data/teams.toml`.
+
+Import `jira-export.csv` or `jira-json/` (or both: the same issues, sprints are
+matched by name), not the whole folder: `truth.json` is the answer key, not an export.
+
+`truth.json` is what evaluations compare against: `planted_pairs` (related work in
+two teams that nobody linked; a good dependency finder ranks each partner high),
+`linked_cross_team` (the links that exist), `coordination_gap` and
+`sprint_truth` (the definitions are in the file).
 """
 
 
