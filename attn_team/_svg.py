@@ -78,23 +78,35 @@ def _empty(width: int, height: int, title: str, message: str) -> str:
             + f'<text x="{width / 2:.0f}" y="{height / 2:.0f}" text-anchor="middle" fill="#666">{esc(message)}</text></svg>')
 
 
-def _nice_max(v: float) -> float:
-    if not v or v != v or v <= 0:
-        return 1.0
-    exp = 10 ** math.floor(math.log10(v))
+def _nice_step(span: float) -> float:
+    """A round tick step (1, 2, 2.5 or 5 times a power of ten) giving at most about 5 intervals."""
+    if not span or span != span or span <= 0:
+        return 0.25
+    raw = span / 5
+    exp = 10 ** math.floor(math.log10(raw))
     for m in (1, 2, 2.5, 5, 10):
-        if m * exp >= v:
+        if m * exp >= raw - 1e-12:
             return m * exp
     return 10 * exp  # pragma: no cover
 
 
+def _nice_max(v: float) -> float:
+    """``v`` rounded up to a multiple of its tick step (1 when there is nothing to show)."""
+    if not v or v != v or v <= 0:
+        return 1.0
+    step = _nice_step(v)
+    return math.ceil(v / step - 1e-9) * step
+
+
 def _axes(left: int, top: int, pw: float, ph: float, ymin: float, ymax: float, ylabel: str) -> list[str]:
     parts = []
-    for i in range(5):
-        val = ymin + (ymax - ymin) * i / 4
+    step = _nice_step(ymax - ymin)
+    val = math.ceil(ymin / step - 1e-9) * step
+    while val <= ymax + 1e-9:
         y = top + ph - (val - ymin) / (ymax - ymin) * ph
         parts.append(f'<line x1="{left}" x2="{left + pw:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e3e3e3"/>')
         parts.append(f'<text x="{left - 4}" y="{y + 3:.1f}" text-anchor="end" fill="#555">{esc(_fmt(val))}</text>')
+        val += step
     if ylabel:
         parts.append(f'<text transform="translate(12,{top + ph / 2:.1f}) rotate(-90)" text-anchor="middle" fill="#333">{esc(ylabel)}</text>')
     return parts
