@@ -171,6 +171,26 @@ def test_threshold_from_python_redraws(page, shot):
     shot(page, "threshold")
 
 
+def test_heatmap_click_lists_edges_in_python(page, shot):
+    cell = page.locator(".jp-OutputArea .attn-team-heatmap td[data-row='0'][data-col='1']").first
+    cell.scroll_into_view_if_needed()
+    cell.click()
+    deadline = time.time() + 15
+    while True:
+        out = py(page, "print(heatmap.selected_cell, len(heatmap.cell_edges()))")
+        if out.startswith("("):
+            break
+        assert time.time() < deadline, f"Python never saw the heatmap click: {out}"
+        time.sleep(0.3)
+    expected = py(page, "print(heatmap.matrix.index[0], heatmap.matrix.columns[1])").split(" ")
+    assert out.startswith(f"({expected[0]!r}, {expected[1]!r})")
+    shot(page, "heatmap")
+    explorer = page.locator(".jp-OutputArea .widget-vbox").last
+    explorer.scroll_into_view_if_needed()
+    assert explorer.locator("select option").count() > 0   # the search run by the notebook
+    shot(page, "explorer")
+
+
 def test_untrusted_text_renders_as_text(page, shot):
     add_cell_and_run(page, f"""
 import types as _types
@@ -241,3 +261,15 @@ def test_saved_notebook_renders_without_kernel(page, lab, browser_context, shot)
         shot(fresh, "reopened")
     finally:
         fresh.close()
+
+
+def test_new_exploration_notebook_command(page, lab):
+    before = {p.name for p in (lab.root).glob("*.ipynb")}
+    page.evaluate("() => window.jupyterapp.commands.execute('attn-team:new-exploration-notebook')")
+    info = wait_for(page, """() => { const w = window.jupyterapp.shell.currentWidget;
+        if (!w || !w.context || !w.content || !w.content.widgets) return null;
+        const src = w.content.widgets.map(c => c.model.sharedModel.getSource()).join('\\n');
+        return src.includes('BacklogExplorer') ? {path: w.context.path, n: w.content.widgets.length} : null; }""",
+                    timeout=30, what="the new exploration notebook")
+    assert info["n"] == 5
+    assert info["path"].endswith(".ipynb") and info["path"] not in before

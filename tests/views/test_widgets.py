@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import numpy as np
@@ -286,3 +287,36 @@ def test_explorer_option_labels_are_text(backlog, fake_attention):
     ex.search("img onerror")
     labels = [lab for lab, _ in ex.result_list.options]
     assert any(XSS in lab for lab in labels)  # Select renders labels as text, never HTML
+
+
+# ---- the wheel (slow: npm install + build from a clean checkout) -------------------------
+
+@pytest.mark.slow
+def test_wheel_from_clean_checkout_ships_the_extension(repo_root, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    if not shutil.which("npm") or not shutil.which("git"):
+        pytest.skip("npm and git are needed to build the wheel")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(repo_root), str(clone)], check=True)
+    assert not (clone / "attn_team" / "static" / "widget.js").exists()
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path / "dist"), str(clone)],
+                   check=True)
+    wheel = next((tmp_path / "dist").glob("attn_team-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    data = f"attn_team-{attn_team.__version__}.data/data/share/jupyter/labextensions/attn-team/"
+    assert "attn_team/static/widget.js" in names
+    assert {data + "package.json", data + "install.json", data + "static/style.js"} <= set(names)
+    assert not any(n.startswith("attn_team/labextension/") for n in names)  # shipped once
+    env_dir = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True)
+    subprocess.run([str(env_dir / "bin" / "pip"), "install", "-q", "--no-deps", str(wheel)], check=True)
+    out = subprocess.run([sys.executable, "-m", "jupyter", "labextension", "list"], capture_output=True, text=True,
+                         env={**os.environ, "JUPYTER_PATH": str(env_dir / "share" / "jupyter")})
+    listing = re.sub(r"\x1b\[[0-9;]*m", "", out.stdout + out.stderr)
+    # the section listing the fresh environment's labextensions names attn-team, enabled and OK
+    section = listing.split(str(env_dir / "share" / "jupyter" / "labextensions"), 1)[1].split("\n\n", 1)[0]
+    assert re.search(r"attn-team v\S+ enabled\s+OK", section), listing
