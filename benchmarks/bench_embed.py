@@ -127,8 +127,17 @@ def onnx_variants(texts, batch):
     tmp = Path(tempfile.mkdtemp())
     enc = tok(texts[:2], padding=True, truncation=True, max_length=256, return_tensors="pt")
     path = tmp / "model.onnx"
+    class Wrap(torch.nn.Module):
+        def __init__(self, bert):
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            out = self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            return out.last_hidden_state
+
     torch.onnx.export(
-        bert,
+        Wrap(bert).eval(),
         (enc["input_ids"], enc["attention_mask"], enc["token_type_ids"]),
         str(path),
         input_names=["input_ids", "attention_mask", "token_type_ids"],

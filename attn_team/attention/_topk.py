@@ -277,6 +277,8 @@ def topk_attention(
         for q0 in starts:
             q1 = min(n, q0 + qb)
             Qb = Qt[q0:q1]
+            if scale != 1.0:  # scale the small query block, not the score block
+                Qb = Qb * scale
             Qb_mm = Qb.to(torch.bfloat16) if precision == "bf16" else Qb
             rows = q1 - q0
             run_val = None  # (rows, c) running candidate scores
@@ -287,8 +289,6 @@ def topk_attention(
                 S = Qb_mm @ K_mm[k0:k1].T
                 if precision == "bf16":
                     S = S.float()
-                if scale != 1.0:
-                    S.mul_(scale)
                 if bias is not None:
                     S.add_(bias[k0:k1])
                 _apply_masks(S, q0, q1, k0, k1, self_idx, kmask, pairs, block_mask)
@@ -318,8 +318,6 @@ def topk_attention(
                     r1 = min(rows, r0 + 256)
                     cand = run_idx[r0:r1].clamp_min(0)
                     exact[r0:r1] = torch.einsum("rd,rcd->rc", Qb[r0:r1], Kt[cand])
-                if scale != 1.0:
-                    exact.mul_(scale)
                 if bias is not None:
                     exact.add_(bias[run_idx.clamp_min(0)])
                 run_val = torch.where(torch.isfinite(run_val), exact, torch.full_like(exact, neg_inf))
