@@ -22,7 +22,8 @@ Definitions (also in :data:`METRIC_DEFINITIONS`, which reports print):
   was finished counts); ``say_do_strict`` = (committed and completed) / committed
   ("committed-and-completed of committed").
 - **velocity**: completed items and completed story points per sprint; ``velocity_*_avg`` is
-  the mean over the last ``window`` sprints of the same board (this one included).
+  the mean over the last ``window`` finished sprints of the same board (this one included when
+  finished; a running sprint's partial count is left out).
 - **scope_change**: (added + removed) / committed; ``net_scope_change`` = (added - removed) / committed.
 
 Where the data cannot tell (no sprint history, no start date), the numbers are left missing
@@ -54,7 +55,7 @@ METRIC_DEFINITIONS: dict[str, str] = {
     "carried_over": "not completed and in the next sprint of the same board/team",
     "say_do": "completed / committed ('completed of committed': finished added work counts)",
     "say_do_strict": "(committed and completed) / committed ('committed-and-completed of committed')",
-    "velocity": "completed items and completed story points per sprint; *_avg = mean over the last `window` sprints of the board",
+    "velocity": "completed items and completed story points per sprint; *_avg = mean over the last `window` finished sprints of the board (a running sprint's partial count is left out)",
     "scope_change": "(added + removed) / committed; net_scope_change = (added - removed) / committed",
     "close": "sprint complete date, else its end date, else now for a running sprint",
     "items counted": "standard issues: epics and sub-tasks are left out, as in Jira's sprint report",
@@ -426,6 +427,7 @@ def sprint_metrics(backlog: Backlog, sprint: Any = None, *, now: Any = None, win
             else:
                 notes.append("nothing committed at the start: say/do and scope change undefined")
         row["_board"] = r.board_
+        row["_running"] = running
         row["notes"] = "; ".join(notes)
         rows.append(row)
 
@@ -435,7 +437,7 @@ def sprint_metrics(backlog: Backlog, sprint: Any = None, *, now: Any = None, win
     # velocity averages over the last `window` sprints of the same board
     df["_board"] = df["_board"].where(df["_board"].notna(), "")
     for src, dst in (("velocity_items", "velocity_items_avg"), ("velocity_points", "velocity_points_avg")):
-        vals = pd.to_numeric(df[src], errors="coerce")
+        vals = pd.to_numeric(df[src], errors="coerce").where(~df["_running"].fillna(False).astype(bool))
         df[dst] = vals.groupby(df["_board"]).transform(lambda s: s.rolling(window, min_periods=1).mean())
     df = _typed(df[SPRINT_COLUMNS].copy())
     if target is not None:

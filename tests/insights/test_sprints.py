@@ -126,3 +126,10 @@ class TestAtRisk:
     def test_same_team_is_not_cross_team(self, tiny):
         e = edges([("P-2", "P-3", 0.9)])
         assert at_risk_dependencies(tiny, "Sprint 2", attention=e, threshold=0.1, now=NOW).empty
+
+
+def test_running_sprint_left_out_of_velocity_average(tiny):
+    m = sprint_metrics(tiny, now=NOW, window=3)
+    r = row(m, "Sprint 3")
+    assert r.velocity_items == 0  # partial count shown for the running sprint ...
+    assert r.velocity_items_avg == pytest.approx((2 + 1) / 2)  # ... but not averaged in
