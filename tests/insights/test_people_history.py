@@ -64,3 +64,10 @@ def test_a_fitted_model_is_asked_only_for_the_one_item(tiny, fake_attention):
     who_to_involve(tiny, "P-1", attention=Model())
     similar_history(tiny, "P-4", attention=Model())
     assert calls == [("members", ["P-1"]), ("items", ["P-1"]), ("history", ["P-4"])]
+
+
+def test_item_outcomes_empty():
+    from attn_team.model import Backlog
+
+    o = item_outcomes(Backlog())
+    assert o.empty and list(o.columns) == ["key", "cycle_time_days", "cycle_from", "carried_over", "teams_involved"]
