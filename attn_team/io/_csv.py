@@ -267,20 +267,12 @@ def _first_bad_row(data: str, ncols: int) -> tuple[int, int, int] | None:
 
 
 def _separators_per_line(stripped: bytes) -> np.ndarray:
-    """Commas per non-blank line of CSV text whose quoted cells were removed (vectorised)."""
-    buf = np.frombuffer(stripped, dtype=np.uint8)
-    ends = np.flatnonzero(buf == 10)
-    if not len(buf) or buf[-1] != 10:
-        ends = np.append(ends, len(buf))
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    commas = np.cumsum(buf == 44)
-    before = np.concatenate(([0], commas))
-    counts = before[ends] - before[starts]
-    length = ends - starts
-    cr = np.zeros(len(ends), dtype=bool)  # a line holding only "\r" is blank too
-    one = length == 1
-    cr[one] = buf[starts[one]] == 13
-    return counts[(length > 0) & ~cr]
+    """Commas per non-blank line of CSV text whose quoted cells were removed.
+
+    (``bytes.count`` per line: faster here than NumPy segment sums, which need
+    an 8-byte counter per character.)
+    """
+    return np.fromiter((ln.count(b",") for ln in stripped.split(b"\n") if ln.strip(b"\r")), dtype=np.int64)
 
 
 def _nonempty(a: np.ndarray) -> np.ndarray:
