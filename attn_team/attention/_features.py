@@ -16,7 +16,10 @@ Groups (all vectors are L2-normalised per group unless said otherwise):
     ``component``, ``label``, ``hierarchy`` (epic, parent and the item's own key, so
     parent-child and siblings match), ``project``, ``version`` (fix versions):
     IDF-weighted multi-hot vectors (a shared rare component counts more than
-    a shared catch-all one).
+    a shared catch-all one);
+    ``mention``: the item's own key plus the keys of backlog items its text
+    mentions ("see FCREPO-123"), unnormalised: 1 when one item mentions the
+    other, 2 when both mention each other, +1 per item both mention.
 ``people``
     ``people``: IDF-weighted multi-hot of assignee, reporter, commenters, watchers.
 ``time``
@@ -60,7 +63,7 @@ log = logging.getLogger(__name__)
 #: head -> its groups, in order.
 HEADS: dict[str, tuple[str, ...]] = {
     "text": ("emb", "lex"),
-    "structure": ("component", "label", "hierarchy", "project", "version"),
+    "structure": ("component", "label", "hierarchy", "mention", "project", "version"),
     "people": ("people",),
     "time": ("created", "sequence", "sprint"),
 }
@@ -208,6 +211,32 @@ def _str_lists(items: pd.DataFrame, cols: Sequence[str]) -> list[list[str]]:
     return out
 
 
+_KEY = re.compile(r"\b[A-Z][A-Z0-9_]+-\d+\b")
+
+
+def _mentions(items: pd.DataFrame, keys: np.ndarray) -> sp.csr_matrix:
+    """Own key + mentioned backlog keys, as a 0/1 matrix over the item keys."""
+    pos = {k: i for i, k in enumerate(keys)}
+    rows, cols = [], []
+    for i, (s, d) in enumerate(zip(items["summary"].fillna(""), items["description"].fillna(""))):
+        found = {pos[m] for m in _KEY.findall(f"{s} {d}") if m in pos and pos[m] != i}
+        if not found:
+            continue
+        rows.append(i)
+        cols.append(i)
+        for j in found:
+            rows.append(i)
+            cols.append(j)
+    own = set(rows)
+    for j in set(cols):  # a mentioned item carries its own key too
+        if j not in own:
+            rows.append(j)
+            cols.append(j)
+    X = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(keys), len(keys)))
+    X.data[:] = 1.0
+    return X
+
+
 def build_item_features(items: pd.DataFrame, embeddings: np.ndarray, *, texts: list[str] | None = None) -> ItemFeatures:
     """All feature groups of ``items`` (see the module docstring).
 
@@ -257,6 +286,7 @@ def build_item_features(items: pd.DataFrame, embeddings: np.ndarray, *, texts: l
         if k in parents and k not in hier[i]:
             hier[i].append(k)
     groups["hierarchy"] = _idf_multihot(hier, n)
+    groups["mention"] = _mentions(items, keys)
     groups["project"] = _idf_multihot(_str_lists(items, ["project"]), n)
     groups["version"] = _idf_multihot(_str_lists(items, ["fix_versions"]), n)
     groups["people"] = _idf_multihot(_str_lists(items, ["assignee", "reporter", "commenters", "watchers"]), n)

@@ -57,7 +57,7 @@ DEFAULT_HEAD_WEIGHTS = {"text": 1.0, "structure": 0.15, "people": 0.1, "time": 0
 #: untrained group weights b_g
 DEFAULT_GROUP_WEIGHTS = {
     "emb": 0.5, "lex": 0.5,
-    "component": 1.0, "label": 1.0, "hierarchy": 1.0, "project": 0.5, "version": 0.5,
+    "component": 1.0, "label": 1.0, "hierarchy": 1.0, "mention": 3.0, "project": 0.5, "version": 0.5,
     "people": 1.0,
     "created": 1.0, "sequence": 1.0, "sprint": 1.0,
 }
@@ -110,7 +110,9 @@ class HeadMixer(nn.Module):
         sparse_sims : (B, m, G-1) per-group dot products of the sparse groups (``GROUPS[1:]``).
         """
         c = self.group_coef()
-        emb = torch.einsum("bd,bmd->bm", self.project(eq, "q"), self.project(ek, "k"))
+        # (W_q e_q) . (W_k e_k) = e_q^T (W_q^T W_k) e_k: one d x d product instead of projecting every candidate
+        qm = eq @ (self.W_q.T @ self.W_k)
+        emb = torch.einsum("bd,bmd->bm", qm, ek)
         score = c[0] * emb + (sparse_sims * c[1:]).sum(-1)
         return score / self.temperature()
 
@@ -130,7 +132,7 @@ def link_pairs(links: pd.DataFrame, keys: Iterable[str], *, exclude=None, catego
     df = df[~df["category"].isin(list(categories_out))]
     ex = _pair_set(exclude)
     und = [tuple(sorted((s, t))) for s, t in zip(df["source_key"], df["target_key"])]
-    keep = [u not in ex for u in und]
+    keep = np.array([u not in ex for u in und], dtype=bool)
     df = df[keep].copy()
     df["_u"] = [u for u, k in zip(und, keep) if k]
     df = df.drop_duplicates("_u").drop(columns="_u")
@@ -416,7 +418,7 @@ class CrossAttention:
                 opt.zero_grad()
                 (loss + reg).backward()
                 opt.step()
-                tot += float(loss) * len(bi)
+                tot += float(loss.detach()) * len(bi)
                 cnt += len(bi)
             mixer.eval()
             with torch.no_grad():
@@ -544,7 +546,7 @@ class CrossAttention:
             if ex is not None:
                 for r in range(s0, s1):
                     if r in ex:
-                        S[r - s0, torch.from_numpy(ex[r])] = -math.inf
+                        S[r - s0, torch.as_tensor(np.array(ex[r], dtype=np.int64))] = -math.inf
             L = S / tau
             if k_out:
                 val, ind = torch.topk(L, k_out, dim=1)
@@ -750,6 +752,8 @@ class CrossAttention:
                 hj = {x for x in hj if isinstance(x, str)}
                 if sims.get("hierarchy", np.zeros(len(qi)))[t] > 0 and (hi & hj):
                     parts.append("same epic/parent")
+                if sims.get("mention", np.zeros(len(qi)))[t] > 0 and contrib["structure"][t] > 0:
+                    parts.append("text mentions the other item")
                 if contrib["people"][t] > 0:
                     pi = {p for col in people_cols for p in [col[i]] if isinstance(p, str)} | set().union(*(c[i] for c in lists_people))
                     pj = {p for col in people_cols for p in [col[j]] if isinstance(p, str)} | set().union(*(c[j] for c in lists_people))

@@ -1,0 +1,129 @@
+"""evaluate_links: protocol, metrics with hand-checked answers, no leakage of hidden links."""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import pytest
+
+import attn_team
+from attn_team.attention._model import CrossAttention, link_pairs
+from attn_team.insights._evaluate import evaluate_links, rank_metrics, ranks_from_scores
+
+
+class BagOfWords:
+    name = "fake-bow"
+
+    def encode(self, texts, **kw):
+        out = np.zeros((len(texts), 64), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in t.lower().replace(".", " ").split():
+                out[i, zlib.crc32(w.encode()) % 64] += 1.0
+        out[:, 0] += 0.01
+        return out
+
+
+def paired_backlog(n_pairs=25, n_clones=3, seed=0):
+    """Pairs sharing a rare word (linked), half of them across components; a few clone links."""
+    rng = np.random.RandomState(seed)
+    keys, summ, comps, src, dst, types, cats = [], [], [], [], [], [], []
+    for i in range(n_pairs):
+        a, c = f"A-{i + 1}", f"B-{i + 1}"
+        noise = " ".join(rng.choice(["alpha", "beta", "gamma", "delta", "omega", "sigma"], 3))
+        keys += [a, c]
+        summ += [f"word{i} server {noise}", f"word{i} client {noise}"]
+        comps += [[f"c{i % 5}"], [f"c{i % 5}"] if i % 2 else [f"d{i % 5}"]]
+        src.append(a)
+        dst.append(c)
+        types.append("Blocks" if i % 3 else "Relates")
+        cats.append("dependency" if i % 3 else "relation")
+    for j in range(n_clones):
+        src.append(f"A-{j + 1}")
+        dst.append(f"B-{j + 2}")
+        types.append("Cloners")
+        cats.append("clone")
+    return attn_team.Backlog(
+        items={"key": keys, "summary": summ, "components": comps, "project": [k[0] for k in keys]},
+        links={"source_key": src, "target_key": dst, "link_type": types, "category": cats},
+    )
+
+
+class TestMetrics:
+    def test_ranks_known_answer_with_ties(self):
+        S = np.array([[9.0, 1.0, 3.0, 3.0, 0.0],
+                      [5.0, 9.0, 5.0, 5.0, 1.0]])
+        # row 0: source 0, target 2 tied with item 3 -> 1 + 0 better + 1/2 tie = 1.5
+        # row 1: source 1, target 0 tied with items 2, 3 -> 1 + 0 + 2/2 = 2
+        r = ranks_from_scores(S, np.array([0, 1]), np.array([2, 0]))
+        np.testing.assert_allclose(r, [1.5, 2.0])
+
+    def test_rank_metrics(self):
+        m = rank_metrics(np.array([1, 2, 4, 60]))
+        assert m["mrr"] == pytest.approx((1 + 0.5 + 0.25 + 1 / 60) / 4)
+        assert m["recall@1"] == 0.25 and m["recall@5"] == 0.75 and m["recall@50"] == 0.75
+        assert m["n"] == 4
+
+    def test_empty(self):
+        m = rank_metrics(np.array([]))
+        assert m["n"] == 0 and np.isnan(m["mrr"])
+
+
+class TestEvaluateLinks:
+    def test_shape_and_all_methods(self):
+        b = paired_backlog()
+        r = evaluate_links(b, holdout=0.4, random_state=0, embedder=BagOfWords(), dataset="toy")
+        assert r["dataset"] == "toy" and r["n_items"] == 50
+        assert r["n_links"] == 25  # clone links excluded
+        assert r["n_hidden"] == 10 and r["n_eval_links"] == 10
+        assert set(r["methods"]) == {"attention", "attention_untrained", "tfidf", "bm25", "embedding"}
+        for v in r["methods"].values():
+            assert set(v) == {"mrr", "recall@1", "recall@5", "recall@10", "recall@50", "n"}
+            assert 0 < v["mrr"] <= 1
+        assert set(r["cross_team"]) == set(r["methods"])
+        assert r["n_cross_team"] == r["cross_team"]["tfidf"]["n"]
+        assert set(r["by_category"]) <= {"dependency", "relation"}
+        # a shared rare word makes every method find the partner easily here
+        assert r["methods"]["tfidf"]["recall@5"] == 1.0
+        assert r["methods"]["attention"]["mrr"] >= 0.8
+
+    def test_hidden_links_never_reach_fit(self, monkeypatch):
+        b = paired_backlog()
+        calls = []
+        orig = CrossAttention.fit
+
+        def spy(self, backlog, *, exclude_links=None):
+            calls.append(exclude_links)
+            return orig(self, backlog, exclude_links=exclude_links)
+
+        monkeypatch.setattr(CrossAttention, "fit", spy)
+        r = evaluate_links(b, holdout=0.2, random_state=1, embedder=BagOfWords(), methods=("attention",))
+        hidden = calls[0]
+        assert len(hidden) == r["n_hidden"] == 5
+        pairs = link_pairs(b.links, b.items["key"])
+        assert {tuple(sorted(p)) for p in zip(hidden.source_key, hidden.target_key)} <= \
+               {tuple(sorted(p)) for p in zip(pairs.source_key, pairs.target_key)}
+
+    def test_seeded(self):
+        b = paired_backlog()
+        a = evaluate_links(b, holdout=0.3, random_state=2, embedder=BagOfWords(), methods=("tfidf", "attention"))
+        c = evaluate_links(b, holdout=0.3, random_state=2, embedder=BagOfWords(), methods=("tfidf", "attention"))
+        assert a["methods"] == c["methods"]
+
+    def test_bad_arguments(self):
+        b = paired_backlog()
+        with pytest.raises(ValueError, match="holdout"):
+            evaluate_links(b, holdout=1.5)
+        with pytest.raises(ValueError, match="unknown method"):
+            evaluate_links(b, methods=("magic",))
+
+    def test_no_links(self):
+        b = attn_team.Backlog(items={"key": ["A-1", "A-2"], "summary": ["x", "y"]})
+        r = evaluate_links(b, embedder=BagOfWords(), methods=("tfidf",))
+        assert r["n_eval_links"] == 0 and r["methods"]["tfidf"]["n"] == 0
+
+    def test_lazy_export(self):
+        assert attn_team.evaluate_links is evaluate_links
+        from attn_team import insights
+
+        assert insights.evaluate_links is evaluate_links

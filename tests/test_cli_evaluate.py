@@ -1,0 +1,82 @@
+"""``attn-team evaluate`` on tidy CSV files (fake embedder at the model boundary)."""
+
+from __future__ import annotations
+
+import json
+import zlib
+
+import numpy as np
+import pytest
+
+from attn_team.cli import main
+
+
+class BagOfWords:
+    name = "fake-bow"
+
+    def encode(self, texts, **kw):
+        out = np.zeros((len(texts), 64), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in t.lower().replace(".", " ").split():
+                out[i, zlib.crc32(w.encode()) % 64] += 1.0
+        out[:, 0] += 0.01
+        return out
+
+
+@pytest.fixture
+def fake_embedder(monkeypatch):
+    from attn_team.attention import _model
+    from attn_team.embed import Embedder
+
+    monkeypatch.setattr(_model.CrossAttention, "_embedder",
+                        lambda self: Embedder(model=BagOfWords(), precision="fp32", progress=False))
+
+
+@pytest.fixture
+def tables(tmp_path):
+    rows = ["key,project,summary,components"]
+    links = ["source_key,target_key,link_type"]
+    for i in range(20):
+        rows.append(f"A-{i + 1},A,word{i} server side,c{i % 4}")
+        rows.append(f"B-{i + 1},B,word{i} client side,d{i % 4}")
+        links.append(f"A-{i + 1},B-{i + 1},{'Blocks' if i % 2 else 'Relates'}")
+    links.append("A-1,B-2,Cloners")
+    (tmp_path / "issues.csv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "links.csv").write_text("\n".join(links) + "\n")
+    return tmp_path
+
+
+def test_json_output(tables, fake_embedder, capsys):
+    code = main(["evaluate", str(tables / "issues.csv"), str(tables / "links.csv"), "--format", "json",
+                 "--holdout", "0.25", "--seed", "1"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["n_items"] == 40 and out["n_eval_links"] == 5
+    assert set(out["methods"]) == {"attention", "attention_untrained", "tfidf", "bm25", "embedding"}
+    assert set(out["methods"]["attention"]) == {"mrr", "recall@1", "recall@5", "recall@10", "recall@50"}
+    assert set(out["cross_team"]) == set(out["methods"])
+    assert set(out["by_category"]) <= {"dependency", "relation"}
+
+
+def test_table_output(tables, fake_embedder, capsys):
+    assert main(["evaluate", str(tables / "issues.csv"), str(tables / "links.csv"), "--holdout", "0.25"]) == 0
+    out = capsys.readouterr().out
+    assert "attention" in out and "tfidf" in out and "recall@10" in out
+
+
+def test_missing_links_argument(tables, capsys):
+    assert main(["evaluate", str(tables / "issues.csv")]) == 1
+    assert "LINKS.csv" in capsys.readouterr().err
+
+
+def test_missing_workspace(tmp_path, capsys):
+    assert main(["evaluate", "--workspace", str(tmp_path / "nope.duckdb")]) == 1
+    assert "no workspace" in capsys.readouterr().err
+
+
+def test_bad_csv_names_file(tmp_path, capsys):
+    (tmp_path / "issues.csv").write_text("summary\nx\n")
+    (tmp_path / "links.csv").write_text("source_key,target_key,link_type\n")
+    assert main(["evaluate", str(tmp_path / "issues.csv"), str(tmp_path / "links.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "issues.csv" in err and "key" in err
