@@ -188,12 +188,16 @@ class BacklogExplorer:
         summary = item.get("summary") if hasattr(item, "get") else ""
         parts = [f"<h4>{html.escape(self.selected)}: {html.escape(str(summary or ''))}</h4>"]
         cols = {"dependencies": ["source", "target", "score", "reason"],
-                "people": ["person", "team", "score", "reason"],
+                "people": ["display_name", "team", "score", "reason"],
                 "history": ["key", "summary", "score", "cycle_time_days"]}
         titles = {"dependencies": "Suggested dependencies", "people": "People to involve",
                   "history": "Similar history"}
         for name, df in self.details.items():
-            show = df[[c for c in cols[name] if c in df.columns]] if len(df.columns) else df
+            df = df.loc[:, ~df.columns.duplicated()]
+            wanted = [c for c in cols[name] if c in df.columns]
+            if name == "people" and "display_name" not in df.columns and "person" in df.columns:
+                wanted.insert(0, "person")
+            show = df[wanted] if wanted else df
             parts.append(table_html(show, title=titles[name], max_rows=8) if len(df) else
                          f"<p><b>{titles[name]}</b>: none</p>")
         return "".join(parts)

@@ -38,6 +38,9 @@ class AttentionHeatmap:
         ``"member"``: rows are items, columns members (attention towards members).
     backlog : Backlog, optional
         Gives items their teams when ``data`` is a result without node teams.
+    diagonal : bool, default=True
+        ``False`` leaves a team's attention to itself out (for ``by="team"`` and square matrices), so
+        the colours show the cross-team cells.
     max_rows, max_cols : int, default=60, 40
         For ``by="member"``: keep the rows and columns with the most attention.
     title : str, optional
@@ -54,8 +57,8 @@ class AttentionHeatmap:
         when ``data`` was a ready matrix.
     """
 
-    def __init__(self, data: Any, *, by: str = "team", backlog: Any = None, max_rows: int = 60,
-                 max_cols: int = 40, title: str | None = None, k: int = 10) -> None:
+    def __init__(self, data: Any, *, by: str = "team", backlog: Any = None, diagonal: bool = True,
+                 max_rows: int = 60, max_cols: int = 40, title: str | None = None, k: int = 10) -> None:
         if by not in ("team", "member"):
             raise ValueError(f"by must be 'team' or 'member', got {by!r}")
         self.by = by
@@ -93,6 +96,12 @@ class AttentionHeatmap:
             self.edges = e
         self.matrix.index = self.matrix.index.map(str)
         self.matrix.columns = self.matrix.columns.map(str)
+        if not diagonal:
+            self.matrix = self.matrix.copy()
+            for label in set(self.matrix.index) & set(self.matrix.columns):
+                self.matrix.loc[label, label] = 0.0
+            if len(self.edges):
+                self.edges = self.edges[self.edges["row"] != self.edges["col"]]
         default = "Team x team attention" if by == "team" else "Item x member attention"
         self.title = title or default
         self.widget = HeatmapWidget(matrix={

@@ -114,7 +114,14 @@ def add_cell_and_run(page, source: str):
 def page(lab, browser_context):
     page = browser_context.new_page()
     dialogs = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    def on_dialog(d):
+        if d.type == "beforeunload":  # leaving the page on purpose (reopen test)
+            d.accept()
+        else:  # alert/confirm/prompt: nothing may open one
+            dialogs.append(d.message)
+            d.dismiss()
+
+    page.on("dialog", on_dialog)
     page.dialogs = dialogs
     page.goto(lab.url(f"lab/tree/{NOTEBOOK}"))
     wait_for(page, "() => !!(window.jupyterapp && window.jupyterapp.shell.currentWidget && "
@@ -225,7 +232,22 @@ display(attn_team.AttentionHeatmap(_types.SimpleNamespace(edges=_e, nodes=_n)))
     shot(page, "xss")
 
 
-def test_saved_notebook_renders_without_kernel(page, lab, browser_context, shot):
+def test_new_exploration_notebook_command(page, lab):
+    before = {p.name for p in (lab.root).glob("*.ipynb")}
+    page.evaluate("() => window.jupyterapp.commands.execute('attn-team:new-exploration-notebook')")
+    info = wait_for(page, """() => { const w = window.jupyterapp.shell.currentWidget;
+        if (!w || !w.context || !w.content || !w.content.widgets) return null;
+        const src = w.content.widgets.map(c => c.model.sharedModel.getSource()).join('\\n');
+        return src.includes('BacklogExplorer') ? {path: w.context.path, n: w.content.widgets.length} : null; }""",
+                    timeout=30, what="the new exploration notebook")
+    assert info["n"] == 5
+    assert info["path"].endswith(".ipynb") and info["path"] not in before
+
+
+def test_saved_notebook_renders_without_kernel(page, lab, shot):
+    page.evaluate("(path) => window.jupyterapp.commands.execute('docmanager:open', {path})", NOTEBOOK)
+    wait_for(page, "(path) => window.jupyterapp.shell.currentWidget.context.path === path", NOTEBOOK, timeout=20,
+             what="notebook 01 in front")
     expected = int(py(page, "print(len(graph.nodes))"))
     page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
     time.sleep(1.0)
@@ -241,35 +263,29 @@ def test_saved_notebook_renders_without_kernel(page, lab, browser_context, shot)
     saved["metadata"]["kernelspec"] = {"name": "no-such-kernel", "display_name": "none", "language": "no-such-language"}
     saved["metadata"].pop("language_info", None)
     (lab.root / "notebooks" / "reopened.ipynb").write_text(json.dumps(saved))
-    fresh = browser_context.new_page()
-    try:
-        fresh.goto(lab.url("lab/tree/notebooks/reopened.ipynb"))
-        sel = ".jp-OutputArea .attn-team-graph[data-attn-ready='1']"
-        # the kernel picker dialog may appear: leave it without choosing a kernel
-        deadline = time.time() + 90
-        state = None
-        while time.time() < deadline and not state:
-            if fresh.locator(".jp-Dialog").count():
-                fresh.keyboard.press("Escape")
-            state = fresh.evaluate(JS_GRAPH, sel)
-            time.sleep(0.3)
-        assert state, "the saved graph did not render"
-        assert state["attnSource"] == "static"
-        assert int(state["attnNodes"]) == expected
-        assert lab.api("kernels") == []
-        fresh.locator(sel).first.scroll_into_view_if_needed()
-        shot(fresh, "reopened")
-    finally:
-        fresh.close()
-
-
-def test_new_exploration_notebook_command(page, lab):
-    before = {p.name for p in (lab.root).glob("*.ipynb")}
-    page.evaluate("() => window.jupyterapp.commands.execute('attn-team:new-exploration-notebook')")
-    info = wait_for(page, """() => { const w = window.jupyterapp.shell.currentWidget;
-        if (!w || !w.context || !w.content || !w.content.widgets) return null;
-        const src = w.content.widgets.map(c => c.model.sharedModel.getSource()).join('\\n');
-        return src.includes('BacklogExplorer') ? {path: w.context.path, n: w.content.widgets.length} : null; }""",
-                    timeout=30, what="the new exploration notebook")
-    assert info["n"] == 5
-    assert info["path"].endswith(".ipynb") and info["path"] not in before
+    # reload the page on the copy: a fresh JavaScript realm, no widget models, no kernel
+    fresh = page
+    fresh.goto(lab.url("lab/tree/notebooks/reopened.ipynb"))
+    sel = ".jp-OutputArea .attn-team-graph[data-attn-ready='1']"
+    # the kernel picker dialog appears: leave it without choosing a kernel
+    deadline = time.time() + 90
+    state = None
+    while time.time() < deadline and not state:
+        if fresh.locator(".jp-Dialog").count():
+            fresh.keyboard.press("Escape")
+        state = fresh.evaluate(JS_GRAPH, sel)
+        time.sleep(0.3)
+    assert state, "the saved graph did not render"
+    assert state["attnSource"] == "static"
+    assert int(state["attnNodes"]) == expected
+    assert lab.api("kernels") == []
+    fresh.locator(sel).first.scroll_into_view_if_needed()
+    shot(fresh, "reopened")
+    # the saved XSS graph also draws statically, its text still inert
+    xss = ".jp-OutputArea .attn-team-graph[data-attn-total-nodes='3']"
+    fresh.locator(xss).scroll_into_view_if_needed()
+    wait_for(fresh, JS_GRAPH, xss + "[data-attn-ready='1']", timeout=30, what="the saved XSS graph")
+    assert XSS in fresh.locator(xss).inner_text()
+    assert fresh.evaluate("() => document.querySelectorAll('img[src=\"x\"]').length") == 0
+    shot(fresh, "reopened-xss")
+    assert page.dialogs == []

@@ -320,3 +320,10 @@ def test_wheel_from_clean_checkout_ships_the_extension(repo_root, tmp_path):
     # the section listing the fresh environment's labextensions names attn-team, enabled and OK
     section = listing.split(str(env_dir / "share" / "jupyter" / "labextensions"), 1)[1].split("\n\n", 1)[0]
     assert re.search(r"attn-team v\S+ enabled\s+OK", section), listing
+
+
+def test_heatmap_without_diagonal(item_edges, backlog):
+    h = AttentionHeatmap(item_edges, backlog=backlog, diagonal=False)
+    assert h.matrix.loc["Pay", "Pay"] == 0.0
+    assert h.matrix.loc["Pay", "Id"] == pytest.approx(0.9)
+    assert h.cell_edges("Pay", "Pay").empty
