@@ -145,7 +145,7 @@ class VectorStore:
 
     Layout: one sub-directory per model; inside, shards written together as
     ``<shard>.vec.npy`` (float16, shape (rows, dim)) and ``<shard>.ids.npy``
-    (the sha256 digests, 32 bytes each).  Files are written to a temporary name
+    (the sha256 digests, uint8 of shape (rows, 32)).  Files are written to a temporary name
     and renamed into place (atomic on POSIX and Windows); the ids file is
     renamed last, so a reader never sees a shard without its vectors.  Many
     small shards are merged into one when there are more than
@@ -188,8 +188,11 @@ class VectorStore:
             except (OSError, ValueError) as exc:  # a shard removed by a concurrent merge
                 logger.warning("skipping unreadable cache shard %s: %s", ids_path, exc)
                 continue
-            for row, h in enumerate(ids.tolist()):
-                index[h] = (ids_path, row)
+            if ids.ndim != 2 or ids.shape[1] != 32:
+                logger.warning("skipping cache shard %s with unexpected ids of shape %s", ids_path, ids.shape)
+                continue
+            for row, h in enumerate(ids):
+                index[h.tobytes()] = (ids_path, row)
         return index
 
     def load_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
@@ -229,7 +232,8 @@ class VectorStore:
             return
         d = self._dir(model)
         d.mkdir(parents=True, exist_ok=True)
-        ids = np.array([bytes.fromhex(h) for h in hashes], dtype="S32")
+        # uint8 rows, not numpy "S32": that dtype drops trailing zero bytes of a digest
+        ids = np.frombuffer(b"".join(bytes.fromhex(h) for h in hashes), dtype=np.uint8).reshape(-1, 32)
         self._write_shard(d, ids, vectors.astype(np.float16))
         shards = self._shards(model)
         if len(shards) > self.max_shards:
@@ -261,8 +265,8 @@ class VectorStore:
         ids = np.concatenate(ids_all)
         vec = np.concatenate(vec_all)
         # keep the newest vector of a hash stored twice
-        _, first_from_end = np.unique(ids[::-1], return_index=True)
-        keep = np.sort(len(ids) - 1 - first_from_end)
+        last = {row.tobytes(): i for i, row in enumerate(ids)}
+        keep = np.array(sorted(last.values()), dtype=np.int64)
         self._write_shard(self._dir(model), ids[keep], vec[keep])
         for ids_path in shards:
             ids_path.unlink(missing_ok=True)
@@ -309,7 +313,7 @@ def cpu_supports_bf16() -> bool:
 
 
 def bf16_is_faster() -> bool:
-    """Whether ``precision="auto"`` picks bf16 on this CPU.
+    """Whether a bf16 model encodes faster than fp32 on this CPU.
 
     Measured (``benchmarks/RESULTS.md``): on AMD Zen 4 (EPYC, AVX512_BF16) a
     bf16 MiniLM encodes 2.8x faster than fp32; on an Intel Xeon with
@@ -392,10 +396,12 @@ class Embedder:
     batch_size : int, default=32
         Texts per forward pass.
     precision : {"auto", "fp32", "bf16"}, default="auto"
-        "bf16" casts the model to bfloat16: cosine to fp32 >= 0.9999, 2.8x
-        faster on AMD Zen 4 but slower than fp32 on Intel CPUs without AMX
-        (see ``benchmarks/RESULTS.md``).  "auto" picks "bf16" only where it
-        is faster (:func:`bf16_is_faster`), "fp32" otherwise.
+        "bf16" casts the model to bfloat16: cosine to fp32 >= 0.9999 but the
+        top-10 neighbours of 5-9% of texts swap near-ties; about 2.8x faster on
+        AMD Zen 4, slower than fp32 on Intel CPUs without AMX (see
+        ``benchmarks/RESULTS.md``).  "auto" is "fp32": no faster variant met
+        both equivalence criteria (cosine >= 0.999 and identical top-10
+        neighbours on real issues).
     cache : None, str, os.PathLike or object, default=None
         A directory (:class:`VectorStore`) or an object with
         ``load_vectors``/``store_vectors`` such as :class:`attn_team.Workspace`.
@@ -469,9 +475,11 @@ class Embedder:
 
     def _resolve_precision(self) -> str:
         if self.precision == "auto":
-            return "bf16" if bf16_is_faster() else "fp32"
-        if self.precision == "bf16" and not cpu_supports_bf16():
-            logger.warning("precision='bf16' on a CPU without AVX512_BF16: expect it to be slower than fp32")
+            # No faster variant kept the top-10 neighbours identical (RESULTS.md, "Embedding"),
+            # so "auto" is fp32 on every CPU; bf16 stays an explicit choice.
+            return "fp32"
+        if self.precision == "bf16" and not bf16_is_faster():
+            logger.warning("precision='bf16' on this CPU (no AMX, not AMD Zen 4): expect it to be slower than fp32")
         return self.precision
 
     def load(self) -> Embedder:
