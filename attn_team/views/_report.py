@@ -183,6 +183,8 @@ class SprintReport:
         if att is None and b.n_items >= 2:
             att = default_model(b)
         use_att = att is not False and att is not None
+        if use_att and hasattr(att, "attend"):
+            att = att.attend(b, to="items", k=20)  # once, shared by every section
         metrics = sprint_metrics(b, now=self.now)
         row = self._sprint_row
         sid = None if row is None else str(row["sprint_id"])

@@ -208,3 +208,15 @@ def test_real_browser_renders_without_running_anything(report, tmp_path):
     assert [u for u in requests if not u.startswith("file:")] == []
     assert "Sprint <i>1</i>" in title  # shown as text, not markup
     assert XSS_SCRIPT in text and XSS_IMG in text  # visible as text
+
+
+def test_a_fitted_model_attends_once_for_the_whole_report():
+    calls = []
+
+    class Model:
+        def attend(self, backlog, to="items", k=20, *, queries=None):
+            calls.append(to)
+            return _edges()
+
+    SprintReport(_backlog(), attention=Model(), now=NOW).html()
+    assert calls == ["items"]
