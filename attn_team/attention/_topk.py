@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 #: Score-block budget in float32 elements (~128 MB) when ``block_size`` is "auto".
 _BLOCK_ELEMENTS = 32 * 1024 * 1024
 _PRECISIONS = ("fp32", "bf16")
+#: Rows whose largest score lies within +-40 take exp() without the max shift.
+_DIRECT_EXP = 40.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -295,12 +297,19 @@ def topk_attention(
                 c = min(k_out + margin, k1 - k0)
                 val, ind = torch.topk(S, c, dim=1, sorted=False)
                 ind.add_(k0)
-                # log-sum-exp of the block, reusing the block max from top-k
+                # log-sum-exp of the block, in place, reusing the row max from top-k
                 mx = val.max(dim=1).values
-                safe = torch.where(torch.isfinite(mx), mx, torch.zeros_like(mx))
-                S.sub_(safe[:, None]).exp_()
-                blk_lse = torch.log(S.sum(dim=1)) + safe
-                blk_lse = torch.where(torch.isfinite(mx), blk_lse, torch.full_like(mx, neg_inf))
+                finite = torch.isfinite(mx)
+                if bool((mx[finite].abs() < _DIRECT_EXP).all()):
+                    # no shift needed: exp cannot overflow, and terms that underflow
+                    # are below e^-47 of the row's largest term
+                    S.exp_()
+                    blk_lse = torch.log(S.sum(dim=1))
+                else:
+                    safe = torch.where(finite, mx, torch.zeros_like(mx))
+                    S.sub_(safe[:, None]).exp_()
+                    blk_lse = torch.log(S.sum(dim=1)) + safe
+                    blk_lse = torch.where(finite, blk_lse, torch.full_like(mx, neg_inf))
                 run_lse = torch.logaddexp(run_lse, blk_lse)
                 if run_val is None:
                     run_val, run_idx = val, ind

@@ -112,6 +112,17 @@ class TestSoftmax:
         rest = np.exp(full.scores[:, 6:] - full.lse[:, None]).sum(axis=1)
         np.testing.assert_allclose(sums + rest, 1.0, atol=1e-5)
 
+    @pytest.mark.parametrize("offset", [-1000.0, -60.0, -39.0, 0.0, 39.0, 60.0, 1000.0])
+    def test_constant_offset_shifts_lse_only(self, rng, offset):
+        # both the direct-exp path (|max| < 40) and the shifted path give the same softmax
+        Q = rng.standard_normal((9, 6)).astype(np.float32)
+        K = rng.standard_normal((31, 6)).astype(np.float32)
+        base = topk_attention(Q, K, 5, key_block_size=8)
+        moved = topk_attention(Q, K, 5, key_block_size=8, key_bias=np.full(31, offset, np.float32))
+        np.testing.assert_array_equal(base.indices, moved.indices)
+        np.testing.assert_allclose(moved.lse, base.lse + offset, rtol=1e-6, atol=1e-4)
+        np.testing.assert_allclose(moved.weights, base.weights, atol=1e-4)
+
     def test_large_scores_do_not_overflow(self, rng):
         Q = rng.standard_normal((6, 8)).astype(np.float32) * 30
         K = rng.standard_normal((25, 8)).astype(np.float32) * 30
