@@ -66,6 +66,17 @@ def bench(name: str, exports: list[Path], teams: Path | None, tmp: Path) -> dict
     return {"name": name, "baseline_read_jira_s": baseline, "cold": cold, "warm": warm}
 
 
+def show(r: dict) -> None:
+    base = r["baseline_read_jira_s"]
+    print(f"\n{r['name']}: {r['cold']['n_items']:,} items, sprint {r['cold']['sprint']!r}; "
+          f"baseline read_jira {base:.2f} s")
+    print(f"  {'stage':<16}{'cold s':>9}{'warm s':>9}")
+    for stage in ("import", "backlog", "fit", "insights+render", "write", "total"):
+        print(f"  {stage:<16}{r['cold'][stage]:>9.2f}{r['warm'][stage]:>9.2f}")
+    print(f"  total / read_jira: cold {r['cold']['total'] / base:.1f}x, warm {r['warm']['total'] / base:.1f}x; "
+          f"warm / cold {r['warm']['total'] / r['cold']['total']:.2f}", flush=True)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--big", action="store_true", help="also run the 20,000-item generated organisation (slow)")
@@ -79,6 +90,7 @@ def main(argv=None) -> int:
         sample = REPO / "sample_data"
         exports = [sample / "jira-json"] if (sample / "jira-json").exists() else [sample / "jira-export.csv"]
         results.append(bench("sample", exports, sample / "teams.toml" if (sample / "teams.toml").exists() else None, tmp))
+        show(results[-1])
         if args.big:
             from attn_team.io.synthetic import generate, write_jira_json_pages, write_teams_file
 
@@ -88,18 +100,10 @@ def main(argv=None) -> int:
             teams = write_teams_file(org, tmp / "big-teams.toml")
             del org
             results.append(bench(f"generated-{args.n_big}", [folder], teams, tmp))
+            show(results[-1])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    for r in results:
-        base = r["baseline_read_jira_s"]
-        print(f"\n{r['name']}: {r['cold']['n_items']:,} items, sprint {r['cold']['sprint']!r}; "
-              f"baseline read_jira {base:.2f} s")
-        print(f"  {'stage':<16}{'cold s':>9}{'warm s':>9}")
-        for stage in ("import", "backlog", "fit", "insights+render", "write", "total"):
-            print(f"  {stage:<16}{r['cold'][stage]:>9.2f}{r['warm'][stage]:>9.2f}")
-        print(f"  total / read_jira: cold {r['cold']['total'] / base:.1f}x, warm {r['warm']['total'] / base:.1f}x; "
-              f"warm / cold {r['warm']['total'] / r['cold']['total']:.2f}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
