@@ -53,16 +53,21 @@ _CSS = """
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; script-src 'none'; connect-src 'none'"
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|~])")
+_MD_LEADING = re.compile(r"^(\s*)([#+\-!=>])")
+_MD_ORDERED = re.compile(r"^(\s*\d+)([.)])")
 
 
 def md_escape(text: Any) -> str:
-    """Escape issue text for Markdown: HTML made inert (``&lt;``), Markdown punctuation backslashed, one line."""
+    """Escape issue text for Markdown: HTML made inert (``&lt;``), emphasis/code/link/table characters
+    backslashed, a leading heading/list/quote marker escaped, all on one line."""
     if text is None or text is pd.NA or (isinstance(text, float) and text != text):
         return ""
     s = " ".join(str(text).split())
     s = html.escape(s, quote=False)
-    return _MD_SPECIAL.sub(r"\\\1", s)
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    s = _MD_ORDERED.sub(lambda m: m.group(1) + "\\" + m.group(2), s)
+    return _MD_LEADING.sub(lambda m: m.group(1) + "\\" + m.group(2), s)  # no heading, list or quote
 
 
 def _e(v: Any) -> str:

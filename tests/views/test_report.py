@@ -220,3 +220,11 @@ def test_a_fitted_model_attends_once_for_the_whole_report():
 
     SprintReport(_backlog(), attention=Model(), now=NOW).html()
     assert calls == ["items"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("# head", "\\# head"), ("- item", "\\- item"), ("1. x", "1\\. x"), ("> quote", "&gt; quote"),
+    ("PAY-12 (x) [y](z)", "PAY-12 (x) \\[y\\](z)"), ("_u_ `c` ~s~", "\\_u\\_ \\`c\\` \\~s\\~"),
+])
+def test_md_escape_structure(text, expected):
+    assert md_escape(text) == expected
