@@ -95,6 +95,7 @@ _SINGLE = {
     "parent key": "parent_key",
     "custom field (epic link)": "epic_link",
     "epic link": "epic_link",
+    "custom field (epic name)": "epic_name",
     "custom field (story points)": "story_points",
     "custom field (story point estimate)": "story_points",
     "story points": "story_points",
@@ -225,7 +226,9 @@ def read_jira_csv(path: str | PathLike) -> RawExport:
     data, begin, notes = _utf8_bytes(data, file=path)
     for msg in notes:
         warnings.warn(msg, AttnTeamWarning, stacklevel=2)
-    raw = _parse_utf8(data, begin, source=path.name, file=path)
+    holder = [data]  # handed over, so the parser can free the bytes before it builds the records
+    del data
+    raw = _parse_utf8(holder, begin, source=path.name, file=path)
     raw.warnings[:0] = notes
     return raw
 
@@ -351,7 +354,9 @@ def parse_jira_csv(text: str, *, source: str, file=None) -> RawExport:
         data = text.encode("utf-8")
     except UnicodeEncodeError as exc:  # lone surrogates
         raise JiraFormatError(f"invalid character {text[exc.start]!r} at offset {exc.start}; expected text", file=file) from None
-    return _parse_utf8(data, 0, source=source, file=file)
+    holder = [data]
+    del data
+    return _parse_utf8(holder, 0, source=source, file=file)
 
 
 @contextlib.contextmanager
@@ -371,13 +376,15 @@ def _gc_paused():
             gc.enable()
 
 
-def _parse_utf8(data: bytes, begin: int, *, source: str, file) -> RawExport:
-    """:func:`parse_jira_csv` on UTF-8 bytes (``begin``: offset after a BOM)."""
+def _parse_utf8(holder: list[bytes], begin: int, *, source: str, file) -> RawExport:
+    """:func:`parse_jira_csv` on UTF-8 bytes (``holder``: a one-item list the bytes are taken from,
+    so they can be freed half way; ``begin``: offset after a BOM)."""
     with _gc_paused():
-        return _parse_body(data, begin, source=source, file=file)
+        return _parse_body(holder, begin, source=source, file=file)
 
 
-def _parse_body(data: bytes, begin: int, *, source: str, file) -> RawExport:
+def _parse_body(holder: list[bytes], begin: int, *, source: str, file) -> RawExport:
+    data = holder.pop()
     # -- header ------------------------------------------------------------------
     head = data[begin:begin + _HEAD_BYTES].decode("utf-8", errors="ignore")  # a cut character at the end is dropped
     buf = io.StringIO(head, newline="")
@@ -649,6 +656,21 @@ def _parse_body(data: bytes, begin: int, *, source: str, file) -> RawExport:
                else np.array([(t or "").strip().casefold() in EPIC_TYPE_NAMES for t in types.tolist()], dtype=bool))
     el = col("epic_link")
     epic = [None] * n if el is None else _none_if_empty(pd.Series(el, dtype=object).str.strip().to_numpy(dtype=object))
+    if el is not None:  # Epic Link holds a key, or (some Server exports) the epic's id or Epic Name
+        names_col = col("epic_name")
+        by_name = {} if names_col is None else {v.strip(): k for v, k in zip(names_col.tolist(), keys_arr.tolist()) if v.strip()}
+        ids_col = col("issue_id")
+        by_id_e = {} if ids_col is None else {v.strip(): k for v, k in zip(ids_col.tolist(), keys_arr.tolist()) if v.strip()}
+        unknown = 0
+        for i, v in enumerate(epic):
+            if v and not _KEY_RE.match(v):
+                epic[i] = by_id_e.get(v) or by_name.get(v)
+                unknown += epic[i] is None
+        if unknown:
+            msg = (f"{file}: {unknown} row(s) have an Epic Link that is neither an issue key nor the id or "
+                   f"Epic Name of an epic in this export; their epic is left empty")
+            raw.warnings.append(msg)
+            warnings.warn(msg, AttnTeamWarning, stacklevel=2)
     # nearest epic ancestor (within the export) for items without an Epic Link
     todo = [i for i in range(n) if parent[i] and not epic[i] and not is_epic[i]]
     for _ in range(3):  # epic > story > sub-task: a few hops are enough
@@ -680,14 +702,18 @@ def _parse_body(data: bytes, begin: int, *, source: str, file) -> RawExport:
                 raw.links.append({"source_key": src, "target_key": dst, "link_type": ltype, "label": label})
 
     # -- records ----------------------------------------------------------------------------
+    # no error can be raised from here on: free the file's bytes and the column arrays first
+    plain = {f: strings(f) for f in ("type", "status", "status_category", "priority", "summary", "team_field")}
+    data = None  # noqa: F841 - also drops it from body_text's closure
+    del df
     cols = {
         "key": keys_arr.tolist(),
         "project": project.tolist(),
-        "type": strings("type"),
-        "status": strings("status"),
-        "status_category": strings("status_category"),
-        "priority": strings("priority"),
-        "summary": strings("summary"),
+        "type": plain["type"],
+        "status": plain["status"],
+        "status_category": plain["status_category"],
+        "priority": plain["priority"],
+        "summary": plain["summary"],
         "description": descriptions,
         "labels": labels,
         "components": components,
@@ -703,7 +729,7 @@ def _parse_body(data: bytes, begin: int, *, source: str, file) -> RawExport:
         "updated": updated,
         "resolved": resolved,
         "sprints": sprints,
-        "team_field": strings("team_field"),
+        "team_field": plain["team_field"],
     }
     names_ = list(cols)
     raw.issues = [dict(zip(names_, vals)) for vals in zip(*cols.values())]

@@ -204,6 +204,17 @@ class TestParse:
     def test_project_from_key_when_no_column(self):
         assert parse("Issue key\nABC_2-7\n").issues[0]["project"] == "ABC_2"
 
+    def test_epic_link_by_key_id_or_epic_name(self):
+        text = (
+            "Issue key,Issue id,Issue Type,Custom field (Epic Name),Custom field (Epic Link)\n"
+            "E-1,11,Epic,Payments,\nE-2,12,Story,,E-1\nE-3,13,Story,,Payments\nE-4,14,Story,,11\n"
+        )
+        r = parse(text)
+        assert [i["epic_key"] for i in r.issues] == [None, "E-1", "E-1", "E-1"]
+        with pytest.warns(AttnTeamWarning, match="Epic Link"):
+            r = parse("Issue key,Custom field (Epic Link)\nE-5,Unknown epic\n")
+        assert r.issues[0]["epic_key"] is None
+
     def test_parent_id_not_in_export_warns(self):
         with pytest.warns(AttnTeamWarning, match="parent by id"):
             r = parse("Issue key,Issue id,Parent\nA-1,1,77\n")
