@@ -442,6 +442,11 @@ def _parse_body(holder: list[bytes], begin: int, *, source: str, file) -> RawExp
     def body_text() -> str:  # error paths only
         return data[start:].decode("utf-8", errors="replace")
 
+    # cells per record, counted before pandas builds its columns (so the two copies never coexist):
+    # separators outside quoted cells, per line
+    stripped = _QUOTED.sub(b"", memoryview(data)[start:])
+    counts = _separators_per_line(stripped)
+    del stripped
     try:
         df = pd.read_csv(
             body, header=None, names=list(range(ncols)), usecols=usecols, encoding="utf-8",
@@ -468,10 +473,7 @@ def _parse_body(holder: list[bytes], begin: int, *, source: str, file) -> RawExp
 
     n = len(df)
     if n:
-        # every record must have as many cells as the header: count separators outside quotes
-        stripped = _QUOTED.sub(b"", memoryview(data)[start:])
-        counts = _separators_per_line(stripped)
-        del stripped
+        # every record must have as many cells as the header
         if len(counts) != n or (counts != ncols - 1).any():
             bad = _first_bad_row(body_text(), ncols)
             if bad:
