@@ -104,7 +104,7 @@ class BacklogExplorer:
                             description="Question", continuous_update=False, layout=W.Layout(width="60%"))
         self.result_list = W.Select(options=[], rows=8, description="Items", layout=W.Layout(width="45%"))
         self.detail_html = W.HTML(value="<i>Select an item to see its dependencies, people and history.</i>",
-                                  layout=W.Layout(width="55%"))
+                                  layout=W.Layout(width="55%", max_height="420px", overflow="auto"))
         self.status = W.HTML()
         self.query.observe(lambda ch: self.search(ch["new"]), names="value")
         self.result_list.observe(lambda ch: ch["new"] and self.select(ch["new"]), names="value")
