@@ -52,8 +52,16 @@ def fake_workspace(monkeypatch):
 
     monkeypatch.setattr(suggest_cmd, "workspace_backlog", fake)
     monkeypatch.setattr(report_cmd, "workspace_backlog", fake)
-    monkeypatch.setattr(deps, "default_model", lambda backlog, **kw: _edges())
+    monkeypatch.setattr(deps, "default_model", lambda backlog, **kw: _FakeModel())
     return b
+
+
+class _FakeModel:
+    calls = 0
+
+    def attend(self, backlog, to="items", k=20, *, queries=None):
+        type(self).calls += 1
+        return type("Att", (), {"edges": _edges(), "to": to})()
 
 
 @pytest.mark.parametrize("value, expected", [("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@x", "'@x"),
@@ -122,3 +130,22 @@ def test_report_from_a_real_workspace(tmp_path, capsys):
     assert "# Sprint report: S1" in md and "<script>" not in md
     assert "no sprint history" in md  # no events in this backlog: said, not invented
     assert "project: 16 items" in md  # the rule that decided teams
+
+
+def test_item_attention_is_cached_in_the_workspace(tmp_path, monkeypatch):
+    from attn_team.workspace import Workspace
+
+    monkeypatch.setattr(deps, "default_model", lambda backlog, **kw: _FakeModel())
+    _FakeModel.calls = 0
+    with Workspace(tmp_path / "ws.duckdb") as ws:
+        ws.import_backlog(_backlog(), label="test")
+        b = ws.backlog()
+        first = suggest_cmd.item_attention(b, ws)
+        second = suggest_cmd.item_attention(b, ws)
+        assert _FakeModel.calls == 1  # the second run reads the cached edges
+        assert list(second["source"]) == list(first["source"]) and second["score"].tolist() == first["score"].tolist()
+        suggest_cmd.item_attention(b, ws, refit=True)
+        assert _FakeModel.calls == 2
+        ws.import_backlog(_backlog().replace(items=_backlog().items.head(4)), label="changed")
+        suggest_cmd.item_attention(ws.backlog(), ws)
+        assert _FakeModel.calls == 3  # a new import invalidates the cache

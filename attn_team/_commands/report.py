@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ._common import add_workspace_arg
-from .suggest import workspace_backlog
+from .suggest import item_attention, workspace_backlog
 
 
 def add_parser(sub) -> None:
@@ -22,12 +22,12 @@ def add_parser(sub) -> None:
     p.add_argument("--format", choices=("html", "md"), default=None, help="default: from the --out suffix, else html")
     p.add_argument("--no-attention", action="store_true", help="links only: skip fitting the attention model")
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    p.add_argument("--refit", action="store_true", help="ignore the attention cached in the workspace and fit again")
     add_workspace_arg(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from ..insights._dependencies import default_model
     from ..views._report import SprintReport
 
     fmt = args.format
@@ -37,7 +37,7 @@ def run(args) -> int:
         report = SprintReport(backlog, args.sprint, attention=False, last_closed=args.last)  # fails early on a bad sprint
         attention = False
         if not args.no_attention and backlog.n_items >= 2:
-            attention = default_model(backlog, cache=ws, progress=not args.no_progress)
+            attention = item_attention(backlog, ws, refit=args.refit, progress=not args.no_progress)
         report = SprintReport(backlog, args.sprint, attention=attention, last_closed=args.last)
         path = report.write(args.out, format=fmt)
     print(f"wrote {fmt} sprint report for {report.sprint_name or '(no sprint)'} to {path}")

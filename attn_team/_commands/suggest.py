@@ -28,6 +28,41 @@ def workspace_backlog(args):
         yield ws.backlog(), ws
 
 
+ATTENTION_FRAME = "attention_items"
+
+
+def item_attention(backlog, ws, *, refit: bool = False, progress: bool = True, k: int = 20):
+    """Item-to-item attention edges for ``backlog``, cached in workspace ``ws``.
+
+    The cache key is the workspace's import history (snapshot ids and file hashes), the library
+    version and the model settings, so any new import, upgrade or setting change recomputes.
+    Without a workspace (``ws=None``) the model is simply fitted. Returns a DataFrame of edges,
+    or ``None`` for a backlog of fewer than two items.
+    """
+    import hashlib
+
+    from .. import __version__
+    from ..insights._dependencies import default_model
+
+    if backlog.n_items < 2:
+        return None
+    key = None
+    if ws is not None and hasattr(ws, "load_frame"):
+        snaps = ws.snapshots()
+        ident = repr((__version__, "CrossAttention(random_state=0)", k, backlog.n_items,
+                      [(int(r.snapshot_id), list(r.file_hashes)) for r in snaps.itertuples()]))
+        key = hashlib.sha1(ident.encode("utf-8")).hexdigest()
+        if not refit:
+            cached = ws.load_frame(ATTENTION_FRAME, key)
+            if cached is not None:
+                return cached
+    model = default_model(backlog, cache=ws, progress=progress)
+    edges = model.attend(backlog, to="items", k=k).edges
+    if key is not None:
+        ws.store_frame(ATTENTION_FRAME, key, edges)
+    return edges
+
+
 def csv_safe(value) -> str:
     """A CSV cell that spreadsheets will not run as a formula: cells starting with = + - @ tab CR get a leading quote."""
     s = "" if value is None else str(value)
@@ -58,6 +93,7 @@ def add_parser(sub) -> None:
     p.add_argument("--include-linked", action="store_true", help="keep pairs already linked (flagged)")
     p.add_argument("--same-team", action="store_true", help="also suggest pairs within one team")
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    p.add_argument("--refit", action="store_true", help="ignore the attention cached in the workspace and fit again")
     add_workspace_arg(p)
     p.set_defaults(func=run)
 
@@ -65,7 +101,7 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     import pandas as pd
 
-    from ..insights._dependencies import default_model, suggest_dependencies
+    from ..insights._dependencies import suggest_dependencies
 
     if args.top < 1:
         raise ValueError("--top must be at least 1")
@@ -73,7 +109,7 @@ def run(args) -> int:
         if args.team is not None and args.team not in set(backlog.items["team"].dropna()):
             teams = ", ".join(sorted(map(str, backlog.items["team"].dropna().unique()))) or "none"
             raise KeyError(f"no team {args.team!r} in this backlog (teams: {teams})")
-        model = default_model(backlog, cache=ws, progress=not args.no_progress) if backlog.n_items >= 2 else None
+        model = item_attention(backlog, ws, refit=args.refit, progress=not args.no_progress)
         df = suggest_dependencies(backlog, team=args.team, top=args.top, cross_team=not args.same_team,
                                   exclude_linked=not args.include_linked, attention=model)
     heads = [c for c in ("text", "structure", "people", "time") if c in df.columns]
