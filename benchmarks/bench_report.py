@@ -5,10 +5,11 @@ generated 20,000-item organisation (written as REST JSON pages first; generation
 timed), it measures two runs:
 
 - **cold**: a new workspace file (import, embeddings computed, fit, report);
-- **warm**: the same workspace re-opened (re-import of unchanged files is a no-op, embeddings
-  come from the workspace cache, fit, report).
+- **warm**: the same workspace re-opened (re-import of unchanged files is a no-op; the item
+  attention is read from the workspace, where the CLI caches it; report).
 
-Stages are timed separately (import, backlog load, fit, insights + render, write). The baseline
+This is the path of ``attn-team import`` + ``attn-team report``. Stages are timed separately
+(import, backlog load, attention = embed + fit + attend or the cache, insights + render, write). The baseline
 measured in the same run is the plain parse of the same export (``read_jira``), and the report
 prints each total as a ratio to it, and warm/cold.
 
@@ -37,7 +38,7 @@ def _timed(fn, *a, **kw):
 
 
 def run_once(ws_path: Path, exports: list[Path], teams: Path | None, out: Path) -> dict:
-    from attn_team.insights._dependencies import default_model
+    from attn_team._commands.suggest import item_attention
     from attn_team.views._report import SprintReport
     from attn_team.workspace import Workspace
 
@@ -46,7 +47,7 @@ def run_once(ws_path: Path, exports: list[Path], teams: Path | None, out: Path) 
     with Workspace(ws_path) as ws:
         _, stages["import"] = _timed(ws.import_files, [str(p) for p in exports], teams=str(teams) if teams else None)
         backlog, stages["backlog"] = _timed(ws.backlog)
-        model, stages["fit"] = _timed(default_model, backlog, cache=ws)
+        model, stages["attention"] = _timed(item_attention, backlog, ws, progress=False)
         report = SprintReport(backlog, attention=model)
         _, stages["insights+render"] = _timed(report.html)
         _, stages["write"] = _timed(report.write, out)
@@ -71,7 +72,7 @@ def show(r: dict) -> None:
     print(f"\n{r['name']}: {r['cold']['n_items']:,} items, sprint {r['cold']['sprint']!r}; "
           f"baseline read_jira {base:.2f} s")
     print(f"  {'stage':<16}{'cold s':>9}{'warm s':>9}")
-    for stage in ("import", "backlog", "fit", "insights+render", "write", "total"):
+    for stage in ("import", "backlog", "attention", "insights+render", "write", "total"):
         print(f"  {stage:<16}{r['cold'][stage]:>9.2f}{r['warm'][stage]:>9.2f}")
     print(f"  total / read_jira: cold {r['cold']['total'] / base:.1f}x, warm {r['warm']['total'] / base:.1f}x; "
           f"warm / cold {r['warm']['total'] / r['cold']['total']:.2f}", flush=True)
