@@ -146,6 +146,7 @@ def topk_attention(
     key_mask=None,
     exclude_pairs=None,
     block_mask: Callable[[slice, slice], Any] | None = None,
+    extra_scores: Callable[[slice, slice], Any] | None = None,
     precision: str = "fp32",
     progress: bool = False,
 ) -> TopK:
@@ -183,6 +184,10 @@ def topk_attention(
     block_mask : callable, optional
         ``block_mask(rows, cols) -> bool array (len(rows), len(cols))`` with
         ``rows``/``cols`` slices of query/key indices; ``True`` = allowed.
+    extra_scores : callable, optional
+        ``extra_scores(rows, cols) -> float array (len(rows), len(cols))`` added
+        to the block's scores after ``scale`` (already in score units), e.g. a
+        sparse structure head ``(Qs[rows] @ Ks[cols].T).toarray() * scale``.
     precision : {"fp32", "bf16"}, default="fp32"
         "bf16" runs the block matmul in bfloat16 (faster on CPUs with
         AVX512_BF16), picks ``k + margin`` candidates from it and re-scores
@@ -293,6 +298,8 @@ def topk_attention(
                     S = S.float()
                 if bias is not None:
                     S.add_(bias[k0:k1])
+                if extra_scores is not None:
+                    S.add_(_block_array(extra_scores(slice(q0, q1), slice(k0, k1)), q1 - q0, k1 - k0, "extra_scores"))
                 _apply_masks(S, q0, q1, k0, k1, self_idx, kmask, pairs, block_mask)
                 c = min(k_out + margin, k1 - k0)
                 val, ind = torch.topk(S, c, dim=1, sorted=False)
@@ -329,6 +336,8 @@ def topk_attention(
                     exact[r0:r1] = torch.einsum("rd,rcd->rc", Qb[r0:r1], Kt[cand])
                 if bias is not None:
                     exact.add_(bias[run_idx.clamp_min(0)])
+                if extra_scores is not None:  # rescoring keeps the extra term: re-ask it per candidate key block
+                    exact.add_(_extra_at(extra_scores, q0, q1, run_idx, m, kb))
                 run_val = torch.where(torch.isfinite(run_val), exact, torch.full_like(exact, neg_inf))
             c_fin = min(k_out, run_val.shape[1])
             val, pos = torch.topk(run_val, c_fin, dim=1, sorted=True)
@@ -367,9 +376,33 @@ def _apply_masks(S, q0, q1, k0, k1, self_idx, kmask, pairs, block_mask) -> None:
                 S[torch.from_numpy(pq[sel] - q0), torch.from_numpy(pk[sel] - k0)] = neg_inf
     if block_mask is not None:
         allowed = block_mask(slice(q0, q1), slice(k0, k1))
-        allowed = torch.as_tensor(np.asarray(allowed, dtype=bool))
+        allowed = allowed if isinstance(allowed, torch.Tensor) else torch.from_numpy(np.asarray(allowed, dtype=bool))
+        allowed = allowed.to(torch.bool)
         if tuple(allowed.shape) != (q1 - q0, k1 - k0):
             raise ValueError(
                 f"block_mask returned shape {tuple(allowed.shape)}, expected {(q1 - q0, k1 - k0)}"
             )
         S.masked_fill_(~allowed, neg_inf)
+
+
+def _block_array(x, rows: int, cols: int, name: str) -> torch.Tensor:
+    t = x if isinstance(x, torch.Tensor) else torch.from_numpy(np.asarray(x, dtype=np.float32))
+    t = t.to(torch.float32)
+    if tuple(t.shape) != (rows, cols):
+        raise ValueError(f"{name} returned shape {tuple(t.shape)}, expected {(rows, cols)}")
+    return t
+
+
+def _extra_at(extra_scores, q0: int, q1: int, idx: torch.Tensor, m: int, kb: int) -> torch.Tensor:
+    """``extra_scores`` at the candidate keys ``idx`` (rows q0:q1), block by block of keys."""
+    out = torch.zeros(idx.shape, dtype=torch.float32)
+    safe = idx.clamp_min(0)
+    for k0 in range(0, m, kb):
+        k1 = min(m, k0 + kb)
+        inside = (safe >= k0) & (safe < k1)
+        if not bool(inside.any()):
+            continue
+        block = _block_array(extra_scores(slice(q0, q1), slice(k0, k1)), q1 - q0, k1 - k0, "extra_scores")
+        local = torch.where(inside, safe - k0, torch.zeros_like(safe))
+        out += torch.where(inside, torch.gather(block, 1, local), torch.zeros_like(out))
+    return out

@@ -97,6 +97,35 @@ class TestDenseEquivalence:
         assert_matches_dense(out, S, W, lse, 3)
 
 
+class TestExtraScores:
+    @pytest.mark.parametrize("precision", ["fp32", "bf16"])
+    def test_sparse_head_added_to_scores(self, rng, precision):
+        import scipy.sparse as sp
+
+        n, m = 17, 29
+        Q = rng.standard_normal((n, 6)).astype(np.float32)
+        K = rng.standard_normal((m, 6)).astype(np.float32)
+        Qs = sp.random(n, 40, density=0.2, random_state=1, format="csr", dtype=np.float32)
+        Ks = sp.random(m, 40, density=0.2, random_state=2, format="csr", dtype=np.float32)
+
+        def extra(rows, cols):
+            return (Qs[rows] @ Ks[cols].T).toarray() * 0.5
+
+        out = topk_attention(Q, K, 6, scale=0.5, extra_scores=extra, key_block_size=9, block_size=5, precision=precision)
+        S = 0.5 * (Q.astype(np.float64) @ K.T.astype(np.float64)) + 0.5 * (Qs @ Ks.T).toarray()
+        mx = S.max(axis=1, keepdims=True)
+        lse = np.log(np.exp(S - mx).sum(axis=1)) + mx[:, 0]
+        rows = np.arange(n)[:, None]
+        np.testing.assert_allclose(out.scores, S[rows, out.indices], atol=1e-5)
+        np.testing.assert_allclose(out.scores, -np.sort(-S, axis=1)[:, :6], atol=1e-5 if precision == "fp32" else 0.05)
+        np.testing.assert_allclose(out.lse, lse, atol=1e-5 if precision == "fp32" else 0.05)
+
+    def test_wrong_shape_is_an_error(self, rng):
+        Q = rng.standard_normal((3, 2)).astype(np.float32)
+        with pytest.raises(ValueError, match="extra_scores returned shape"):
+            topk_attention(Q, Q, 1, extra_scores=lambda r, c: np.zeros((1, 1)))
+
+
 class TestSoftmax:
     def test_full_distribution_sums_to_one(self, rng):
         Q = rng.standard_normal((12, 5)).astype(np.float32)
