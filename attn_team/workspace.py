@@ -595,6 +595,8 @@ class Workspace:
         self._writable()
         if not isinstance(df, pd.DataFrame):
             raise TypeError(f"store_frame() expects a DataFrame, not {type(df).__name__}")
+        if df.shape[1] == 0:
+            raise ValueError(f"store_frame({name!r}, {key!r}): the DataFrame has no columns; nothing to keep")
         table = "frame_" + hashlib.sha1(f"{name}\x00{key}".encode()).hexdigest()[:20]
         con = self.con
         data = df.reset_index(drop=True).copy()
@@ -624,7 +626,7 @@ class Workspace:
         df = _df(self.con, f"SELECT * FROM {row[0]}")
         for c in df.columns:
             if df[c].dtype == object and any(isinstance(v, np.ndarray) for v in df[c].head(50)):
-                df[c] = [list(v) if v is not None else [] for v in df[c]]
+                df[c] = [list(v) if isinstance(v, (np.ndarray, list)) else [] for v in df[c]]
         return df
 
 

@@ -311,6 +311,24 @@ class TestFrameCache:
             assert ws.load_frame("suggest", "k2") is None
             with pytest.raises(TypeError, match="DataFrame"):
                 ws.store_frame("suggest", "k3", [1, 2])
+            with pytest.raises(ValueError, match="no columns"):
+                ws.store_frame("suggest", "k3", pd.DataFrame())
+
+    def test_missing_values_and_empty_frames(self, tmp_path):
+        df = pd.DataFrame({
+            "team": pd.Series(["Data", None], dtype="string"), "weight": pd.Series([0.5, None], dtype="Float64"),
+            "n": pd.Series([1, None], dtype="Int64"), "heads": [[], ["text"]],
+        })
+        with Workspace(tmp_path / "w.duckdb") as ws:
+            ws.store_frame("x", "full", df)
+            got = ws.load_frame("x", "full")
+            assert got["team"].iloc[0] == "Data" and pd.isna(got["team"].iloc[1])
+            assert got["weight"].iloc[0] == 0.5 and pd.isna(got["weight"].iloc[1])
+            assert got["n"].iloc[0] == 1 and pd.isna(got["n"].iloc[1])
+            assert got["heads"].tolist() == [[], ["text"]]
+            ws.store_frame("x", "empty", df.iloc[:0])
+            empty = ws.load_frame("x", "empty")
+            assert empty is not None and len(empty) == 0 and list(empty.columns) == list(df.columns)
 
 
 class TestErrors:
