@@ -411,9 +411,12 @@ class _Gen:
         self.ring = [tuple(sorted((t, (t + 1) % self.T))) for t in range(self.T)]
         self.gap = (0, self.T // 2)
         self.visitors: list[list[str]] = [[] for _ in range(self.T)]
+        # teams each person works in; nobody may ever work in both teams of the gap
+        self.reach: dict[str, set] = {p: {self.home[p]} for p in self.display}
         for a, b in self.ring:
             shared = self.members[a][-1]
             self.visitors[b].append(shared)
+            self.reach[shared].add(b)
 
     def worker(self, t) -> str:
         if self.visitors[t] and self.p(0.1):
@@ -536,7 +539,10 @@ class _Gen:
                 self.links.append((ia, ib, lt))
                 self.truth_linked.append((ia, ib, lt))
             # the teams coordinate: someone of the provider team watches / comments the consumer item
-            visitor = self.choice(self.members[a])
+            gap = set(self.gap)
+            fits = [p for p in self.members[a] if not gap <= (self.reach[p] | {b})]
+            visitor = self.choice(fits)  # never empty: a member of ``a`` reaches ``a`` and b, a ring pair
+            self.reach[visitor].add(b)
             ib.watchers.append(visitor)
             ib.comments.append((None, visitor, f"{self.teams[a][0]} will pick up their side of this."))
 

@@ -89,6 +89,27 @@ class TestGenerate:
         epics_of = it.loc[it["epic_key"].dropna().unique(), "type"]
         assert set(epics_of) == {"Epic"}
 
+    @pytest.mark.parametrize("n_items,n_teams,n_people,n_sprints,seed", [
+        (80, 4, 8, 3, 1), (160, 8, 16, 4, 5), (500, 5, 100, 20, 11),
+    ])
+    def test_invariants_hold_for_other_sizes(self, n_items, n_teams, n_people, n_sprints, seed):
+        o = generate(n_items=n_items, n_teams=n_teams, n_people=n_people, n_sprints=n_sprints, random_state=seed)
+        b = o.backlog.validate()
+        assert b.n_items == n_items and b.items["team"].nunique() == n_teams and len(b.people) == n_people
+        states = b.sprints.groupby("team")["state"].value_counts().unstack()
+        assert (states["closed"] == n_sprints - 2).all() and (states["active"] == 1).all()
+        tm = b.team_of()
+        gap = set(o.truth["coordination_gap"])
+        assert not any({tm[s], tm.get(t)} == gap for s, t in zip(b.links["source_key"], b.links["target_key"]))
+        touched = defaultdict(set)
+        for row in b.items.itertuples():
+            for p in [row.assignee, row.reporter, *row.watchers, *row.commenters]:
+                if isinstance(p, str):
+                    touched[p].add(row.team)
+        assert not any(gap <= teams for teams in touched.values())
+        assert all(tm[a] != tm[c] for a, c in o.truth["planted_pairs"])
+        assert set(o.truth["sprint_truth"]) == set(b.sprints["name"])
+
     def test_parameters_are_checked(self):
         with pytest.raises(ValueError, match="n_teams"):
             generate(n_teams=2)
