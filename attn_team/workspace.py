@@ -164,7 +164,7 @@ class Workspace:
     def __init__(self, path: str | os.PathLike | None = None, *, read_only: bool = False):
         import duckdb
 
-        self.path = str(path) if path is not None else DEFAULT_PATH
+        self.path = os.path.expanduser(str(path)) if path is not None else DEFAULT_PATH
         self.read_only = read_only
         self._con = None
         in_memory = self.path == ":memory:"

@@ -1408,6 +1408,16 @@ def write_teams_file(org_or_backlog, path) -> Path:
     For a :class:`SyntheticOrg` the mapping is the generator's own; for a plain
     :class:`Backlog`, people keep the team of the ``people`` table and each
     component goes to the team that uses it most.
+
+    Parameters
+    ----------
+    org_or_backlog : SyntheticOrg or Backlog
+    path : str or Path
+
+    Returns
+    -------
+    Path
+        ``path``, readable by :func:`attn_team.io.load_team_rules` (``teams=path``).
     """
     backlog, extras = _parts(org_or_backlog)
     comps = extras.get("team_components")
@@ -1517,9 +1527,22 @@ two teams that nobody linked; a good dependency finder ranks each partner high),
 
 
 def write_sample_data(folder, *, page_size: int = 500, **params) -> list[Path]:
-    """Generate an organisation (``generate(**params)``) and write the sample-data folder.
+    """Generate an organisation and write the sample-data folder.
 
-    Returns the files written.
+    Parameters
+    ----------
+    folder : str or Path
+        Created if missing; ``jira-export.csv``, ``jira-json/``, ``teams.toml``,
+        ``truth.json`` and ``README.md`` are (over)written.
+    page_size : int, default=500
+        Issues per REST search page.
+    **params
+        Passed to :func:`generate` (defaults give the shipped ``sample_data/``).
+
+    Returns
+    -------
+    list of Path
+        The files written.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
