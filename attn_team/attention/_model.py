@@ -514,50 +514,33 @@ class CrossAttention:
         return S
 
     def _topk(self, mixer, qf, kf, query_rows, k, *, self_index=None, key_mask=None, exclude_pairs=None):
-        """Blocked top-k over keys with exact softmax normalisers.
+        """Blocked top-k over keys with exact softmax normalisers (:func:`topk_attention`).
 
-        Returns ``(indices, scores, weights, lse)`` for the queries ``query_rows`` of ``qf``.
+        The dense text part is the block matmul; the sparse groups come in as
+        ``extra_scores`` per block.  Returns ``(indices, scores, weights, lse)``
+        for the queries ``query_rows`` of ``qf``; scores are in score units
+        (before the temperature), weights are ``softmax(score / tau)`` over all keys.
         """
-        prepared = self._prepared(mixer, qf, kf)
-        tau = float(mixer.temperature().detach())
-        n, m = len(query_rows), kf.n
-        k_out = max(0, min(k, m - (1 if self_index is not None else 0)))
-        idx_out = np.full((n, k_out), -1, dtype=np.int64)
-        sc_out = np.full((n, k_out), -np.inf, dtype=np.float32)
-        lse_out = np.full(n, -np.inf, dtype=np.float32)
-        ex = None
-        if exclude_pairs is not None and len(exclude_pairs):
-            ex = pd.DataFrame(exclude_pairs, columns=["q", "k"]).groupby("q")["k"].apply(np.asarray).to_dict()
-        km = None if key_mask is None else torch.from_numpy(~np.asarray(key_mask, dtype=bool))
-        starts = range(0, n, self.block_size)
-        if self.progress and n > self.block_size:
-            from tqdm.auto import tqdm
+        from ._topk import topk_attention
 
-            starts = tqdm(starts, desc="attention", unit="block")
-        for s0 in starts:
-            s1 = min(n, s0 + self.block_size)
-            S = self._score_block(prepared, np.asarray(query_rows[s0:s1]))
-            if km is not None:
-                S.masked_fill_(km[None, :], -math.inf)
-            if self_index is not None:
-                si = np.asarray(self_index[s0:s1])
-                ok = np.flatnonzero(si >= 0)
-                S[torch.from_numpy(ok), torch.from_numpy(si[ok])] = -math.inf
-            if ex is not None:
-                for r in range(s0, s1):
-                    if r in ex:
-                        S[r - s0, torch.as_tensor(np.array(ex[r], dtype=np.int64))] = -math.inf
-            L = S / tau
-            if k_out:
-                val, ind = torch.topk(L, k_out, dim=1)
-                fin = torch.isfinite(val)
-                idx_out[s0:s1] = torch.where(fin, ind, torch.full_like(ind, -1)).numpy()
-                sc_out[s0:s1] = torch.where(fin, val * tau, val).numpy()
-            lse_out[s0:s1] = torch.logsumexp(L, dim=1).numpy()
-        with np.errstate(invalid="ignore", over="ignore"):
-            w = np.exp(sc_out / tau - lse_out[:, None]).astype(np.float32)
-        w[idx_out < 0] = 0.0
-        return idx_out, sc_out, np.nan_to_num(w), lse_out
+        Qe, Ke, Qs, Ks = self._prepared(mixer, qf, kf)
+        tau = float(mixer.temperature().detach())
+        query_rows = np.asarray(query_rows, dtype=np.int64)
+        Qs_rows = Qs[query_rows]
+        inv_tau = 1.0 / tau
+
+        def extra(rows: slice, cols: slice):
+            return np.asarray((Qs_rows[rows] @ Ks[:, cols]).todense(), dtype=np.float32) * inv_tau
+
+        top = topk_attention(
+            Qe[torch.from_numpy(query_rows)], Ke, k, block_size=self.block_size, scale=inv_tau,
+            self_index=None if self_index is None else np.asarray(self_index, dtype=np.int64),
+            key_mask=None if key_mask is None else np.asarray(key_mask, dtype=bool),
+            exclude_pairs=exclude_pairs if exclude_pairs is not None and len(exclude_pairs) else None,
+            extra_scores=extra, progress=self.progress and len(query_rows) > self.block_size,
+        )
+        scores = np.where(top.indices >= 0, top.scores * tau, -np.inf).astype(np.float32)
+        return top.indices, scores, top.weights, top.lse
 
     def _contributions(self, mixer, qf, kf, qi: np.ndarray, kj: np.ndarray) -> dict[str, np.ndarray]:
         """Per-head contribution to the score of the pairs ``(qi[t], kj[t])``."""
