@@ -80,6 +80,14 @@ def _assert_same_state(a: dict, b: dict) -> None:
 
 
 class TestImport:
+    def test_empty_workspace(self, tmp_path):
+        with Workspace(tmp_path / "w.duckdb") as ws:
+            assert ws.backlog().n_items == 0 and len(ws.backlog().events) == 0
+            snaps = ws.snapshots()
+            assert snaps.empty and {"snapshot_id", "file_hashes", "n_new", "n_changed"} <= set(snaps.columns)
+            assert ws.load_vectors("m", ["a"]) == {} and ws.load_frame("x", "y") is None
+            assert "open" in repr(ws)
+
     def test_first_import_matches_read_jira(self, exports, tmp_path):
         ref = attn_team.read_jira(exports["week1"], teams=exports["teams"])
         with Workspace(tmp_path / "w.duckdb") as ws:
