@@ -3,8 +3,8 @@
 Measures, for synthetic graphs of 200 nodes / 2,000 edges and 2,000 nodes / 20,000 edges:
 
 - first frame: from ``render()`` of the widget bundle to the first drawn frame (seeded
-  force layout included);
-- threshold change: from setting ``threshold`` on the model to the redrawn frame.
+  force layout included; pixels read back, so the drawing has really completed);
+- threshold change: from setting ``threshold`` on the model to the redrawn, read-back frame.
 
 A baseline is measured in the same run and page: drawing the same edges once as raw canvas
 lines (no layout, no filtering). Targets (issue 5): 2k/20k first frame <= 2 s, threshold
@@ -60,12 +60,15 @@ window.bench = async (payload, thresholds, keep) => {
     const check = () => { const r = el.querySelector('.attn-team-graph'); if (r && r.dataset.attnReady === '1') resolve(r); else requestAnimationFrame(check); };
     check();
   });
+  const canvas2d = root.querySelector('canvas').getContext('2d');
+  canvas2d.getImageData(0, 0, 1, 1);  // force the drawing to complete (rasterised pixels)
   const first = performance.now() - t0;
   await new Promise(r => requestAnimationFrame(() => r()));
   const changes = [];
   for (const th of thresholds) {
     const t1 = performance.now();
     model.set('threshold', th);
+    canvas2d.getImageData(0, 0, 1, 1);
     changes.push({threshold: th, ms: performance.now() - t1, edges: Number(root.dataset.attnEdges)});
   }
   // baseline: the same edges as raw canvas lines, once, no layout

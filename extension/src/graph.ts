@@ -251,7 +251,7 @@ export class GraphView {
 
     // edges, batched by width bucket: one path per bucket keeps 20k edges fast
     const many = this.visible.edges.length > 3000;
-    ctx.strokeStyle = dark ? (many ? 'rgba(220,220,220,0.12)' : 'rgba(220,220,220,0.35)') : many ? 'rgba(60,60,60,0.10)' : 'rgba(60,60,60,0.32)';
+    ctx.strokeStyle = dark ? (many ? 'rgba(220,220,220,0.22)' : 'rgba(220,220,220,0.35)') : many ? 'rgba(60,60,60,0.2)' : 'rgba(60,60,60,0.32)';
     const buckets: number[][] = Array.from({ length: WIDTH_BUCKETS }, () => []);
     const focused: number[] = [];
     for (const ei of this.visible.edges) {
@@ -269,7 +269,8 @@ export class GraphView {
       if (!pairs.length) {
         return;
       }
-      ctx.lineWidth = 0.5 + b * 0.9;
+      // sub-pixel widths on big graphs: drawn as hairlines (fast in software raster), still thinner for lighter edges
+      ctx.lineWidth = many ? 0.3 + b * 0.23 : 0.5 + b * 0.9;
       ctx.beginPath();
       for (let j = 0; j < pairs.length; j += 2) {
         ctx.moveTo(sc[pairs[j] * 2], sc[pairs[j] * 2 + 1]);
