@@ -8,9 +8,11 @@ other languages are translated by :mod:`attn_team.io._locale`; dates by
 
 Speed: the file is tokenised once by pandas' C parser, which converts only the
 columns this reader uses (``usecols`` by position); the per-row work after that
-is done column by column. Row lengths are checked with one regular-expression
-pass (quoted cells removed, separators counted per line); only when that check
-fails is the file walked again with :mod:`csv` to name the offending row.
+is done column by column (dates: each distinct day and clock time parsed once).
+Row lengths are checked with one regular-expression pass (quoted cells removed,
+separators counted per line); only when that check fails is the file walked again
+with :mod:`csv` to name the offending row. ``benchmarks/bench_read_jira.py`` measures
+it against ``pandas.read_csv``.
 
 What is read (English names; other languages through the locale table):
 
@@ -29,7 +31,8 @@ Jira column(s)                                     raw issue field
 ``Labels``, ``Components``, ``Fix versions``,      ``labels``, ``components``, ``fix_versions``,
 ``Sprint`` (each repeated)                         ``sprints`` (names; no dates in CSV)
 ``Parent key``/``Parent``/``Parent id``            ``parent_key``
-``Custom field (Epic Link)``                       ``epic_key`` (else the nearest epic ancestor)
+``Custom field (Epic Link)``                       ``epic_key`` (a key, id or Epic Name; else the
+                                                   nearest epic ancestor through ``Parent``)
 ``Custom field (Story Points)``, ``... (Story      ``story_points`` (first non-empty)
 point estimate)``, ``Story Points``
 ``Custom field (Team)``, ``Team``                  ``team_field``
@@ -39,7 +42,8 @@ point estimate)``, ``Story Points``
 
 Warnings (:class:`~attn_team.errors.AttnTeamWarning`, also kept in ``RawExport.warnings``):
 the file is not UTF-8 and was read as cp1252; ``Parent`` holds ids of issues that
-are not in the export (and there is no ``Parent key`` column), so those parents are left empty.
+are not in the export (and there is no ``Parent key`` column), so those parents are left empty;
+an ``Epic Link`` names no issue of the export, so that epic is left empty.
 Everything else that cannot be read raises :class:`~attn_team.errors.JiraFormatError`.
 """
 
