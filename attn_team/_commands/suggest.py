@@ -86,7 +86,9 @@ def add_parser(sub) -> None:
         description=("Fit the cross-attention model on the workspace's backlog (learning from its own links) and "
                      "list pairs of items in different teams that probably depend on each other but are not "
                      "linked in Jira, strongest first, with each head's contribution and a one-line reason. "
-                     "CSV output is safe to open in a spreadsheet (no formula injection)."))
+                     "The item attention is cached in the workspace until the next import, so later runs "
+                     "(and 'attn-team report') take seconds. CSV output is safe to open in a spreadsheet "
+                     "(no formula injection)."))
     p.add_argument("--team", help="only pairs with one end in this team")
     p.add_argument("--top", type=int, default=20, help="number of suggestions (default: 20)")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
