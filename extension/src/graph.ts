@@ -539,7 +539,8 @@ export class GraphView {
   }
 
   private setHover(h: { node?: number; edge?: number }, p?: { x: number; y: number }): void {
-    const changed = h.node !== this.hover.node || h.edge !== this.hover.edge;
+    // only a hovered edge is drawn differently: node hovers need no redraw (cheap on big graphs)
+    const changed = h.edge !== this.hover.edge;
     this.hover = h;
     if (h.node !== undefined) {
       fillNodeTip(this.tip, this.payload.nodes[h.node]);

@@ -169,3 +169,23 @@ describe('escaping', () => {
     expect(() => parseHeatmap({ rows: ['a'], cols: ['b', 'c'], values: [[1]] })).toThrow(/rows x cols/);
   });
 });
+
+describe('view state', () => {
+  it('reports drawn counts and selection on its element', () => {
+    const host = document.createElement('div');
+    const p = ring(20);
+    const view = new GraphView(host, p, { filter: { threshold: 0.5 } });
+    const d = view.root.dataset;
+    expect(d.attnNodes).toBe('20');
+    expect(Number(d.attnEdges)).toBe(p.edges.filter(e => e.weight >= 0.5).length);
+    view.setFilter({ threshold: 0.85 });
+    expect(Number(d.attnEdges)).toBe(p.edges.filter(e => e.weight >= 0.85).length);
+    view.setFilter({ team: 'A' });
+    expect(Number(d.attnNodes)).toBeLessThan(20);
+    view.setSelected('K-3');
+    expect(d.attnSelected).toBe('K-3');
+    view.setSelected('not-a-node');
+    expect(d.attnSelected).toBe('');
+    view.destroy();
+  });
+});
