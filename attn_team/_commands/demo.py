@@ -59,14 +59,14 @@ def run(args) -> int:
         backlog = ws.backlog()
         print(f"1. imported {', '.join(str(p) for p in exports)} -> {out / 'workspace.duckdb'}")
         print("   " + ", ".join(f"{v:,} {k}" for k, v in backlog.summary().items()))
-        if snap.get("n_new", 1) == 0 and snap.get("n_changed", 1) == 0:
+        if snap.get("unchanged"):
             print("   (already imported: nothing changed)")
 
         from ..attention._model import CrossAttention
 
         model = CrossAttention(random_state=0, progress=not args.no_progress).fit(backlog)
         print(f"2. fitted cross-attention on the backlog's own links: head weights "
-              + ", ".join(f"{h}={w:.2f}" for h, w in model.head_weights().items()))
+              + ", ".join(f"{h}={w:.2f}" for h, w in model.head_weights_.items()))
 
         from ..insights import suggest_dependencies, team_coupling
 

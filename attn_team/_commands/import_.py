@@ -28,7 +28,11 @@ def run(args) -> int:
     with Workspace(args.workspace) as ws:
         snap = ws.import_files(args.paths, teams=args.teams)
         b = ws.backlog()
-    print(f"imported {snap['n_items']} items from {len(args.paths)} path(s) into {args.workspace}")
+    if snap.get("unchanged"):
+        print(f"already imported: {', '.join(args.paths)} (same content); {args.workspace} is unchanged")
+    else:
+        print(f"imported {snap['n_items']:,} items ({snap.get('n_new', 0):,} new, {snap.get('n_changed', 0):,} changed) "
+              f"from {len(args.paths)} path(s) into {args.workspace}")
     s = b.summary()
     print("workspace now holds: " + ", ".join(f"{v:,} {k}" for k, v in s.items()))
     return 0

@@ -89,6 +89,17 @@ def status_category(status: str | None, jira_category: str | None = None) -> str
     return "in_progress"
 
 
+_EPIC_TYPES = {"epic", "épica", "epica", "épique", "эпик", "эпопея"}
+
+
+def _empty(v: Any) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, float) and v != v:
+        return True
+    return isinstance(v, (str, list, tuple)) and len(v) == 0
+
+
 def _warn(msg: str, sink: list[str]) -> None:
     sink.append(msg)
     warnings.warn(msg, AttnTeamWarning, stacklevel=3)
@@ -126,7 +137,11 @@ def assemble(raws: RawExport | Iterable[RawExport], *, teams: Any = None, link_t
     for r in raws:
         for s in r.sprints:
             sid = str(s.get("sprint_id") or s.get("name"))
-            merged = {**sprints.get(sid, {}), **{k: v for k, v in s.items() if v is not None and v == v}}
+            prev = sprints.get(sid, {})
+            if prev.get("name") and s.get("name") and str(prev["name"]) != str(s["name"]):
+                _warn(f"sprint id {sid!r} is named both {prev['name']!r} and {s['name']!r} "
+                      f"(exports from different Jira sites?): kept as one sprint named {s['name']!r}", notes)
+            merged = {**prev, **{k: v for k, v in s.items() if v is not None and v == v}}
             merged["sprint_id"] = sid
             merged.setdefault("name", sid)
             sprints[sid] = merged
@@ -147,7 +162,16 @@ def assemble(raws: RawExport | Iterable[RawExport], *, teams: Any = None, link_t
                 older = pd.Timestamp(old["updated"]) if old.get("updated") else None
                 if newer is not None and older is not None and newer < older:
                     continue
+                if newer == older:  # same version seen twice (a search page and a single issue): fill gaps
+                    rec = {**rec, **{k: v for k, v in old.items() if _empty(rec.get(k)) and not _empty(v)}}
             issues[key] = rec
+
+    # Jira Cloud's hierarchy puts epics in "parent": the parent is the epic when it is an Epic here
+    types = {k: str(r.get("type") or "").strip().lower() for k, r in issues.items()}
+    for rec in issues.values():
+        parent = rec.get("parent_key")
+        if parent and not rec.get("epic_key") and types.get(parent) in _EPIC_TYPES:
+            rec["epic_key"] = parent
 
     rows = []
     for key, rec in issues.items():

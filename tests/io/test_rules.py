@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+import pandas as pd
 import pytest
 
 from attn_team.errors import AttnTeamWarning, JiraFormatError
@@ -96,3 +97,26 @@ class TestAssemble:
         b = assemble(raw)
         row = b.people.set_index("person").loc["p1"]
         assert row["display_name"] == "Ann" and row["team"] == "A"
+
+
+class TestAssembleMerging:
+    def test_equal_updated_fills_gaps_instead_of_dropping_data(self):
+        page = RawExport(source="page", issues=[_issue("A-1", summary="s", description="long text", updated="2025-01-01T00:00:00Z")])
+        single = RawExport(source="one", issues=[_issue("A-1", summary="s", description=None, labels=["x"], updated="2025-01-01T00:00:00Z")])
+        b = assemble([page, single])
+        row = b.items.iloc[0]
+        assert row["description"] == "long text" and row["labels"] == ["x"]
+
+    def test_sprint_id_named_twice_warns(self):
+        a = RawExport(source="a", sprints=[{"sprint_id": "1", "name": "Capstone"}], issues=[_issue("A-1", sprints=["1"])])
+        b = RawExport(source="b", sprints=[{"sprint_id": "1", "name": "Scrum 1"}], issues=[_issue("B-1", sprints=["1"])])
+        with pytest.warns(AttnTeamWarning, match="sprint id '1' is named both"):
+            out = assemble([a, b])
+        assert any("named both" in w for w in out.warnings)
+
+    def test_epic_from_parent_when_parent_is_an_epic(self):
+        raw = RawExport(source="t", issues=[_issue("A-1", type="Epic"), _issue("A-2", type="Story", parent_key="A-1"),
+                                            _issue("A-3", type="Sub-task", parent_key="A-2")])
+        items = assemble(raw).items.set_index("key")
+        assert items.loc["A-2", "epic_key"] == "A-1"
+        assert items.loc["A-3", "epic_key"] is pd.NA or pd.isna(items.loc["A-3", "epic_key"])
