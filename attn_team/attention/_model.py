@@ -101,20 +101,54 @@ class HeadMixer(nn.Module):
     def project(self, E: torch.Tensor, side: str) -> torch.Tensor:
         return E @ (self.W_q if side == "q" else self.W_k).T
 
-    def forward(self, eq: torch.Tensor, ek: torch.Tensor, sparse_sims: torch.Tensor) -> torch.Tensor:
+    def forward(self, eq: torch.Tensor, E: torch.Tensor, cand: torch.Tensor, sparse_sims: torch.Tensor) -> torch.Tensor:
         """Logits of queries over candidate keys.
 
         Parameters
         ----------
-        eq : (B, d) query embeddings; ek : (B, m, d) candidate key embeddings;
-        sparse_sims : (B, m, G-1) per-group dot products of the sparse groups (``GROUPS[1:]``).
+        eq : (B, d) query embeddings; E : (n, d) embeddings of all items; cand : (B, m)
+        candidate key indices; sparse_sims : (B, m, G-1) per-group dot products of the
+        sparse groups (``GROUPS[1:]``).
         """
         c = self.group_coef()
-        # (W_q e_q) . (W_k e_k) = e_q^T (W_q^T W_k) e_k: one d x d product instead of projecting every candidate
+        # (W_q e_q) . (W_k e_k) = e_q^T (W_q^T W_k) e_k: one d x d product, then one matmul
+        # against all items and a gather (cheaper than gathering B x m x d candidate vectors)
         qm = eq @ (self.W_q.T @ self.W_k)
-        emb = torch.einsum("bd,bmd->bm", qm, ek)
+        emb = torch.gather(qm @ E.T, 1, cand)
         score = c[0] * emb + (sparse_sims * c[1:]).sum(-1)
         return score / self.temperature()
+
+
+class _Adam:
+    """Plain Adam (Kingma & Ba) over a few parameter groups.
+
+    ``torch.optim.Adam`` imports ``torch._dynamo`` on construction (seconds on a
+    busy CPU, more than a whole fit of a small backlog); this is the same update.
+    """
+
+    def __init__(self, groups, betas=(0.9, 0.999), eps=1e-8):
+        self.groups = [(list(ps), lr) for ps, lr in groups]
+        self.b1, self.b2, self.eps = betas[0], betas[1], eps
+        self.state = {id(p): (torch.zeros_like(p), torch.zeros_like(p)) for ps, _ in self.groups for p in ps}
+        self.t = 0
+
+    def zero_grad(self) -> None:
+        for ps, _ in self.groups:
+            for p in ps:
+                p.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        self.t += 1
+        c1, c2 = 1 - self.b1 ** self.t, 1 - self.b2 ** self.t
+        for ps, lr in self.groups:
+            for p in ps:
+                if p.grad is None:
+                    continue
+                m, v = self.state[id(p)]
+                m.mul_(self.b1).add_(p.grad, alpha=1 - self.b1)
+                v.mul_(self.b2).addcmul_(p.grad, p.grad, value=1 - self.b2)
+                p.sub_(lr * (m / c1) / ((v / c2).sqrt() + self.eps))
 
 
 def link_pairs(links: pd.DataFrame, keys: Iterable[str], *, exclude=None, categories_out=("clone",)) -> pd.DataFrame:
@@ -395,9 +429,9 @@ class CrossAttention:
         data_va = self._pair_data(feats, q_va, cand_va, partners) if len(q_va) else None
 
         E = torch.from_numpy(feats.embeddings)
-        opt = torch.optim.Adam([
-            {"params": [mixer.log_head, mixer.log_group, mixer.log_temperature], "lr": self.learning_rate},
-            {"params": [mixer.W_q, mixer.W_k], "lr": self.learning_rate / 10},
+        opt = _Adam([
+            ([mixer.log_head, mixer.log_group, mixer.log_temperature], self.learning_rate),
+            ([mixer.W_q, mixer.W_k], self.learning_rate / 10),
         ])
         eye = torch.eye(dim)
         best = (math.inf, copy.deepcopy(mixer.state_dict()), 0)
@@ -490,7 +524,7 @@ class CrossAttention:
     def _loss(mixer, E, data, bi) -> torch.Tensor:
         q = data["q"][bi]
         cand = data["cand"][bi]
-        logits = mixer(E[q], E[cand], data["sims"][bi])
+        logits = mixer(E[q], E, cand, data["sims"][bi])
         logits = logits.masked_fill(data["mask"][bi], float("-inf"))
         target = torch.zeros(len(bi), dtype=torch.long)
         return nn.functional.cross_entropy(logits, target)

@@ -307,3 +307,18 @@ def _bigger_backlog(n_pairs=30, seed=0):
         links={"source_key": src, "target_key": dst, "link_type": ["Blocks"] * len(src),
                "category": ["dependency"] * len(src)},
     )
+
+
+def test_sample_organisation_planted_cross_team_pairs_in_top10():
+    """Most planted (unlinked, cross-team) pairs of the sample organisation are in each other's top 10."""
+    synthetic = pytest.importorskip("attn_team.io.synthetic")
+    org = synthetic.generate(n_items=600, n_people=30, random_state=0)
+    b = org.backlog
+    planted = org.truth["planted_pairs"]
+    team = b.team_of()
+    assert planted and all(team[a] != team[c] for a, c in planted)
+    model = CrossAttention(embedder=BagOfWords(), k=10, random_state=0, max_epochs=10).fit(b)
+    e = model.attend(b, k=10).edges
+    kept = set(zip(e["source"], e["target"]))
+    found = [(a, c) in kept or (c, a) in kept for a, c in planted]
+    assert np.mean(found) >= 0.75
