@@ -62,7 +62,7 @@ class Lab:
         return json.loads(body) if body else None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     _need_browser()
     root = tmp_path_factory.mktemp("lab")
@@ -102,7 +102,8 @@ def lab(tmp_path_factory):
         proc.kill()
 
 
-@pytest.fixture(scope="session")
+# module scope: Playwright's sync API must be stopped before another module starts its own
+@pytest.fixture(scope="module")
 def browser_context(lab, tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
