@@ -656,7 +656,7 @@ def _parse_body(holder: list[bytes], begin: int, *, source: str, file) -> RawExp
             msg = (f"{file}: {unresolved} row(s) name a parent by id that is not in this export "
                    f"and there is no 'Parent key' column; their parent is left empty")
             raw.warnings.append(msg)
-            warnings.warn(msg, AttnTeamWarning, stacklevel=2)
+            warnings.warn(msg, AttnTeamWarning, stacklevel=4)
     types = col("type")
     is_epic = (np.zeros(n, dtype=bool) if types is None
                else np.array([(t or "").strip().casefold() in EPIC_TYPE_NAMES for t in types.tolist()], dtype=bool))
@@ -676,7 +676,7 @@ def _parse_body(holder: list[bytes], begin: int, *, source: str, file) -> RawExp
             msg = (f"{file}: {unknown} row(s) have an Epic Link that is neither an issue key nor the id or "
                    f"Epic Name of an epic in this export; their epic is left empty")
             raw.warnings.append(msg)
-            warnings.warn(msg, AttnTeamWarning, stacklevel=2)
+            warnings.warn(msg, AttnTeamWarning, stacklevel=4)
     # nearest epic ancestor (within the export) for items without an Epic Link
     todo = [i for i in range(n) if parent[i] and not epic[i] and not is_epic[i]]
     for _ in range(3):  # epic > story > sub-task: a few hops are enough

@@ -14,6 +14,9 @@ from attn_team.errors import JiraFormatError
 from attn_team.io._assemble import RawExport, assemble
 from attn_team.io._csv import decode_jira_bytes, parse_jira_csv
 
+# skipped-parent / unknown-epic warnings are expected on random input
+pytestmark = pytest.mark.filterwarnings("ignore::attn_team.errors.AttnTeamWarning")
+
 FAST = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=20_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
