@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from collections.abc import Iterable
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from ..errors import JiraFormatError
+from ..errors import AttnTeamWarning, JiraFormatError
 from ..model import Backlog
 from ._assemble import RawExport, assemble
 
@@ -65,6 +66,25 @@ def detect_format(head: bytes) -> str:
     return "csv"
 
 
+_JIRA_JSON_KEYS = {"issues", "key", "fields", "values", "expand", "startAt", "maxResults", "total", "isLast",
+                   "nextPageToken", "id", "self", "name", "schema", "issueLinkTypes", "changelog"}
+
+
+def _foreign_json(path: Path) -> bool:
+    """True for a JSON file found in a folder that is plainly no Jira document (e.g. a truth or config file)."""
+    import json
+
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        return False  # let the JSON reader report it, with its place
+    if isinstance(obj, dict):
+        return not (_JIRA_JSON_KEYS & set(obj))
+    if isinstance(obj, list):
+        return bool(obj) and not any(isinstance(o, dict) and _JIRA_JSON_KEYS & set(o) for o in obj[:5])
+    return True
+
+
 def expand_paths(path_or_paths: Any) -> list[Path]:
     """Files named by a path, a list of paths, or a folder (its files, sorted; README, hidden and team files skipped)."""
     if isinstance(path_or_paths, (str, PathLike)):
@@ -80,6 +100,10 @@ def expand_paths(path_or_paths: Any) -> list[Path]:
         if p.is_dir():
             for f in sorted(p.iterdir()):
                 if f.is_file() and not f.name.startswith(".") and not _SKIP_NAME.match(f.name) and f.suffix.lower() not in _SKIP_SUFFIX:
+                    if f.suffix.lower() == ".json" and _foreign_json(f):
+                        warnings.warn(f"{f}: skipped, not a Jira REST document (no issues, fields, sprints or keys)",
+                                      AttnTeamWarning, stacklevel=3)
+                        continue
                     out.append(f)
         elif p.exists():
             out.append(p)
@@ -116,7 +140,7 @@ def read_jira(path_or_paths: Any, *, teams: Any = None) -> Backlog:
     Examples
     --------
     >>> import attn_team
-    >>> backlog = attn_team.read_jira("sample_data/")  # doctest: +SKIP
+    >>> backlog = attn_team.read_jira("sample_data/jira-json", teams="sample_data/teams.toml")  # doctest: +SKIP
     """
     paths = expand_paths(path_or_paths)
     kinds_of: dict[Path, str] = {}

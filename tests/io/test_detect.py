@@ -128,3 +128,19 @@ class TestRealExports:
         b = read_jira([root / "csv", root / "xml", root / "json"])
         assert b.n_items >= csv_n + 19
         assert b.items["key"].is_unique
+
+
+def test_folder_skips_json_that_is_no_jira_document(tmp_path):
+    import json as _json
+
+    import attn_team
+    from attn_team.errors import AttnTeamWarning, JiraFormatError
+
+    (tmp_path / "export.csv").write_text("Summary,Issue key,Issue Type,Status\nHello,A-1,Task,Open\n")
+    (tmp_path / "truth.json").write_text(_json.dumps({"planted_pairs": [["A-1", "B-2"]]}))
+    with pytest.warns(AttnTeamWarning, match="truth.json: skipped"):
+        b = attn_team.read_jira(tmp_path)
+    assert list(b.items["key"]) == ["A-1"]
+    # named explicitly, the same file is an error that names it
+    with pytest.raises(JiraFormatError, match="truth.json"):
+        attn_team.read_jira(tmp_path / "truth.json")
