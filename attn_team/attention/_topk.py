@@ -119,8 +119,10 @@ def _as_tensor(x: Any, name: str) -> torch.Tensor:
     if not torch.is_floating_point(t):
         raise ValueError(f"{name} must hold floats, got dtype {t.dtype}")
     t = t.to(torch.float32)
-    if not bool(torch.isfinite(t).all()):
-        raise ValueError(f"{name} contains NaN or infinite values")
+    # one cheap reduction first: a NaN or inf anywhere makes the column sums non-finite
+    if t.numel() and not math.isfinite(float(t.sum())):
+        if not bool(torch.isfinite(t).all()):
+            raise ValueError(f"{name} contains NaN or infinite values")
     return t.contiguous()
 
 
@@ -247,7 +249,7 @@ def topk_attention(
         km = np.asarray(key_mask)
         if km.dtype != bool or km.shape != (m,):
             raise ValueError(f"key_mask must be a bool array of shape ({m},), got {km.dtype} {km.shape}")
-        kmask = torch.from_numpy(km.copy())
+        kmask = km.copy()
     pairs = None
     if exclude_pairs is not None:
         p = np.asarray(exclude_pairs, dtype=np.int64).reshape(-1, 2)
@@ -273,24 +275,24 @@ def topk_attention(
     if n == 0 or m == 0 or k_out == 0:
         return TopK(idx_out, sc_out, np.zeros_like(sc_out), lse_out)
 
+    # Per block, torch runs only the big operations (matmul, masks, top-k, exp, sum);
+    # the small (rows x k) book-keeping runs in numpy: every torch op opens a parallel
+    # region, and on a busy machine each costs tens of milliseconds of thread wake-up.
+    Qs = Qt * scale if scale != 1.0 else Qt
+    Q_mm = Qs.to(torch.bfloat16) if precision == "bf16" else Qs
     K_mm = Kt.to(torch.bfloat16) if precision == "bf16" else Kt
+    self_np = None if self_idx is None else self_idx.numpy()
     starts = range(0, n, qb)
     if progress:
         from tqdm.auto import tqdm
 
         starts = tqdm(starts, total=math.ceil(n / qb), desc="top-k attention", unit="block")
 
-    with torch.inference_mode():
+    with torch.inference_mode(), np.errstate(divide="ignore", invalid="ignore"):
         for q0 in starts:
             q1 = min(n, q0 + qb)
-            Qb = Qt[q0:q1]
-            if scale != 1.0:  # scale the small query block, not the score block
-                Qb = Qb * scale
-            Qb_mm = Qb.to(torch.bfloat16) if precision == "bf16" else Qb
-            rows = q1 - q0
-            run_val = None  # (rows, c) running candidate scores
-            run_idx = None
-            run_lse = torch.full((rows,), neg_inf)
+            Qb_mm = Q_mm[q0:q1]
+            vals, inds, lses = [], [], []
             for k0 in range(0, m, kb):
                 k1 = min(m, k0 + kb)
                 S = Qb_mm @ K_mm[k0:k1].T
@@ -300,53 +302,41 @@ def topk_attention(
                     S.add_(bias[k0:k1])
                 if extra_scores is not None:
                     S.add_(_block_array(extra_scores(slice(q0, q1), slice(k0, k1)), q1 - q0, k1 - k0, "extra_scores"))
-                _apply_masks(S, q0, q1, k0, k1, self_idx, kmask, pairs, block_mask)
+                _apply_masks(S, q0, q1, k0, k1, self_np, kmask, pairs, block_mask)
                 c = min(k_out + margin, k1 - k0)
                 val, ind = torch.topk(S, c, dim=1, sorted=False)
-                ind.add_(k0)
+                val, ind = val.numpy(), ind.numpy()
+                if k0:
+                    ind += k0
                 # log-sum-exp of the block, in place, reusing the row max from top-k
-                mx = val.max(dim=1).values
-                finite = torch.isfinite(mx)
-                if bool((mx[finite].abs() < _DIRECT_EXP).all()):
+                mx = val.max(axis=1)
+                finite = np.isfinite(mx)
+                if (np.abs(mx[finite]) < _DIRECT_EXP).all():
                     # no shift needed: exp cannot overflow, and terms that underflow
                     # are below e^-47 of the row's largest term
-                    S.exp_()
-                    blk_lse = torch.log(S.sum(dim=1))
+                    blk = np.log(S.exp_().sum(dim=1).numpy())
                 else:
-                    safe = torch.where(finite, mx, torch.zeros_like(mx))
-                    S.sub_(safe[:, None]).exp_()
-                    blk_lse = torch.log(S.sum(dim=1)) + safe
-                    blk_lse = torch.where(finite, blk_lse, torch.full_like(mx, neg_inf))
-                run_lse = torch.logaddexp(run_lse, blk_lse)
-                if run_val is None:
-                    run_val, run_idx = val, ind
-                else:
-                    cv = torch.cat([run_val, val], dim=1)
-                    ci = torch.cat([run_idx, ind], dim=1)
-                    c2 = min(k_out + margin, cv.shape[1])
-                    run_val, pos = torch.topk(cv, c2, dim=1, sorted=False)
-                    run_idx = torch.gather(ci, 1, pos)
+                    shift = np.where(finite, mx, 0.0).astype(np.float32)
+                    S.sub_(torch.from_numpy(shift)[:, None])
+                    blk = np.log(S.exp_().sum(dim=1).numpy()) + shift
+                    blk[~finite] = neg_inf
                 del S
+                vals.append(val)
+                inds.append(ind)
+                lses.append(blk)
+            val = vals[0] if len(vals) == 1 else np.concatenate(vals, axis=1)
+            ind = inds[0] if len(inds) == 1 else np.concatenate(inds, axis=1)
+            lse = lses[0] if len(lses) == 1 else np.logaddexp.reduce(np.stack(lses), axis=0)
             if precision == "bf16":
-                # exact fp32 re-scoring of the candidates, in small row chunks
-                exact = torch.empty_like(run_val)
-                for r0 in range(0, rows, 256):
-                    r1 = min(rows, r0 + 256)
-                    cand = run_idx[r0:r1].clamp_min(0)
-                    exact[r0:r1] = torch.einsum("rd,rcd->rc", Qb[r0:r1], Kt[cand])
-                if bias is not None:
-                    exact.add_(bias[run_idx.clamp_min(0)])
-                if extra_scores is not None:  # rescoring keeps the extra term: re-ask it per candidate key block
-                    exact.add_(_extra_at(extra_scores, q0, q1, run_idx, m, kb))
-                run_val = torch.where(torch.isfinite(run_val), exact, torch.full_like(exact, neg_inf))
-            c_fin = min(k_out, run_val.shape[1])
-            val, pos = torch.topk(run_val, c_fin, dim=1, sorted=True)
-            ind = torch.gather(run_idx, 1, pos)
-            finite = torch.isfinite(val)
-            ind = torch.where(finite, ind, torch.full_like(ind, -1))
-            idx_out[q0:q1, :c_fin] = ind.numpy()
-            sc_out[q0:q1, :c_fin] = val.numpy()
-            lse_out[q0:q1] = run_lse.numpy()
+                val = _rescore(Qs, Kt, q0, q1, ind, val, bias, extra_scores, m, kb)
+            c_fin = min(k_out, val.shape[1])
+            order = np.argsort(-val, axis=1, kind="stable")[:, :c_fin]
+            val = np.take_along_axis(val, order, axis=1)
+            ind = np.take_along_axis(ind, order, axis=1)
+            ind[~np.isfinite(val)] = -1
+            idx_out[q0:q1, :c_fin] = ind
+            sc_out[q0:q1, :c_fin] = val
+            lse_out[q0:q1] = lse
 
     with np.errstate(invalid="ignore", over="ignore"):
         weights = np.exp(sc_out - lse_out[:, None]).astype(np.float32)
@@ -355,18 +345,32 @@ def topk_attention(
     return TopK(idx_out, sc_out, weights, lse_out)
 
 
+def _rescore(Qs, Kt, q0, q1, ind, val, bias, extra_scores, m, kb) -> np.ndarray:
+    """Exact float32 scores of the bf16 candidates ``ind`` (rows q0:q1); masked ones stay -inf."""
+    idx = torch.from_numpy(np.maximum(ind, 0))
+    exact = torch.empty(idx.shape, dtype=torch.float32)
+    for r0 in range(0, q1 - q0, 256):  # small row chunks: (rows, c, d) gathers stay small
+        r1 = min(q1 - q0, r0 + 256)
+        exact[r0:r1] = torch.einsum("rd,rcd->rc", Qs[q0 + r0 : q0 + r1], Kt[idx[r0:r1]])
+    if bias is not None:
+        exact.add_(bias[idx])
+    if extra_scores is not None:
+        exact.add_(_extra_at(extra_scores, q0, q1, idx, m, kb))
+    return np.where(np.isfinite(val), exact.numpy(), np.float32("-inf")).astype(np.float32)
+
+
 def _apply_masks(S, q0, q1, k0, k1, self_idx, kmask, pairs, block_mask) -> None:
     """Set disallowed entries of the score block ``S`` (queries q0:q1, keys k0:k1) to -inf."""
     neg_inf = float("-inf")
-    if kmask is not None:
+    if kmask is not None:  # numpy bool (m,), True = allowed
         km = kmask[k0:k1]
-        if not bool(km.all()):
-            S.masked_fill_(~km[None, :], neg_inf)
-    if self_idx is not None:
+        if not km.all():
+            S.masked_fill_(torch.from_numpy(~km)[None, :], neg_inf)
+    if self_idx is not None:  # numpy array
         si = self_idx[q0:q1]
-        r = torch.nonzero((si >= k0) & (si < k1)).reshape(-1)
-        if r.numel():
-            S[r, si[r] - k0] = neg_inf
+        r = np.flatnonzero((si >= k0) & (si < k1))
+        if r.size:
+            S[torch.from_numpy(r), torch.from_numpy(si[r] - k0)] = neg_inf
     if pairs is not None:
         lo, hi = np.searchsorted(pairs["q"], [q0, q1])
         if hi > lo:
