@@ -134,6 +134,16 @@ def _to_list(value: Any) -> list:
     return [s] if s else []
 
 
+def _clean_list(value: Any) -> list:
+    """``value`` itself when it already is a list of non-empty str (the common case), else :func:`_to_list`."""
+    if type(value) is list:
+        for v in value:
+            if type(v) is not str or not v:
+                return _to_list(value)
+        return value
+    return _to_list(value)
+
+
 def _to_utc(series: pd.Series) -> pd.Series:
     if isinstance(series.dtype, pd.DatetimeTZDtype):
         return series.dt.tz_convert("UTC").astype(_TS)
@@ -159,13 +169,12 @@ def conform(name: str, df: pd.DataFrame | Mapping[str, Any] | None) -> pd.DataFr
             continue
         s = df[col].reset_index(drop=True)
         if dtype == _LIST:
-            out[col] = pd.Series([_to_list(v) for v in s], dtype=object)
+            out[col] = pd.Series([_clean_list(v) for v in s], dtype=object)
         elif dtype == _TS:
-            out[col] = _to_utc(s)
+            out[col] = s if str(s.dtype) == _TS else _to_utc(s)
         elif dtype == _STR:
-            s = s.astype(object).where(s.notna(), None)
-            s = s.map(lambda v: None if v is None or (isinstance(v, str) and v == "") else str(v))
-            out[col] = s.astype(_STR)
+            s = s if str(s.dtype) == _STR else s.astype(_STR)  # str() of every value, NA for missing
+            out[col] = s.mask(s == "")
         else:
             out[col] = pd.to_numeric(s, errors="coerce").astype(dtype)
     return pd.DataFrame(out)

@@ -22,16 +22,20 @@ __all__ = ["wiki_to_text", "adf_to_text", "html_to_text", "wiki_mentions"]
 
 
 def _tidy(text: str, *, keep_indent: bool = False) -> str:
-    """Strip trailing spaces, collapse runs of blanks and of empty lines."""
-    lines = []
-    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = line.rstrip()
-        if not keep_indent:
-            line = re.sub(r"[ \t\u00a0]+", " ", line).strip()
-        lines.append(line)
-    out = "\n".join(lines)
-    out = re.sub(r"\n{3,}", "\n\n", out)
-    return out.strip("\n").strip()
+    """Strip trailing spaces, collapse runs of blanks and of empty lines (whole-text regexes, not per line)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if keep_indent:
+        text = re.sub(r"[^\S\n]+\n", "\n", text)
+    else:
+        text = _BLANKS.sub(" ", text)
+        text = _AROUND_NL.sub("\n", text)
+    text = _MANY_NL.sub("\n\n", text)
+    return text.strip("\n").strip()
+
+
+_BLANKS = re.compile(r"[ \t\u00a0]+")
+_AROUND_NL = re.compile(r"[^\S\n]*\n[^\S\n]*")
+_MANY_NL = re.compile(r"\n{3,}")
 
 
 # --------------------------------------------------------------------------------------
@@ -53,15 +57,16 @@ _TABLE_CELL = re.compile(r"\|\|?")
 _HR = re.compile(r"^\s*-{4,}\s*$", re.M)
 _EMOTICON = re.compile(r"\((?:[yni/x!?+\-*]|on|off|flag|flagoff)\)|(?<!\w)[:;]-?[)(PDp](?!\w)")
 # Inline phrase markup; the opening and closing marks must touch the words and not sit inside a word.
+# (marker that must be present, pattern, replacement): a pattern runs only when its marker is in the text
 _PHRASES = [
-    (re.compile(r"\{\{(.+?)\}\}", re.S), r"\1"),  # {{monospace}}
-    (re.compile(r"\?\?(\S(?:.*?\S)?)\?\?"), r"\1"),  # ??citation??
-    (re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])"), r"\1"),  # *bold*
-    (re.compile(r"(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])"), r"\1"),  # _italic_
-    (re.compile(r"(?<![\w+])\+(?=\S)([^+\n]+?)(?<=\S)\+(?![\w+])"), r"\1"),  # +underline+
-    (re.compile(r"(?<![\w^])\^(?=\S)([^^\n]+?)(?<=\S)\^(?![\w^])"), r"\1"),  # ^superscript^
-    (re.compile(r"(?<![\w~\[])~(?=\S)([^~\n]+?)(?<=\S)~(?![\w~])"), r"\1"),  # ~subscript~
-    (re.compile(r"(?<![\w\-])-(?=[^\s\-])([^\-\n]+?)(?<=[^\s\-])-(?![\w\-])"), r"\1"),  # -strike-
+    ("{{", re.compile(r"\{\{(.+?)\}\}", re.S), r"\1"),  # {{monospace}}
+    ("??", re.compile(r"\?\?(\S(?:.*?\S)?)\?\?"), r"\1"),  # ??citation??
+    ("*", re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])"), r"\1"),  # *bold*
+    ("_", re.compile(r"(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])"), r"\1"),  # _italic_
+    ("+", re.compile(r"(?<![\w+])\+(?=\S)([^+\n]+?)(?<=\S)\+(?![\w+])"), r"\1"),  # +underline+
+    ("^", re.compile(r"(?<![\w^])\^(?=\S)([^^\n]+?)(?<=\S)\^(?![\w^])"), r"\1"),  # ^superscript^
+    ("~", re.compile(r"(?<![\w~\[])~(?=\S)([^~\n]+?)(?<=\S)~(?![\w~])"), r"\1"),  # ~subscript~
+    ("-", re.compile(r"(?<![\w\-])-(?=[^\s\-])([^\-\n]+?)(?<=[^\s\-])-(?![\w\-])"), r"\1"),  # -strike-
 ]
 _PLACEHOLDER = "\x00{}\x00"
 
@@ -134,21 +139,32 @@ def wiki_to_text(s: str) -> str:
         escaped.append(m.group(1))
         return "\x01" + str(len(escaped) - 1) + "\x01"
 
-    text = re.sub(r"\\([^\w\s\\])", _escape, text)  # \* \{ \[ escapes: literal characters
-    text = _MACRO.sub(_macro, text)
-    text = _MENTION.sub("", text)
-    text = _IMAGE.sub("", text)
-    text = _IMAGE_URL.sub("", text)
-    text = _LINK.sub(lambda m: m.group(1).strip() or m.group(2).strip(), text)
-    text = _BARE_LINK.sub(lambda m: m.group(1).lstrip("#^"), text)
-    text = _HR.sub("", text)
-    text = _HEADING.sub("", text)
-    text = _BULLET.sub("", text)
-    for pat, rep in _PHRASES:
-        text = pat.sub(rep, text)
-    text = _EMOTICON.sub("", text)
+    if "\\" in text:
+        text = re.sub(r"\\([^\w\s\\])", _escape, text)  # \* \{ \[ escapes: literal characters
+    # each pattern runs only when its marker character occurs (most descriptions have few)
+    if "{" in text:
+        text = _MACRO.sub(_macro, text)
+    if "[" in text:
+        text = _MENTION.sub("", text)
+        text = _LINK.sub(lambda m: m.group(1).strip() or m.group(2).strip(), text)
+        text = _BARE_LINK.sub(lambda m: m.group(1).lstrip("#^"), text)
+    if "!" in text:
+        text = _IMAGE.sub("", text)
+        text = _IMAGE_URL.sub("", text)
+    if "-" in text:
+        text = _HR.sub("", text)
+    if "." in text:
+        text = _HEADING.sub("", text)
+    if "*" in text or "#" in text or "-" in text:
+        text = _BULLET.sub("", text)
+    for marker, pat, rep in _PHRASES:
+        if marker in text:
+            text = pat.sub(rep, text)
+    if "(" in text or ":" in text or ";" in text:
+        text = _EMOTICON.sub("", text)
     # table rows: ||head||head|| and |cell|cell|
-    text = "\n".join(_TABLE_CELL.sub(" ", ln).strip() if ln.lstrip().startswith("|") else ln for ln in text.split("\n"))
+    if "|" in text:
+        text = "\n".join(_TABLE_CELL.sub(" ", ln).strip() if ln.lstrip().startswith("|") else ln for ln in text.split("\n"))
     if escaped:
         text = re.sub("\x01(\\d+)\x01", lambda m: escaped[int(m.group(1))], text)
     text = text.replace("&nbsp;", " ")
