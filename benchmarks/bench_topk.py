@@ -59,6 +59,7 @@ def one(n: int, method: str) -> dict:
                 S = (X[q0 : q0 + qb] * scale) @ X.T
                 v, i = torch.topk(S, K, dim=1)
                 val[q0 : q0 + qb], idx[q0 : q0 + qb] = v, i
+                del S  # as topk_attention does: one score block alive at a time
     else:
         precision = "bf16" if method.endswith("bf16") else "fp32"
         out = topk_attention(X, X, K, exclude_self=True, scale=scale, precision=precision)

