@@ -91,6 +91,8 @@ class ItemFeatures:
     has_text : ndarray of bool, shape (n,)
     vocabulary : ndarray of str
         Terms of the ``lex`` group's columns.
+    people_vocab : dict of str -> int
+        Person -> column of the ``people`` group.
     """
 
     keys: np.ndarray
@@ -98,6 +100,7 @@ class ItemFeatures:
     groups: dict
     has_text: np.ndarray
     vocabulary: np.ndarray
+    people_vocab: dict = dataclasses.field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -109,7 +112,7 @@ class ItemFeatures:
         return ItemFeatures(
             keys=self.keys[rows], embeddings=self.embeddings[rows],
             groups={g: m[rows] for g, m in self.groups.items()}, has_text=self.has_text[rows],
-            vocabulary=self.vocabulary,
+            vocabulary=self.vocabulary, people_vocab=self.people_vocab,
         )
 
 
@@ -135,8 +138,9 @@ def item_texts(items: pd.DataFrame) -> list[str]:
     return out
 
 
-def _idf_multihot(lists: Sequence[Iterable[str]], n: int, *, idf: bool = True) -> sp.csr_matrix:
-    vocab: dict[str, int] = {}
+def _idf_multihot(lists: Sequence[Iterable[str]], n: int, *, idf: bool = True, vocab: dict | None = None) -> sp.csr_matrix:
+    """IDF-weighted, L2-normalised multi-hot rows; ``vocab`` (if given) is filled with value -> column."""
+    vocab = {} if vocab is None else vocab
     rows, cols = [], []
     for i, lst in enumerate(lists):
         for v in set(lst):
@@ -289,12 +293,15 @@ def build_item_features(items: pd.DataFrame, embeddings: np.ndarray, *, texts: l
     groups["mention"] = _mentions(items, keys)
     groups["project"] = _idf_multihot(_str_lists(items, ["project"]), n)
     groups["version"] = _idf_multihot(_str_lists(items, ["fix_versions"]), n)
-    groups["people"] = _idf_multihot(_str_lists(items, ["assignee", "reporter", "commenters", "watchers"]), n)
+    people_vocab: dict[str, int] = {}
+    groups["people"] = _idf_multihot(_str_lists(items, ["assignee", "reporter", "commenters", "watchers"]), n,
+                                     vocab=people_vocab)
     groups["created"] = _shifted_bins(_days(items["created"]), _CREATED_WIDTH_DAYS)
     proj, num = _issue_numbers(keys)
     groups["sequence"] = _shifted_bins(num, _SEQUENCE_WIDTH, prefix=proj)
     groups["sprint"] = _idf_multihot(_str_lists(items, ["sprints"]), n)
-    return ItemFeatures(keys=keys, embeddings=E, groups=groups, has_text=has_text, vocabulary=np.asarray(vocab))
+    return ItemFeatures(keys=keys, embeddings=E, groups=groups, has_text=has_text, vocabulary=np.asarray(vocab),
+                        people_vocab=people_vocab)
 
 
 def pool_matrix(owner_items: dict[str, list[int]], embeddings: np.ndarray, *, temperature: float = 0.1) -> tuple[list[str], sp.csr_matrix]:
@@ -326,7 +333,7 @@ def pool_matrix(owner_items: dict[str, list[int]], embeddings: np.ndarray, *, te
     return names, P
 
 
-def pooled_features(feats: ItemFeatures, P: sp.csr_matrix, names: list[str], people_cols: dict[str, int] | None = None) -> ItemFeatures:
+def pooled_features(feats: ItemFeatures, P: sp.csr_matrix, names: list[str]) -> ItemFeatures:
     """Key features of pooled keys (members): ``P @ features`` for every group, re-normalised."""
     E = np.asarray(P @ feats.embeddings, dtype=np.float32)
     En = np.linalg.norm(E, axis=1, keepdims=True)

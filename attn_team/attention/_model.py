@@ -111,10 +111,13 @@ class HeadMixer(nn.Module):
         sparse groups (``GROUPS[1:]``).
         """
         c = self.group_coef()
-        # (W_q e_q) . (W_k e_k) = e_q^T (W_q^T W_k) e_k: one d x d product, then one matmul
-        # against all items and a gather (cheaper than gathering B x m x d candidate vectors)
+        # (W_q e_q) . (W_k e_k) = e_q^T (W_q^T W_k) e_k: one d x d product; then either one
+        # matmul against all items and a gather (small backlogs) or a gather of the candidates
         qm = eq @ (self.W_q.T @ self.W_k)
-        emb = torch.gather(qm @ E.T, 1, cand)
+        if E.shape[0] <= cand.numel():
+            emb = torch.gather(qm @ E.T, 1, cand)
+        else:
+            emb = torch.einsum("bd,bmd->bm", qm, E[cand])
         score = c[0] * emb + (sparse_sims * c[1:]).sum(-1)
         return score / self.temperature()
 
@@ -684,7 +687,7 @@ class CrossAttention:
                 names, P = pool_matrix(owners, feats.embeddings)
                 kf = pooled_features(feats, P, names)
                 # the people group of a member is the person itself (one-hot in the items' people space)
-                kf.groups["people"] = _person_vectors(items, names, feats.groups["people"].shape[1])
+                kf.groups["people"] = _person_vectors(feats.people_vocab, names, feats.groups["people"].shape[1])
             top = self._topk(mixer, feats, kf, qrows, k)
             kind = "member"
             team = dict(zip(backlog.people["person"], backlog.people["team"])) if len(backlog.people) else {}
@@ -826,21 +829,13 @@ def _owner_items(items: pd.DataFrame) -> dict[str, list[int]]:
     return dict(sorted(owners.items()))
 
 
-def _person_vectors(items: pd.DataFrame, names: list[str], width: int) -> sp.csr_matrix:
+def _person_vectors(people_vocab: dict, names: list[str], width: int) -> sp.csr_matrix:
     """One-hot rows of each person in the column space of the items' ``people`` group."""
-    from ._features import _idf_multihot, _str_lists
-
-    lists = _str_lists(items, ["assignee", "reporter", "commenters", "watchers"])
-    vocab: dict[str, int] = {}
-    for lst in lists:
-        for v in set(lst):
-            vocab.setdefault(str(v), len(vocab))
-    del _idf_multihot
     rows, cols = [], []
     for r, nme in enumerate(names):
-        if nme in vocab:
+        if nme in people_vocab:
             rows.append(r)
-            cols.append(vocab[nme])
+            cols.append(people_vocab[nme])
     return sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(names), width))
 
 
