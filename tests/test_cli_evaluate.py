@@ -80,3 +80,15 @@ def test_bad_csv_names_file(tmp_path, capsys):
     assert main(["evaluate", str(tmp_path / "issues.csv"), str(tmp_path / "links.csv")]) == 1
     err = capsys.readouterr().err
     assert "issues.csv" in err and "key" in err
+
+
+def test_workspace_input(tables, tmp_path, fake_embedder, capsys):
+    import attn_team
+    from attn_team.workspace import Workspace
+
+    path = tmp_path / "ws.duckdb"
+    with Workspace(path) as ws:
+        ws.import_backlog(attn_team.read_tables(tables / "issues.csv", tables / "links.csv"))
+    assert main(["evaluate", "--workspace", str(path), "--format", "json", "--holdout", "0.25"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["dataset"] == "ws" and out["n_items"] == 40 and out["n_eval_links"] == 5

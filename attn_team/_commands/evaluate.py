@@ -31,13 +31,15 @@ def add_parser(sub) -> None:
     p.add_argument("--holdout", type=float, default=0.2, help="share of links hidden (default: 0.2)")
     p.add_argument("--seed", type=int, default=0, help="random seed of the split and the model (default: 0)")
     p.add_argument("--cache", type=Path, default=None,
-                   help="embedding cache directory (default: the workspace, or none for CSV input)")
+                   help="embedding cache directory (default: the workspace itself, or none for CSV input)")
     p.set_defaults(func=run)
 
 
-def _load(args):
+def run(args) -> int:
+    from ..insights._evaluate import evaluate_links
     from ..io._tables import read_tables
 
+    kw = {"holdout": args.holdout, "random_state": args.seed, "progress": False}
     if args.workspace is not None:
         if args.issues or args.links:
             raise ValueError("give either ISSUES.csv LINKS.csv or --workspace, not both")
@@ -46,23 +48,17 @@ def _load(args):
         path = Path(args.workspace)
         if not path.exists():
             raise FileNotFoundError(f"no workspace at {path}; run 'attn-team import FILE' first")
-        with Workspace(path, read_only=True) as ws:
-            return ws.backlog(), path.stem, path
-    if not args.issues or not args.links:
-        raise ValueError("give ISSUES.csv and LINKS.csv, or --workspace PATH")
-    ipath = Path(args.issues)
-    return read_tables(ipath, args.links), ipath.parent.name or ipath.stem, None
-
-
-def run(args) -> int:
-    from ..insights._evaluate import evaluate_links
-
-    backlog, name, ws_path = _load(args)
-    cache = args.cache
-    if cache is None and ws_path is not None:
-        cache = _workspace_cache(ws_path)
-    result = evaluate_links(backlog, holdout=args.holdout, random_state=args.seed, dataset=name,
-                            cache=str(cache) if isinstance(cache, Path) else cache, progress=False)
+        with Workspace(path) as ws:  # the workspace doubles as the embedding cache
+            backlog = ws.backlog()
+            cache = str(args.cache) if args.cache is not None else ws
+            result = evaluate_links(backlog, dataset=path.stem, cache=cache, **kw)
+    else:
+        if not args.issues or not args.links:
+            raise ValueError("give ISSUES.csv and LINKS.csv, or --workspace PATH")
+        ipath = Path(args.issues)
+        backlog = read_tables(ipath, args.links)
+        cache = str(args.cache) if args.cache is not None else None
+        result = evaluate_links(backlog, dataset=ipath.parent.name or ipath.stem, cache=cache, **kw)
     if args.format == "json":
         out = {
             "dataset": result["dataset"], "n_items": result["n_items"], "n_eval_links": result["n_eval_links"],
@@ -76,11 +72,6 @@ def run(args) -> int:
         return 0
     print(format_table(result))
     return 0
-
-
-def _workspace_cache(path: Path):
-    # a read-only workspace cannot store vectors; keep them in a directory next to it
-    return path.with_suffix(".vectors")
 
 
 def _clean(d: dict) -> dict:
