@@ -54,3 +54,8 @@ def __getattr__(name: str):
 
 def __dir__():
     return sorted(set(globals()) | set(__all__))
+
+
+def _jupyter_labextension_paths():
+    """Where the prebuilt JupyterLab extension lives (for ``jupyter labextension develop``)."""
+    return [{"src": "labextension", "dest": "attn-team"}]

@@ -12,4 +12,6 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 bash scripts/setup.sh
+# front-end unit tests of the render core (vitest; node_modules come from the build hook's npm install)
+(cd extension && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm test --silent)
 exec .venv/bin/python -m pytest "$@"
