@@ -240,6 +240,14 @@ class CrossAttention:
         Per epoch: ``epoch``, ``train_loss``, ``val_loss``.
     best_epoch_ : int
 
+    Notes
+    -----
+    :meth:`attend` also works on an unfitted model: it then uses the untrained
+    weights (identity projections, ``DEFAULT_HEAD_WEIGHTS``,
+    ``DEFAULT_GROUP_WEIGHTS``, temperature 0.05), which already rank well.
+    :meth:`score` needs a fitted model and raises :class:`NotFittedError`.
+    ``fit`` with fewer than 4 usable links keeps the untrained weights.
+
     Examples
     --------
     >>> import attn_team
@@ -785,7 +793,8 @@ class CrossAttention:
                     parts.append("same sprint")
                 elif sims.get("created", np.zeros(len(qi)))[t] > 0.25 and contrib["time"][t] > 0:
                     d = abs((created.iloc[i] - created.iloc[j]).total_seconds()) / 86400
-                    parts.append(f"created {d:.0f} days apart")
+                    parts.append("created the same day" if d < 1 else
+                                 f"created {d:.0f} day{'s' if round(d) != 1 else ''} apart")
                 elif sims.get("sequence", np.zeros(len(qi)))[t] > 0.25 and contrib["time"][t] > 0:
                     parts.append("filed around the same time (nearby issue numbers)")
             if terms and terms[t] and contrib["text"][t] > 0:
