@@ -278,8 +278,6 @@ def topk_attention(
     # Per block, torch runs only the big operations (matmul, masks, top-k, exp, sum);
     # the small (rows x k) book-keeping runs in numpy: every torch op opens a parallel
     # region, and on a busy machine each costs tens of milliseconds of thread wake-up.
-    Qs = Qt * scale if scale != 1.0 else Qt
-    Q_mm = Qs.to(torch.bfloat16) if precision == "bf16" else Qs
     K_mm = Kt.to(torch.bfloat16) if precision == "bf16" else Kt
     self_np = None if self_idx is None else self_idx.numpy()
     starts = range(0, n, qb)
@@ -291,7 +289,8 @@ def topk_attention(
     with torch.inference_mode(), np.errstate(divide="ignore", invalid="ignore"):
         for q0 in starts:
             q1 = min(n, q0 + qb)
-            Qb_mm = Q_mm[q0:q1]
+            Qb = Qt[q0:q1] * scale if scale != 1.0 else Qt[q0:q1]  # per block: no copy of all of Q
+            Qb_mm = Qb.to(torch.bfloat16) if precision == "bf16" else Qb
             vals, inds, lses = [], [], []
             for k0 in range(0, m, kb):
                 k1 = min(m, k0 + kb)
@@ -328,7 +327,7 @@ def topk_attention(
             ind = inds[0] if len(inds) == 1 else np.concatenate(inds, axis=1)
             lse = lses[0] if len(lses) == 1 else np.logaddexp.reduce(np.stack(lses), axis=0)
             if precision == "bf16":
-                val = _rescore(Qs, Kt, q0, q1, ind, val, bias, extra_scores, m, kb)
+                val = _rescore(Qb, Kt, q0, q1, ind, val, bias, extra_scores, m, kb)
             c_fin = min(k_out, val.shape[1])
             order = np.argsort(-val, axis=1, kind="stable")[:, :c_fin]
             val = np.take_along_axis(val, order, axis=1)
@@ -345,13 +344,13 @@ def topk_attention(
     return TopK(idx_out, sc_out, weights, lse_out)
 
 
-def _rescore(Qs, Kt, q0, q1, ind, val, bias, extra_scores, m, kb) -> np.ndarray:
-    """Exact float32 scores of the bf16 candidates ``ind`` (rows q0:q1); masked ones stay -inf."""
+def _rescore(Qb, Kt, q0, q1, ind, val, bias, extra_scores, m, kb) -> np.ndarray:
+    """Exact float32 scores of the bf16 candidates ``ind`` of the (scaled) query block ``Qb``."""
     idx = torch.from_numpy(np.maximum(ind, 0))
     exact = torch.empty(idx.shape, dtype=torch.float32)
     for r0 in range(0, q1 - q0, 256):  # small row chunks: (rows, c, d) gathers stay small
         r1 = min(q1 - q0, r0 + 256)
-        exact[r0:r1] = torch.einsum("rd,rcd->rc", Qs[q0 + r0 : q0 + r1], Kt[idx[r0:r1]])
+        exact[r0:r1] = torch.einsum("rd,rcd->rc", Qb[r0:r1], Kt[idx[r0:r1]])
     if bias is not None:
         exact.add_(bias[idx])
     if extra_scores is not None:
