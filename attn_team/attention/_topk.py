@@ -32,8 +32,11 @@ __all__ = ["TopK", "topk_attention"]
 
 logger = logging.getLogger(__name__)
 
-#: Score-block budget in float32 elements (~128 MB) when ``block_size`` is "auto".
+#: Score-block budget in float32 elements (~128 MB) when ``block_size`` is "auto" ...
 _BLOCK_ELEMENTS = 32 * 1024 * 1024
+#: ... grown to at least this many query rows, up to twice the budget (~256 MB).
+_MIN_ROWS = 512
+_MAX_BLOCK_ELEMENTS = 2 * _BLOCK_ELEMENTS
 _PRECISIONS = ("fp32", "bf16")
 #: Rows whose largest score lies within +-40 take exp() without the max shift.
 _DIRECT_EXP = 40.0
@@ -127,11 +130,15 @@ def _as_tensor(x: Any, name: str) -> torch.Tensor:
 
 
 def _auto_blocks(n: int, m: int, k: int) -> tuple[int, int]:
-    """Query and key block sizes so one score block stays near ``_BLOCK_ELEMENTS``."""
-    key_block = m if m * 256 <= _BLOCK_ELEMENTS else max(_BLOCK_ELEMENTS // 256, 4 * k)
-    key_block = max(1, min(m, key_block))
-    q_block = max(1, min(n, _BLOCK_ELEMENTS // key_block, 8192))
-    return q_block, key_block
+    """Query and key block sizes: a score block near 128 MB, at most 256 MB.
+
+    Blocks of fewer than 512 query rows make the per-block passes (top-k, exp,
+    sum) relatively costly, so for many keys the block grows up to the cap.
+    """
+    key_block = m if m * _MIN_ROWS <= _MAX_BLOCK_ELEMENTS else _MAX_BLOCK_ELEMENTS // _MIN_ROWS
+    key_block = max(1, min(m, max(key_block, 4 * k)))
+    q_block = min(max(_BLOCK_ELEMENTS // key_block, _MIN_ROWS), _MAX_BLOCK_ELEMENTS // key_block, 8192)
+    return max(1, min(n, q_block)), key_block
 
 
 def topk_attention(
@@ -165,10 +172,11 @@ def topk_attention(
         ``min(k, m)`` columns (``m - 1`` with ``exclude_self`` and no other
         mask).
     block_size : int or "auto", default="auto"
-        Queries per block; "auto" keeps one score block near 128 MB.
+        Queries per block; "auto" keeps one score block near 128 MB (at most
+        256 MB).
     key_block_size : int or "auto", default="auto"
         Keys per block; "auto" uses all keys at once unless there are more
-        than about 130k of them.
+        than 131,072 of them.
     exclude_self : bool, default=False
         Query ``i`` is key ``i`` (``Q`` and ``K`` describe the same items in the
         same order, ``n <= m``): drop that key from top-k and softmax.

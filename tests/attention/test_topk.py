@@ -299,3 +299,12 @@ class TestBf16:
         S = X @ X.T * 5.0
         np.testing.assert_allclose(bf.scores, S[rows, bf.indices], atol=1e-5)
         np.testing.assert_allclose(bf.lse, ref.lse, atol=0.05)
+
+
+@pytest.mark.parametrize("n", [1, 700, 10_000, 100_000, 1_000_000])
+def test_auto_blocks_bound_the_score_block(n):
+    from attn_team.attention._topk import _MAX_BLOCK_ELEMENTS, _auto_blocks
+
+    qb, kb = _auto_blocks(n, n, 50)
+    assert 1 <= qb <= n and 1 <= kb <= n
+    assert qb * kb <= _MAX_BLOCK_ELEMENTS  # memory per block does not grow with n
