@@ -127,3 +127,14 @@ class TestEvaluateLinks:
         from attn_team import insights
 
         assert insights.evaluate_links is evaluate_links
+
+
+def test_real_links_tfidf_baseline_matches_reference(shared_data):
+    """On duraspace the protocol's TF-IDF baseline lands near the reference MRR 0.304 (all links)."""
+    d = shared_data / "links-dev" / "duraspace_jira2015"
+    b = attn_team.read_tables(d / "issues.csv", d / "links.csv")
+    r = evaluate_links(b, holdout=0.5, random_state=0, methods=("tfidf", "bm25"))
+    assert r["n_links"] == 440  # 480 links, no clones; duplicates/mirrors and dangling ends dropped
+    assert r["n_eval_links"] > 180
+    assert 0.24 < r["methods"]["tfidf"]["mrr"] < 0.37
+    assert r["methods"]["bm25"]["recall@50"] > r["methods"]["bm25"]["recall@10"]
