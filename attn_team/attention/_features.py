@@ -260,7 +260,7 @@ def build_item_features(items: pd.DataFrame, embeddings: np.ndarray, *, texts: l
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     n = len(items)
-    E = np.asarray(embeddings, dtype=np.float32)
+    E = np.require(embeddings, dtype=np.float32, requirements=["C", "W"])  # torch needs writable memory
     if E.shape[0] != n:
         raise ValueError(f"embeddings have {E.shape[0]} rows for {n} items")
     texts = item_texts(items) if texts is None else texts
