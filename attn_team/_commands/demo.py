@@ -62,11 +62,13 @@ def run(args) -> int:
         if snap.get("unchanged"):
             print("   (already imported: nothing changed)")
 
-        from ..attention._model import CrossAttention
+        from .suggest import item_attention
 
-        model = CrossAttention(random_state=0, progress=not args.no_progress).fit(backlog)
-        print(f"2. fitted cross-attention on the backlog's own links: head weights "
-              + ", ".join(f"{h}={w:.2f}" for h, w in model.head_weights_.items()))
+        t1 = time.perf_counter()
+        edges = item_attention(backlog, ws, progress=not args.no_progress)
+        print(f"2. item-to-item cross-attention (model fitted on the backlog's own links, cached in the workspace): "
+              f"{len(edges):,} edges in {time.perf_counter() - t1:.0f} s")
+        model = {"items": edges}
 
         from ..insights import suggest_dependencies, team_coupling
 
@@ -79,7 +81,8 @@ def run(args) -> int:
         coupling = team_coupling(backlog, attention=model)
         print(f"4. socio-technical congruence {coupling.congruence:.2f}; coordination gaps:")
         gaps = coupling.gaps
-        print(gaps.to_string(index=False) if len(gaps) else "   none")
+        show = [c for c in ("team_a", "team_b", "n_strong", "n_links", "n_shared_people", "example_pairs") if c in gaps.columns]
+        print(gaps[show].to_string(index=False) if len(gaps) else "   none")
 
         from ..views._report import SprintReport
 
