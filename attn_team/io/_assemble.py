@@ -186,7 +186,9 @@ def assemble(raws: RawExport | Iterable[RawExport], *, teams: Any = None, link_t
             if sid not in refs:
                 refs.append(sid)
         team, rule = rules.decide(rec, display)
-        row = {k: v for k, v in rec.items() if k not in ("team_field", "status_category")}
+        row = dict(rec)
+        row.pop("team_field", None)
+        row.pop("status_category", None)
         row["sprints"] = refs
         row["team"] = team
         row["team_rule"] = rule

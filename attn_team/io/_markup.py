@@ -33,7 +33,7 @@ def _tidy(text: str, *, keep_indent: bool = False) -> str:
     return text.strip("\n").strip()
 
 
-_BLANKS = re.compile(r"[ \t\u00a0]+")
+_BLANKS = re.compile(r"[ \t\u00a0]{2,}|[\t\u00a0]")  # single spaces are left alone (no work)
 _AROUND_NL = re.compile(r"[^\S\n]*\n[^\S\n]*")
 _MANY_NL = re.compile(r"\n{3,}")
 
@@ -151,11 +151,12 @@ def wiki_to_text(s: str) -> str:
     if "!" in text:
         text = _IMAGE.sub("", text)
         text = _IMAGE_URL.sub("", text)
-    if "-" in text:
+    if "----" in text:
         text = _HR.sub("", text)
-    if "." in text:
+    low = text.lower()
+    if "bq." in low or any(h in low for h in ("h1.", "h2.", "h3.", "h4.", "h5.", "h6.")):
         text = _HEADING.sub("", text)
-    if "*" in text or "#" in text or "-" in text:
+    if text.lstrip()[:1] in ("*", "#", "-") or "\n*" in text or "\n#" in text or "\n-" in text or "\n " in text or "\n\t" in text:
         text = _BULLET.sub("", text)
     for marker, pat, rep in _PHRASES:
         if marker in text:
