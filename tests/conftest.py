@@ -35,3 +35,13 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO
+
+
+@pytest.fixture(scope="session")
+def embed_cache(tmp_path_factory) -> Path:
+    """A vector cache shared by the tests of one session (``ATTN_TEAM_TEST_CACHE`` keeps it across runs)."""
+    keep = os.environ.get("ATTN_TEAM_TEST_CACHE")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        return Path(keep)
+    return tmp_path_factory.mktemp("embed-cache")

@@ -132,10 +132,10 @@ def generated_org():
 
 
 @pytest.fixture(scope="session")
-def fitted_org(generated_org):
-    """The sample organisation with item attention from a CrossAttention fitted on it (slow: torch)."""
+def fitted_org(generated_org, embed_cache):
+    """The sample organisation with item attention from a CrossAttention fitted on it (the real model, once a session)."""
     pytest.importorskip("torch")
     from attn_team.attention._model import CrossAttention
 
-    model = CrossAttention(random_state=0).fit(generated_org.backlog)
+    model = CrossAttention(random_state=0, cache=embed_cache).fit(generated_org.backlog)
     return generated_org, model, model.attend(generated_org.backlog, to="items", k=20)

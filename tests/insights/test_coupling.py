@@ -49,7 +49,6 @@ def test_empty_inputs():
     assert c.pairs.empty and math.isnan(c.congruence) and c.matrix.loc["A", "A"] == pytest.approx(0.5)
 
 
-@pytest.mark.slow
 def test_planted_coordination_gap_found(fitted_org):
     org, _model, att = fitted_org
     c = team_coupling(org.backlog, attention=att)

@@ -74,7 +74,6 @@ class TestAttentionEdges:
         assert calls == [("items", 7)]
 
 
-@pytest.mark.slow
 def test_planted_pairs_among_top_suggestions(fitted_org):
     org, _model, att = fitted_org
     planted = {frozenset(p) for p in org.truth["planted_pairs"]}

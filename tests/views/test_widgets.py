@@ -289,9 +289,8 @@ def test_explorer_option_labels_are_text(backlog, fake_attention):
     assert any(XSS in lab for lab in labels)  # Select renders labels as text, never HTML
 
 
-# ---- the wheel (slow: npm install + build from a clean checkout) -------------------------
+# ---- the wheel (npm install + build from a clean checkout, about a minute) -----------------
 
-@pytest.mark.slow
 def test_wheel_from_clean_checkout_ships_the_extension(repo_root, tmp_path):
     import shutil
     import subprocess
