@@ -6,9 +6,9 @@ ipywidgets load on first use of the names that need them.
 
 from __future__ import annotations
 
-import importlib
 from importlib.metadata import PackageNotFoundError, version
 
+from ._lazy import attach
 from .errors import AttnTeamWarning, JiraFormatError
 from .model import Backlog
 
@@ -40,20 +40,12 @@ _LAZY = {
     "BacklogExplorer": "attn_team.views._explorer",
 }
 
-__all__ = ["Backlog", "JiraFormatError", "AttnTeamWarning", "__version__", *_LAZY]
+_getattr, __dir__, _names = attach(__name__, _LAZY)
+__all__ = ["Backlog", "JiraFormatError", "AttnTeamWarning", "__version__", *_names]
 
 
 def __getattr__(name: str):
-    mod = _LAZY.get(name)
-    if mod is None:
-        raise AttributeError(f"module 'attn_team' has no attribute {name!r}")
-    value = getattr(importlib.import_module(mod), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+    return _getattr(name)
 
 
 def _jupyter_labextension_paths():

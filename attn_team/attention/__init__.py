@@ -6,24 +6,14 @@ Add new public names to ``_LAZY`` (name -> defining module).
 
 from __future__ import annotations
 
-import importlib
+from .._lazy import attach
 
 _LAZY = {
     "TopK": "attn_team.attention._topk",
     "topk_attention": "attn_team.attention._topk",
+    "CrossAttention": "attn_team.attention._model",
+    "attend": "attn_team.attention._model",
+    "Attention": "attn_team.attention._result",
 }
 
-__all__ = list(_LAZY)
-
-
-def __getattr__(name: str):
-    mod = _LAZY.get(name)
-    if mod is None:
-        raise AttributeError(f"module 'attn_team.attention' has no attribute {name!r}")
-    value = getattr(importlib.import_module(mod), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__, __all__ = attach(__name__, _LAZY)

@@ -5,7 +5,7 @@ Names load lazily; add new public names to ``_LAZY`` (name -> defining module).
 
 from __future__ import annotations
 
-import importlib
+from .._lazy import attach
 
 _LAZY = {
     "evaluate_links": "attn_team.insights._evaluate",
@@ -21,17 +21,4 @@ _LAZY = {
     "METRIC_DEFINITIONS": "attn_team.insights._sprints",
 }
 
-__all__ = list(_LAZY)
-
-
-def __getattr__(name: str):
-    mod = _LAZY.get(name)
-    if mod is None:
-        raise AttributeError(f"module 'attn_team.insights' has no attribute {name!r}")
-    value = getattr(importlib.import_module(mod), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__, __all__ = attach(__name__, _LAZY)

@@ -6,7 +6,7 @@ Names load lazily so that importing one view does not pull in the others
 
 from __future__ import annotations
 
-import importlib
+from .._lazy import attach
 
 # public name -> module that defines it
 _LAZY = {
@@ -16,17 +16,4 @@ _LAZY = {
     "BacklogExplorer": "attn_team.views._explorer",
 }
 
-__all__ = list(_LAZY)
-
-
-def __getattr__(name: str):
-    mod = _LAZY.get(name)
-    if mod is None:
-        raise AttributeError(f"module 'attn_team.views' has no attribute {name!r}")
-    value = getattr(importlib.import_module(mod), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__, __all__ = attach(__name__, _LAZY)
