@@ -193,20 +193,12 @@ class TestFit:
         assert a.group_weights_ == c.group_weights_
 
     def test_no_hidden_link_leaks_into_training(self, monkeypatch):
-        b = _bigger_backlog()
+        # with assignees: the hidden linked pairs share an assignee, so they are also assignment pairs
+        b = _assigned_backlog()
         hidden = b.links.iloc[:5]
-        seen = []
-        orig = CrossAttention._pair_data
-
-        def spy(feats, q, cand, partners):
-            keys = feats.keys
-            seen.extend((keys[x], keys[y]) for x, y in zip(q, cand[:, 0]))
-            for x, ps in partners.items():
-                seen.extend((keys[x], keys[y]) for y in ps)
-            return orig(feats, q, cand, partners)
-
-        monkeypatch.setattr(CrossAttention, "_pair_data", staticmethod(spy))
+        seen = _spy_pair_data(monkeypatch)
         m = CrossAttention(embedder=BagOfWords(), random_state=0, max_epochs=2).fit(b, exclude_links=hidden)
+        assert m.n_assignment_pairs_ > 0
         hidden_pairs = {tuple(sorted(p)) for p in zip(hidden["source_key"], hidden["target_key"])}
         used = {tuple(sorted(p)) for p in seen}
         assert used, "training saw no pairs"
@@ -221,16 +213,122 @@ class TestFit:
         assert model.head_weights_["text"] == pytest.approx(1.0)
 
 
+def _assigned_backlog(links=True, n_pairs=30, n_people=6):
+    """``_bigger_backlog`` with assignees: pair i (A-i, B-i) belongs to person ``p{i % n_people}``."""
+    b = _bigger_backlog(n_pairs)
+    items = b.items.copy()
+    items["assignee"] = [f"p{(r // 2) % n_people}" for r in range(len(items))]
+    return attn_team.Backlog(items=items, links=b.links if links else None)
+
+
+def _spy_pair_data(monkeypatch):
+    """Record every (query, positive) and every masked partner pair that reaches the training data."""
+    seen = []
+    orig = CrossAttention._pair_data
+
+    def spy(feats, q, cand, partners):
+        keys = feats.keys
+        seen.extend((keys[x], keys[y]) for x, y in zip(q, cand[:, 0]))
+        for x, ps in partners.items():
+            seen.extend((keys[x], keys[y]) for y in ps)
+        return orig(feats, q, cand, partners)
+
+    monkeypatch.setattr(CrossAttention, "_pair_data", staticmethod(spy))
+    return seen
+
+
+class TestAssignmentHistory:
+    def test_no_links_trains_on_assignment_pairs_and_weight_zero_stays_untrained(self):
+        b = _assigned_backlog(links=False)
+        off = CrossAttention(embedder=BagOfWords(), random_state=0, max_epochs=5, assignment_weight=0.0).fit(b)
+        assert off.history_ == [] and off.n_assignment_pairs_ == 0 and off.n_train_links_ == 0
+        assert np.array_equal(off.mixer_.W_q.numpy(), np.eye(64, dtype=np.float32))
+        on = CrossAttention(embedder=BagOfWords(), random_state=0, max_epochs=5).fit(b)
+        # 6 people with 10 items each: at most 10 pairs each
+        assert on.n_assignment_pairs_ == 60
+        assert len(on.history_) >= 1 and on.best_epoch_ >= 1
+        assert not np.allclose(on.mixer_.W_q.numpy(), off.mixer_.W_q.numpy())
+        # the learned projections pull a person's items together: same-assignee pairs score higher
+        same = [(r, r + 12) for r in range(0, 48, 2)]  # pair i and pair i + 6 share an assignee
+        s_on, s_off = on.score_rows(b, [x for x, _ in same]), off.score_rows(b, [x for x, _ in same])
+        gain_same = np.mean([s_on[t, y] - s_off[t, y] for t, (_, y) in enumerate(same)])
+        gain_other = np.mean([s_on[t, y] - s_off[t, y] for t, (x, _) in enumerate(same) for y in range(b.items.shape[0])
+                              if y != x and (y // 2) % 6 != (x // 2) % 6])
+        assert gain_same > gain_other
+
+    def test_assignment_pairs_train_only_the_text_projections(self):
+        b = _assigned_backlog(links=False)
+        untrained = CrossAttention(embedder=BagOfWords(), max_epochs=0).fit(b)
+        on = CrossAttention(embedder=BagOfWords(), random_state=0, max_epochs=5, assignment_weight=1.0).fit(b)
+        assert on.best_epoch_ >= 1
+        # the people head (and the rest of the mixture) cannot "explain" same-assignee pairs
+        assert on.head_weights_ == pytest.approx(untrained.head_weights_, abs=1e-7)
+        assert on.group_weights_ == pytest.approx(untrained.group_weights_, abs=1e-7)
+        assert on.temperature_ == pytest.approx(untrained.temperature_, abs=1e-7)
+        assert not np.allclose(on.mixer_.W_k.numpy(), untrained.mixer_.W_k.numpy())
+
+    def test_people_group_is_removed_from_assignment_examples(self):
+        import torch
+
+        b = _assigned_backlog(links=False)
+        feats = CrossAttention(embedder=BagOfWords())._features(b)
+        q, cand = np.array([0, 1]), np.array([[12, 3, 5], [13, 4, 6]])  # rows 12, 13 share p0 with rows 0, 1
+        plain = CrossAttention._pair_data(feats, q, cand, {})
+        aux = CrossAttention._aux_data(feats, q, cand, {})
+        people = list(attn_team.attention._features.GROUPS).index("people") - 1
+        assert float(plain["sims"][:, 0, people].min()) > 0
+        assert torch.all(aux["sims"][..., people] == 0)
+        others = [g for g in range(plain["sims"].shape[-1]) if g != people]
+        assert torch.equal(aux["sims"][..., others], plain["sims"][..., others])
+
+    def test_assignment_weight_changes_the_fit_with_links(self):
+        b = _assigned_backlog()
+        off = CrossAttention(embedder=BagOfWords(), random_state=0, max_epochs=3, assignment_weight=0.0).fit(b)
+        on = CrossAttention(embedder=BagOfWords(), random_state=0, max_epochs=3, assignment_weight=0.5).fit(b)
+        assert off.n_assignment_pairs_ == 0 and on.n_assignment_pairs_ > 0
+        assert on.n_train_links_ == off.n_train_links_ == 30
+        assert not np.allclose(on.mixer_.W_q.numpy(), off.mixer_.W_q.numpy())
+
+    def test_cap_per_person_and_reproducible(self):
+        b = _assigned_backlog(links=False)
+        one = CrossAttention(embedder=BagOfWords(), random_state=0, max_epochs=2, assignment_pairs_per_person=1)
+        assert one.fit(b).n_assignment_pairs_ == 6  # one pair per person
+        a = CrossAttention(embedder=BagOfWords(), random_state=4, max_epochs=3).fit(b)
+        c = CrossAttention(embedder=BagOfWords(), random_state=4, max_epochs=3).fit(b)
+        assert a.history_ == c.history_ and a.n_assignment_pairs_ == c.n_assignment_pairs_
+        np.testing.assert_array_equal(a.mixer_.W_q.numpy(), c.mixer_.W_q.numpy())
+        d = CrossAttention(embedder=BagOfWords(), random_state=5, max_epochs=3).fit(b)
+        assert d.history_ != a.history_
+
+    def test_excluded_links_never_enter_as_assignment_pairs(self, monkeypatch):
+        b = _assigned_backlog()
+        hidden = b.links.iloc[:5]
+        hidden_pairs = {tuple(sorted(p)) for p in zip(hidden["source_key"], hidden["target_key"])}
+        # every same-assignee pair is drawable (cap above the 45 pairs of a person)
+        params = dict(embedder=BagOfWords(), random_state=0, max_epochs=2, assignment_weight=1.0,
+                      assignment_pairs_per_person=100)
+        seen = _spy_pair_data(monkeypatch)
+        CrossAttention(**params).fit(b.__class__(items=b.items, links=b.links.iloc[5:]))
+        assert hidden_pairs <= {tuple(sorted(p)) for p in seen}, "the hidden pairs are assignment pairs"
+        seen.clear()
+        m = CrossAttention(**params).fit(b, exclude_links=hidden)
+        used = {tuple(sorted(p)) for p in seen}
+        assert used and not (used & hidden_pairs)
+        assert m.n_assignment_pairs_ == 6 * 45 - 5
+
+
 class TestEstimatorContract:
     def test_params_roundtrip_and_no_fitted_attributes(self):
         m = CrossAttention(k=5, random_state=1)
         params = m.get_params()
         assert params["k"] == 5 and params["random_state"] == 1
+        assert params["assignment_weight"] == 0.25 and params["assignment_pairs_per_person"] == 10
         assert not [a for a in vars(m) if a.endswith("_")]
         m2 = CrossAttention(**params)
         assert m2.get_params() == params
-        m2.set_params(k=7)
-        assert m2.k == 7
+        m2.set_params(k=7, assignment_weight=0.5)
+        assert m2.k == 7 and m2.get_params()["assignment_weight"] == 0.5
+        assert "assignment_weight=0.5" in repr(m2)
         with pytest.raises(ValueError, match="invalid parameter"):
             m2.set_params(nope=1)
         with pytest.raises(TypeError):
@@ -247,7 +345,9 @@ class TestEstimatorContract:
             CrossAttention(embedder=BagOfWords()).score(tiny_backlog())
 
     @pytest.mark.parametrize("bad", [{"k": 0}, {"heads": ("text", "vibes")}, {"heads": ()}, {"learning_rate": 0.0},
-                                     {"validation_fraction": 1.5}, {"random_state": "x"}, {"head_weights": {"text": -1}}])
+                                     {"validation_fraction": 1.5}, {"random_state": "x"}, {"head_weights": {"text": -1}},
+                                     {"assignment_weight": -0.1}, {"assignment_weight": float("nan")},
+                                     {"assignment_pairs_per_person": 0}, {"assignment_pairs_per_person": 2.5}])
     def test_parameter_constraints_checked_in_fit(self, bad):
         m = CrossAttention(embedder=BagOfWords(), **bad)  # __init__ does not validate
         with pytest.raises(ValueError, match="CrossAttention parameter"):
