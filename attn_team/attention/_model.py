@@ -423,6 +423,10 @@ class CrossAttention:
     def fit(self, backlog, *, exclude_links=None) -> CrossAttention:
         """Learn text projections, head/group weights and temperature from the backlog's links.
 
+        With ``assignment_weight > 0`` same-assignee item pairs also train the
+        text projections (see the module notes); with fewer than 4 usable links
+        they are the only training signal.
+
         Parameters
         ----------
         backlog : Backlog
@@ -1088,8 +1092,8 @@ def attend(backlog, to: str = "items", k: int = 20, *, fit: bool = True, random_
     to : {"items", "members", "history"}, default="items"
     k : int, default=20
     fit : bool, default=True
-        Fit on the backlog's own links first (with too few links the untrained
-        weights are kept).
+        Fit on the backlog's own links and assignment history first (with too
+        few of both the untrained weights are kept).
     random_state : int, default=0
     **params
         Other :class:`CrossAttention` parameters (``embedder``, ``cache``, ...).
