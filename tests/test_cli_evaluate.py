@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import json
-import zlib
 
-import numpy as np
 import pytest
 
 from attn_team.cli import main
+from fakes import BagOfWords
 
 
-class BagOfWords:
-    name = "fake-bow"
-
-    def encode(self, texts, **kw):
-        out = np.zeros((len(texts), 64), dtype=np.float32)
-        for i, t in enumerate(texts):
-            for w in t.lower().replace(".", " ").split():
-                out[i, zlib.crc32(w.encode()) % 64] += 1.0
-        out[:, 0] += 0.01
-        return out
 
 
 @pytest.fixture

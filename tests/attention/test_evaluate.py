@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zlib
 
 import numpy as np
 import pytest
@@ -10,18 +9,9 @@ import pytest
 import attn_team
 from attn_team.attention._model import CrossAttention, link_pairs
 from attn_team.insights._evaluate import evaluate_links, rank_metrics, ranks_from_scores
+from fakes import BagOfWords
 
 
-class BagOfWords:
-    name = "fake-bow"
-
-    def encode(self, texts, **kw):
-        out = np.zeros((len(texts), 64), dtype=np.float32)
-        for i, t in enumerate(texts):
-            for w in t.lower().replace(".", " ").split():
-                out[i, zlib.crc32(w.encode()) % 64] += 1.0
-        out[:, 0] += 0.01
-        return out
 
 
 def paired_backlog(n_pairs=25, n_clones=3, seed=0):

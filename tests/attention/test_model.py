@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zlib
 
 import networkx as nx
 import numpy as np
@@ -12,24 +11,9 @@ import pytest
 import attn_team
 from attn_team.attention._model import CrossAttention, HeadMixer, NotFittedError, attend, link_pairs
 from attn_team._display import GRAPH_MIME
+from fakes import BagOfWords
 
 
-class BagOfWords:
-    """A fake sentence model: hashed bag of words (64-d), so similar words -> similar vectors."""
-
-    name = "fake-bow"
-
-    def __init__(self):
-        self.calls = 0
-
-    def encode(self, texts, **kw):
-        self.calls += len(texts)
-        out = np.zeros((len(texts), 64), dtype=np.float32)
-        for i, t in enumerate(texts):
-            for w in t.lower().replace(".", " ").split():
-                out[i, zlib.crc32(w.encode()) % 64] += 1.0
-        out[:, 0] += 0.01  # no all-zero rows
-        return out
 
 
 def tiny_backlog(links=True):
