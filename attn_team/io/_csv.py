@@ -64,6 +64,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AttnTeamWarning, JiraFormatError
+from ._files import read_export_bytes
 from ._assemble import RawExport
 from ._dates import parse_jira_dates
 from ._locale import EPIC_TYPE_NAMES, canonical_header
@@ -221,12 +222,7 @@ def read_jira_csv(path: str | PathLike) -> RawExport:
         Naming the file, the line and row, the column and what was expected.
     """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise JiraFormatError("file not found", file=path) from None
-    except IsADirectoryError:
-        raise JiraFormatError("is a directory; expected a CSV file", file=path) from None
+    data = read_export_bytes(path, expected="a Jira CSV export", allow_empty=True)
     data, begin, notes = _utf8_bytes(data, file=path)
     for msg in notes:
         warnings.warn(msg, AttnTeamWarning, stacklevel=2)

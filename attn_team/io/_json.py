@@ -33,6 +33,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import AttnTeamWarning, JiraFormatError
+from ._files import read_export_bytes
 from ._assemble import RawExport
 from ._markup import adf_to_text, wiki_to_text
 
@@ -750,12 +751,7 @@ def epics_from_parents(raws: Sequence[RawExport]) -> None:
 
 def _load(path: Path) -> Any:
     name = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise JiraFormatError(f"cannot read file: {exc.strerror or exc}", file=name) from None
-    if not data.strip():
-        raise JiraFormatError("empty file: expected a Jira REST JSON document", file=name)
+    data = read_export_bytes(path, expected="a Jira REST JSON document")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

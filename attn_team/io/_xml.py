@@ -28,6 +28,7 @@ from xml.parsers import expat
 import pandas as pd
 
 from ..errors import AttnTeamWarning, JiraFormatError
+from ._files import read_export_bytes
 from ._assemble import RawExport
 from ._json import SPRINT_SCHEMA, STORY_POINT_NAMES, EPIC_LINK_SCHEMA, TEAM_SCHEMAS, STORY_POINTS_SCHEMA, epics_from_parents, parse_legacy_sprint
 from ._markup import html_to_text
@@ -351,12 +352,7 @@ def read_jira_xml(path: Path | str) -> RawExport:
     """
     path = Path(path)
     name = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise JiraFormatError(f"cannot read file: {exc.strerror or exc}", file=name) from None
-    if not data.strip():
-        raise JiraFormatError("empty file: expected Jira's XML/RSS export (SearchRequest.xml)", file=name)
+    data = read_export_bytes(path, expected="Jira's XML/RSS export (SearchRequest.xml)")
     enc = "utf-8-sig"
     decl = re.search(rb"<\?xml[^>]*encoding=[\"']([A-Za-z0-9._\-]+)[\"']", data[:4096])
     if decl:

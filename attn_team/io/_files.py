@@ -1,0 +1,34 @@
+"""Reading an export file's bytes, with the errors every reader gives in the same words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import JiraFormatError
+
+__all__ = ["read_export_bytes"]
+
+
+def read_export_bytes(path: Path, *, expected: str, allow_empty: bool = False) -> bytes:
+    """The bytes of ``path``; a :class:`JiraFormatError` naming the file when it cannot be read.
+
+    Parameters
+    ----------
+    path : Path
+    expected : str
+        What the file should be, for the message ("a Jira REST JSON document", ...).
+    allow_empty : bool, default=False
+        When False, an empty (or all-blank) file is an error here; parsers that report
+        emptiness with a line number of their own pass True.
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise JiraFormatError(f"cannot read file: file not found; expected {expected}", file=path) from None
+    except IsADirectoryError:
+        raise JiraFormatError(f"cannot read file: is a directory; expected {expected}", file=path) from None
+    except OSError as exc:
+        raise JiraFormatError(f"cannot read file: {exc.strerror or exc}", file=path) from None
+    if not allow_empty and not data.strip():
+        raise JiraFormatError(f"empty file: expected {expected}", file=path)
+    return data
