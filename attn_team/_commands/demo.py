@@ -62,7 +62,7 @@ def run(args) -> int:
         if snap.get("unchanged"):
             print("   (already imported: nothing changed)")
 
-        from .suggest import item_attention
+        from ._common import item_attention
 
         t1 = time.perf_counter()
         edges = item_attention(backlog, ws, progress=not args.no_progress)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._common import add_workspace_arg
-from .suggest import item_attention, workspace_backlog
+from ._common import add_attention_args, add_workspace_arg, item_attention, workspace_backlog
 
 
 def add_parser(sub) -> None:
@@ -21,8 +20,7 @@ def add_parser(sub) -> None:
     p.add_argument("--out", "-o", type=Path, required=True, help="file to write (report.html or report.md)")
     p.add_argument("--format", choices=("html", "md"), default=None, help="default: from the --out suffix, else html")
     p.add_argument("--no-attention", action="store_true", help="links only: skip fitting the attention model")
-    p.add_argument("--no-progress", action="store_true", help="hide progress bars")
-    p.add_argument("--refit", action="store_true", help="ignore the attention cached in the workspace and fit again")
+    add_attention_args(p)
     add_workspace_arg(p)
     p.set_defaults(func=run)
 
