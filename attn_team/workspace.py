@@ -29,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -576,18 +577,9 @@ class Workspace:
         dim = int(vectors.shape[1])
         blobs = [row.tobytes() for row in vectors.astype("<f2")]
         df = pd.DataFrame({"model": str(model), "hash": hashes, "dim": dim, "vec": blobs}).drop_duplicates("hash", keep="last")
-        con = self.con
-        con.register("_attn_vec", df)
-        try:
-            con.execute("BEGIN TRANSACTION")
+        with _registered_transaction(self.con, "_attn_vec", df) as con:
             con.execute("DELETE FROM vectors WHERE model = ? AND hash IN (SELECT hash FROM _attn_vec)", [str(model)])
             con.execute("INSERT INTO vectors SELECT model, hash, dim::INTEGER, vec::BLOB FROM _attn_vec")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            con.unregister("_attn_vec")
 
     # -- results cache ------------------------------------------------------------------
     def store_frame(self, name: str, key: str, df: pd.DataFrame) -> None:
@@ -598,25 +590,16 @@ class Workspace:
         if df.shape[1] == 0:
             raise ValueError(f"store_frame({name!r}, {key!r}): the DataFrame has no columns; nothing to keep")
         table = "frame_" + hashlib.sha1(f"{name}\x00{key}".encode()).hexdigest()[:20]
-        con = self.con
         data = df.reset_index(drop=True).copy()
         for c in data.columns:
             if data[c].dtype == object and any(isinstance(v, list) for v in data[c].head(50)):
                 data[c] = [list(v) if v else None for v in data[c]]
         data.columns = [str(c) for c in data.columns]
-        con.register("_attn_frame", data)
-        try:
-            con.execute("BEGIN TRANSACTION")
+        with _registered_transaction(self.con, "_attn_frame", data) as con:
             con.execute(f"DROP TABLE IF EXISTS {table}")
             con.execute(f"CREATE TABLE {table} AS SELECT * FROM _attn_frame")
             con.execute("DELETE FROM frames WHERE name = ? AND key = ?", [str(name), str(key)])
             con.execute("INSERT INTO frames VALUES (?, ?, ?, ?)", [str(name), str(key), table, _utcnow()])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            con.unregister("_attn_frame")
 
     def load_frame(self, name: str, key: str) -> pd.DataFrame | None:
         """The table stored under ``(name, key)``, or ``None``."""
@@ -674,3 +657,19 @@ def _teams_key(teams: Any) -> str:
         return "obj:" + json.dumps(teams, sort_keys=True, default=str)
     except TypeError:
         return "obj:" + repr(teams)
+
+
+@contextlib.contextmanager
+def _registered_transaction(con, name: str, df: pd.DataFrame):
+    """One transaction with ``df`` visible as view ``name``: committed on success, rolled back on any error."""
+    con.register(name, df)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        con.unregister(name)
