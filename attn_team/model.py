@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import html
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -144,6 +145,19 @@ def _clean_list(value: Any) -> list:
     return _to_list(value)
 
 
+def _clean_lists(cells: list) -> list:
+    """:func:`_clean_list` of every cell; checked column-wise first, since cells are usually clean already."""
+    if all(map(list.__instancecheck__, cells)) and _clean_strings(itertools.chain.from_iterable(cells)):
+        return cells
+    return [_clean_list(v) for v in cells]
+
+
+def _clean_strings(values: Iterable[Any]) -> bool:
+    """True when every value is a non-empty ``str`` (the loop runs in C: ``map`` and ``set``)."""
+    values = list(values)
+    return set(map(type, values)) <= {str} and "" not in values
+
+
 def _to_utc(series: pd.Series) -> pd.Series:
     if isinstance(series.dtype, pd.DatetimeTZDtype):
         return series.dt.tz_convert("UTC").astype(_TS)
@@ -169,7 +183,7 @@ def conform(name: str, df: pd.DataFrame | Mapping[str, Any] | None) -> pd.DataFr
             continue
         s = df[col].reset_index(drop=True)
         if dtype == _LIST:
-            out[col] = pd.Series([_clean_list(v) for v in s], dtype=object)
+            out[col] = pd.Series(_clean_lists(s.tolist()), dtype=object)
         elif dtype == _TS:
             out[col] = s if str(s.dtype) == _TS else _to_utc(s)
         elif dtype == _STR:
@@ -217,6 +231,23 @@ class Backlog:
         object.__setattr__(self, "warnings", tuple(self.warnings))
 
     # -- construction -------------------------------------------------------
+    @classmethod
+    def _from_conformed(cls, conformed: Mapping[str, pd.DataFrame], **tables: Any) -> Backlog:
+        """Internal: a Backlog from tables of which those in ``conformed`` are :func:`conform`'s own output.
+
+        Those are taken as they are (conforming a large items table twice costs as
+        much as reading it); the others are conformed as in the constructor.
+        """
+        unknown = (set(conformed) | set(tables)) - set(TABLES) - {"warnings"}
+        if unknown:
+            raise TypeError(f"unknown table(s): {sorted(unknown)}")
+        self = cls.__new__(cls)
+        for name in TABLES:
+            df = conformed[name] if name in conformed else conform(name, tables.get(name))
+            object.__setattr__(self, name, df)
+        object.__setattr__(self, "warnings", tuple(tables.get("warnings", ())))
+        return self
+
     def replace(self, **changes: Any) -> Backlog:
         """A copy with some tables replaced (like :func:`dataclasses.replace`)."""
         unknown = set(changes) - set(TABLES) - {"warnings"}
@@ -256,20 +287,20 @@ class Backlog:
         dup = items["key"][items["key"].duplicated()].dropna().unique().tolist()
         if dup:
             problems.append(f"items: duplicate key(s) {dup[:5]}")
-        bad_cat = set(items["status_category"].dropna()) - set(STATUS_CATEGORIES)
+        bad_cat = set(items["status_category"].dropna().unique()) - set(STATUS_CATEGORIES)
         if bad_cat:
             problems.append(f"items.status_category: unexpected {sorted(bad_cat)}, expected one of {STATUS_CATEGORIES}")
-        bad_link = set(self.links["category"].dropna()) - set(LINK_CATEGORIES)
+        bad_link = set(self.links["category"].dropna().unique()) - set(LINK_CATEGORIES)
         if bad_link:
             problems.append(f"links.category: unexpected {sorted(bad_link)}, expected one of {LINK_CATEGORIES}")
         for name in TABLES:
             df = getattr(self, name)
             for col, dtype in SCHEMA[name].items():
-                if dtype == _LIST and not all(isinstance(v, list) for v in df[col]):
+                if dtype == _LIST and not all(map(list.__instancecheck__, df[col].tolist())):
                     problems.append(f"{name}.{col}: every cell must be a list")
                 if dtype == _TS and str(df[col].dtype) != _TS:
                     problems.append(f"{name}.{col}: expected {_TS}, got {df[col].dtype}")
-        sprint_ids = set(self.sprints["sprint_id"].dropna())
+        sprint_ids = set(self.sprints["sprint_id"].dropna().unique())
         used = {s for lst in items["sprints"] for s in lst}
         missing = used - sprint_ids
         if missing:

@@ -4,12 +4,13 @@ Pure parsers (``parse_*``, taking text or decoded objects) are split from thin
 file wrappers (``read_*``, taking paths), as in ``networkx.readwrite``.
 """
 
-from ._assemble import RawExport, assemble, status_category
+from ._assemble import IssueColumns, RawExport, assemble, status_category
 from ._links import LINK_CATEGORY_TABLE, link_category
 from ._teams import DEFAULT_RULE_ORDER, TeamRules, load_team_rules
 
 __all__ = [
     "RawExport",
+    "IssueColumns",
     "assemble",
     "status_category",
     "LINK_CATEGORY_TABLE",
