@@ -65,7 +65,7 @@ import pandas as pd
 
 from ..errors import AttnTeamWarning, JiraFormatError
 from ._files import read_export_bytes
-from ._assemble import RawExport
+from ._assemble import IssueColumns, RawExport
 from ._dates import parse_jira_dates
 from ._locale import EPIC_TYPE_NAMES, canonical_header
 
@@ -132,6 +132,7 @@ OUTWARD_PHRASES = {
     "dependency": "depends on",
 }
 _KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*-\d+$")
+_ALL_KEYS = re.compile(r"(?:[A-Za-z][A-Za-z0-9_]*-\d+\n)*[A-Za-z][A-Za-z0-9_]*-\d+")  # keys joined by newlines
 _QUOTED = re.compile(rb'"[^"]*"')
 _HEAD_BYTES = 1 << 20
 _DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -278,6 +279,17 @@ def _separators_per_line(stripped: bytes) -> np.ndarray:
     return np.fromiter((ln.count(b",") for ln in stripped.split(b"\n") if ln.strip(b"\r")), dtype=np.int64)
 
 
+def _stripped(a: np.ndarray) -> np.ndarray:
+    """``str.strip`` of every cell (cells read with ``na_filter=False`` are all str)."""
+    return np.array([v.strip() for v in a.tolist()], dtype=object)
+
+
+def _stripped_few(a: np.ndarray) -> np.ndarray:
+    """:func:`_stripped` of a column with few distinct values (people): each distinct value stripped once."""
+    codes, uniq = pd.factorize(a)
+    return np.array([u.strip() for u in uniq.tolist()] + [""], dtype=object)[codes]
+
+
 def _nonempty(a: np.ndarray) -> np.ndarray:
     """Cells that are not the empty string (cells read with ``na_filter=False`` are all str)."""
     return a != ""
@@ -292,19 +304,28 @@ def _lists(cols: list[np.ndarray], n: int) -> list[list[str]]:
     """Per row, the non-empty cells of the repeated columns ``cols``, in column order."""
     if not cols:
         return [[] for _ in range(n)]
-    if len(cols) == 1:
-        c = cols[0]
-        return [[v] if v else [] for v in c.tolist()]
-    mat = np.stack(cols, axis=1).tolist()
-    return [[v for v in r if v] for r in mat]
+    out = [[v] if v else [] for v in cols[0].tolist()]
+    if len(cols) > 1:  # most rows fill only the first of the repeated columns
+        more = np.logical_or.reduce([_nonempty(c) for c in cols[1:]])
+        cells = [c.tolist() for c in cols]
+        for i in np.flatnonzero(more).tolist():
+            out[i] = [c[i] for c in cells if c[i]]
+    return out
+
+
+def _comment_author(cell: str) -> str:
+    """The author of a CSV comment cell ``date;author;body`` ("" when there is none)."""
+    i = cell.find(";")
+    j = cell.find(";", i + 1) if i >= 0 else -1
+    return cell[i + 1:j].strip() if j >= 0 else ""  # (no copy of the body, unlike split)
 
 
 def _merge_people(people: dict[str, str], ids: np.ndarray, names: np.ndarray) -> None:
     both = _nonempty(ids) & _nonempty(names)
     if both.any():
-        # reversed so that the first row's display name of an id wins
-        found = dict(zip(ids[both][::-1].tolist(), names[both][::-1].tolist()))
-        for i, nm in found.items():
+        # the first row's display name of an id wins; duplicates dropped in C, few people are left
+        found = pd.DataFrame({"id": ids[both], "name": names[both]}, dtype=object).drop_duplicates("id")
+        for i, nm in zip(found["id"].tolist(), found["name"].tolist()):
             people.setdefault(i.strip(), nm.strip())
 
 
@@ -507,24 +528,24 @@ def _parse_body(holder: list[bytes], begin: int, *, source: str, file) -> RawExp
         return JiraFormatError(msg, file=file, line=line_of(row), row=row, field=field)
 
     key_name = header[single["key"][0]]
-    keys = pd.Series(col("key"), dtype=object).str.strip()
+    keys_arr = _stripped(col("key"))
     raw = RawExport(source=source)
     if n == 0:
         return raw
-    empty = (keys == "").to_numpy()
+    empty = keys_arr == ""
     if empty.any():
         row = int(np.flatnonzero(empty)[0]) + 1
         raise fail("empty issue key; expected a key such as 'PROJ-12'", row, key_name)
-    badkey = ~keys.str.match(_KEY_RE).to_numpy(dtype=bool)
-    if badkey.any():
-        row = int(np.flatnonzero(badkey)[0]) + 1
-        raise fail(f"invalid issue key {keys.iloc[row - 1][:40]!r}; expected a key such as 'PROJ-12'", row, key_name)
-    dup = keys.duplicated().to_numpy()
+    key_list = keys_arr.tolist()
+    joined = "\n".join(key_list)
+    if joined.count("\n") != n - 1 or not _ALL_KEYS.fullmatch(joined):  # one pass in C; row by row to name the bad one
+        row = next(i for i, k in enumerate(key_list, 1) if not _KEY_RE.match(k))
+        raise fail(f"invalid issue key {key_list[row - 1][:40]!r}; expected a key such as 'PROJ-12'", row, key_name)
+    dup = pd.Series(keys_arr, dtype=object).duplicated().to_numpy()
     if dup.any():
         row = int(np.flatnonzero(dup)[0]) + 1
-        first = int(np.flatnonzero((keys == keys.iloc[row - 1]).to_numpy())[0]) + 1
-        raise fail(f"duplicate issue key {keys.iloc[row - 1]!r} (first at row {first}); expected each issue once", row, key_name)
-    keys_arr = keys.to_numpy(dtype=object)
+        first = key_list.index(key_list[row - 1]) + 1
+        raise fail(f"duplicate issue key {key_list[row - 1]!r} (first at row {first}); expected each issue once", row, key_name)
 
     # -- plain strings --------------------------------------------------------------
     def strings(field: str) -> list:
@@ -532,7 +553,7 @@ def _parse_body(holder: list[bytes], begin: int, *, source: str, file) -> RawExp
         if c is None:
             return [None] * n
         if field == "summary":
-            c = pd.Series(c, dtype=object).str.replace("\r\n", "\n", regex=False).to_numpy(dtype=object)
+            c = np.array([v.replace("\r\n", "\n") for v in c.tolist()], dtype=object)
         return _none_if_empty(c)
 
     project = col("project")
@@ -560,8 +581,8 @@ def _parse_body(holder: list[bytes], begin: int, *, source: str, file) -> RawExp
 
     def person(kind: str) -> list:
         ids, names_ = col(f"{kind}_id"), col(f"{kind}_name")
-        ids = None if ids is None else pd.Series(ids, dtype=object).str.strip().to_numpy(dtype=object)
-        names_ = None if names_ is None else pd.Series(names_, dtype=object).str.strip().to_numpy(dtype=object)
+        ids = None if ids is None else _stripped_few(ids)
+        names_ = None if names_ is None else _stripped_few(names_)
         if ids is None and names_ is None:
             return [None] * n
         if ids is None:
@@ -587,13 +608,9 @@ def _parse_body(holder: list[bytes], begin: int, *, source: str, file) -> RawExp
     else:
         watchers = _lists(w_names, n)
 
-    commenters: list[list[str]] = [[] for _ in range(n)]
-    for c in mcols("comments"):
-        for i in np.flatnonzero(_nonempty(c)).tolist():
-            parts = c[i].split(";", 2)
-            who = parts[1].strip() if len(parts) >= 3 else ""
-            if who and who not in commenters[i]:
-                commenters[i].append(who)
+    # "date;author;body": the author of each comment, each author once per item
+    authors = [np.array([_comment_author(v) if v else "" for v in c.tolist()], dtype=object) for c in mcols("comments")]
+    commenters = [list(dict.fromkeys(w)) for w in _lists(authors, n)] if len(authors) > 1 else _lists(authors, n)
 
     labels = _lists(mcols("labels"), n)
     components = _lists(mcols("components"), n)
@@ -605,25 +622,27 @@ def _parse_body(holder: list[bytes], begin: int, *, source: str, file) -> RawExp
     if sp is None:
         points = [None] * n
     else:
-        s = pd.Series(sp, dtype=object).str.strip()
-        num = pd.to_numeric(s.str.replace(",", ".", regex=False), errors="coerce")
-        bad = ((s != "") & num.isna()).to_numpy()
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0]) + 1
-            raise fail(f"story points {s.iloc[row - 1][:30]!r} is not a number; expected e.g. '3' or '0.5'", row, "Story Points")
-        points = num.astype(object).where(num.notna(), None).tolist()
+        codes, uniq = pd.factorize(sp)  # a handful of distinct values: each converted once
+        s = [u.strip() for u in uniq.tolist()]
+        num = pd.to_numeric(pd.Series([u.replace(",", ".") for u in s], dtype=object), errors="coerce").to_numpy(dtype=float)
+        bad = np.flatnonzero((np.array(s, dtype=object) != "") & np.isnan(num))
+        if len(bad):
+            row = int(np.flatnonzero(np.isin(codes, bad))[0]) + 1
+            shown = s[codes[row - 1]]
+            raise fail(f"story points {shown[:30]!r} is not a number; expected e.g. '3' or '0.5'", row, "Story Points")
+        points = pd.Series(num[codes] if len(num) else np.full(n, np.nan)).astype("Float64")
 
     # -- dates ------------------------------------------------------------------------------
-    def dates(field: str) -> list:
+    def dates(field: str) -> pd.Series:
         c = col(field)
         if c is None:
-            return [None] * n
+            return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")).dt.tz_localize("UTC")
         hname = header[single[field][0]]
         try:
             s = parse_jira_dates(c, file=file, field=hname)
         except JiraFormatError as exc:
             raise fail(exc.reason, exc.row, hname) from None
-        return np.where(s.isna().to_numpy(), None, s.dt.to_pydatetime()).tolist()
+        return s
 
     created, updated, resolved = dates("created"), dates("updated"), dates("resolved")
 
@@ -632,7 +651,7 @@ def _parse_body(holder: list[bytes], begin: int, *, source: str, file) -> RawExp
     parent = [None] * n
     pk = col("parent_key")
     if pk is not None:
-        parent = _none_if_empty(pd.Series(pk, dtype=object).str.strip().to_numpy(dtype=object))
+        parent = _none_if_empty(_stripped(pk))
     pid = col("parent")
     if pid is not None:
         ids = col("issue_id")
@@ -654,10 +673,13 @@ def _parse_body(holder: list[bytes], begin: int, *, source: str, file) -> RawExp
             raw.warnings.append(msg)
             warnings.warn(msg, AttnTeamWarning, stacklevel=4)
     types = col("type")
-    is_epic = (np.zeros(n, dtype=bool) if types is None
-               else np.array([(t or "").strip().casefold() in EPIC_TYPE_NAMES for t in types.tolist()], dtype=bool))
+    if types is None:
+        is_epic = np.zeros(n, dtype=bool)
+    else:
+        codes, uniq = pd.factorize(types)
+        is_epic = np.array([t.strip().casefold() in EPIC_TYPE_NAMES for t in uniq.tolist()] + [False], dtype=bool)[codes]
     el = col("epic_link")
-    epic = [None] * n if el is None else _none_if_empty(pd.Series(el, dtype=object).str.strip().to_numpy(dtype=object))
+    epic = [None] * n if el is None else _none_if_empty(_stripped(el))
     if el is not None:  # Epic Link holds a key, or (some Server exports) the epic's id or Epic Name
         names_col = col("epic_name")
         by_name = {} if names_col is None else {v.strip(): k for v, k in zip(names_col.tolist(), keys_arr.tolist()) if v.strip()}
@@ -733,8 +755,7 @@ def _parse_body(holder: list[bytes], begin: int, *, source: str, file) -> RawExp
         "sprints": sprints,
         "team_field": plain["team_field"],
     }
-    names_ = list(cols)
-    raw.issues = [dict(zip(names_, vals)) for vals in zip(*cols.values())]
+    raw.issues = IssueColumns(pd.DataFrame(cols))  # columns as they are: no dict per row
     raw.people = people
     log.debug("%s: %d issues, %d links", file, n, len(raw.links))
     return raw

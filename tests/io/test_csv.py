@@ -246,6 +246,10 @@ class TestBadInput:
             (H + "not a key,x,,,\n", "invalid issue key", {"row": 1, "field": "Issue key"}),
             (H + ",x,,,\n", "empty issue key", {"row": 1, "field": "Issue key"}),
             ("Issue key,Custom field (Story Points)\nA-1,three\n", "'three' is not a number", {"row": 1, "field": "Story Points"}),
+            # the first bad row is named also when good rows come first and the bad value repeats
+            (H + "A-1,x,,,\nA-2,y,,,\nA_3,z,,,\nA_3,w,,,\n", "invalid issue key 'A_3'", {"row": 3, "line": 4, "field": "Issue key"}),
+            (H + 'A-1,x,,,\n"A-2\nA-3",y,,,\n', "invalid issue key 'A-2\\\\nA-3'", {"row": 2, "line": 3, "field": "Issue key"}),
+            ("Issue key,Story Points\nA-1,3\nA-2,\" 2,5 \"\nA-3,lots\nA-4,lots\n", "'lots' is not a number", {"row": 3, "line": 4, "field": "Story Points"}),
         ],
     )
     def test_errors_name_the_place(self, text, match, where):
