@@ -14,6 +14,7 @@ never an exception (unknown ADF nodes and unbalanced markup are tolerated).
 from __future__ import annotations
 
 import html
+import operator
 import re
 from html.parser import HTMLParser
 from typing import Any
@@ -22,20 +23,35 @@ __all__ = ["wiki_to_text", "adf_to_text", "html_to_text", "wiki_mentions"]
 
 
 def _tidy(text: str, *, keep_indent: bool = False) -> str:
-    """Strip trailing spaces, collapse runs of blanks and of empty lines (whole-text regexes, not per line)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    """Strip trailing spaces, collapse runs of blanks and of empty lines (whole-text regexes and line strips)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if keep_indent:
         text = re.sub(r"[^\S\n]+\n", "\n", text)
-    else:
+        return _MANY_NL.sub("\n\n", text).strip()
+    # Each pass runs only when it can change something (plain text skips them all; single-character
+    # `in` checks are the cheapest, a multi-character one costs about as much as a literal-first search).
+    if "\t" in text or "\xa0" in text:
         text = _BLANKS.sub(" ", text)
-        text = _AROUND_NL.sub("\n", text)
-    text = _MANY_NL.sub("\n\n", text)
-    return text.strip("\n").strip()
+    elif "  " in text:
+        text = _SPACES.sub(" ", text)  # the same as _BLANKS when the only blanks are spaces
+    if "\n" in text and _NEWLINE_WORK.search(text):
+        # Strip each line: removes what [^\S\n]*\n[^\S\n]* -> \n removes (str.isspace() is re's \s), and
+        # also the first line's leading and the last line's trailing blanks, which the final strip() removes.
+        text = "\n".join([ln.strip() for ln in text.split("\n")])
+        text = _MANY_NL.sub("\n\n", text)
+    return text.strip()  # == .strip("\n").strip()
 
 
-_BLANKS = re.compile(r"[ \t\u00a0]{2,}|[\t\u00a0]")  # single spaces are left alone (no work)
-_AROUND_NL = re.compile(r"[^\S\n]*\n[^\S\n]*")
-_MANY_NL = re.compile(r"\n{3,}")
+# A pattern that starts with a literal lets the `re` engine jump to the candidate positions; one that
+# starts with a character class is still tested at every character, and one that starts with a repeat,
+# a lookbehind or ^ gets a full match attempt at every position. Hence the literal-first (at least
+# class-first) spellings here and below, each equivalent to the form in its comment.
+_BLANKS = re.compile(r"[ \t\u00a0](?:[ \t\u00a0]+|(?<=[\t\u00a0]))")  # [ \t\u00a0]{2,}|[\t\u00a0]
+_SPACES = re.compile(r"   *")  # two or more spaces
+# whitespace just after or just before a newline, or three newlines in a row
+_NEWLINE_WORK = re.compile(r"\n(?:[^\S\n]|(?<=[^\S\n]\n)|\n\n)")
+_MANY_NL = re.compile(r"\n\n\n+")  # \n{3,}
 
 
 # --------------------------------------------------------------------------------------
@@ -51,24 +67,75 @@ _LINK = re.compile(r"\[([^\[\]|\n]*)\|([^\[\]\n]*)\]")
 _BARE_LINK = re.compile(r"\[((?:https?|ftp|mailto|file):[^\[\]\n|]*|#[^\[\]\n|]*|\^[^\[\]\n|]*)\]", re.I)
 _IMAGE = re.compile(r"!(?=[^\s!])[^!\n]*?\.(?:png|jpe?g|gif|bmp|svg|webp|tiff?)(?:\|[^!\n]*)?!", re.I)
 _IMAGE_URL = re.compile(r"!https?://[^!\s]+(?:\|[^!\n]*)?!", re.I)
-_HEADING = re.compile(r"^\s*(?:h[1-6]|bq)\.\s*", re.M | re.I)
-_BULLET = re.compile(r"^\s*(?:[*#\-]+)\s+", re.M)
 _TABLE_CELL = re.compile(r"\|\|?")
-_HR = re.compile(r"^\s*-{4,}\s*$", re.M)
-_EMOTICON = re.compile(r"\((?:[yni/x!?+\-*]|on|off|flag|flagoff)\)|(?<!\w)[:;]-?[)(PDp](?!\w)")
+
+
+def _at_line_start(body: str, flags: int = 0) -> re.Pattern:
+    r"""``^(?:body)`` (re.M) spelled newline-first; use with :func:`_drop_at_line_start`.
+
+    A match at a line start is a match right after a newline, so the pattern consumes that newline
+    (the substitution puts it back). A match can end right after a newline (``\s`` spans lines);
+    ``^(?:body)`` would then match again at the line start just past it: the repeated
+    ``(?<=\n)(?:body)`` takes those chained matches too.
+    """
+    return re.compile(rf"\n(?:{body})(?:(?<=\n)(?:{body}))*", flags | re.M)
+
+
+def _drop_at_line_start(pat: re.Pattern, text: str) -> str:
+    r"""``re.sub(r"^(?:body)", "", text, flags=re.M)`` for ``pat = _at_line_start(body)``.
+
+    The newline put in front stands in for the start of the text.
+    """
+    return pat.sub("\n", "\n" + text)[1:]
+
+
+_HEADING = _at_line_start(r"\s*(?:h[1-6]|bq)\.\s*", re.I)  # ^\s*(?:h[1-6]|bq)\.\s*  (re.M | re.I)
+# A necessary condition for _HEADING to match, like "h1." ... "h6." or "bq." in text.lower() (under re.I,
+# h, b and q match only their two ASCII cases) but one literal-first search instead of seven scans.
+_HEADING_HINT = re.compile(r"\.(?<=h[1-6]\.|bq\.)", re.I)
+_BULLET = _at_line_start(r"\s*(?:[*#\-]+)\s+")  # ^\s*(?:[*#\-]+)\s+  (re.M)
+_HR = _at_line_start(r"\s*-{4,}\s*$")  # ^\s*-{4,}\s*$  (re.M)
+# "(y)" ... and ":)" ";-P" ...; every alternative starts with its literal. One pass for all of them, not one
+# per alternative: the lookbehind of ":)" must see the text before a "(y)" in front of it is removed.
+_EMOTICON = re.compile(
+    r"\((?:[yni/x!?+\-*]|on|off|flag|flagoff)\)"
+    r"|:(?<!\w:)-?[)(PDp](?!\w)"  # (?<!\w):-?...
+    r"|;(?<!\w;)-?[)(PDp](?!\w)"
+)
+_COLON_EMOTICON = re.compile(r":(?<!\w:)-?[)(PDp](?!\w)")  # literal-first: much faster to search than _EMOTICON
 # Inline phrase markup; the opening and closing marks must touch the words and not sit inside a word.
-# (marker that must be present, pattern, replacement): a pattern runs only when its marker is in the text
+# (marker that must be present, pattern): a pattern runs only when its marker character is in the text; each is
+# replaced by its group 1. The opening mark comes first and the check of the character before it follows
+# as a width-2 lookbehind: (?<![\w*]\*) after \* is (?<![\w*]) before it, also at the start of the text.
 _PHRASES = [
-    ("{{", re.compile(r"\{\{(.+?)\}\}", re.S), r"\1"),  # {{monospace}}
-    ("??", re.compile(r"\?\?(\S(?:.*?\S)?)\?\?"), r"\1"),  # ??citation??
-    ("*", re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])"), r"\1"),  # *bold*
-    ("_", re.compile(r"(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])"), r"\1"),  # _italic_
-    ("+", re.compile(r"(?<![\w+])\+(?=\S)([^+\n]+?)(?<=\S)\+(?![\w+])"), r"\1"),  # +underline+
-    ("^", re.compile(r"(?<![\w^])\^(?=\S)([^^\n]+?)(?<=\S)\^(?![\w^])"), r"\1"),  # ^superscript^
-    ("~", re.compile(r"(?<![\w~\[])~(?=\S)([^~\n]+?)(?<=\S)~(?![\w~])"), r"\1"),  # ~subscript~
-    ("-", re.compile(r"(?<![\w\-])-(?=[^\s\-])([^\-\n]+?)(?<=[^\s\-])-(?![\w\-])"), r"\1"),  # -strike-
+    ("{", re.compile(r"\{\{(.+?)\}\}", re.S)),  # {{monospace}}
+    ("?", re.compile(r"\?\?(\S(?:.*?\S)?)\?\?")),  # ??citation??
+    ("*", re.compile(r"\*(?<![\w*]\*)(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")),  # *bold*
+    ("_", re.compile(r"_(?<![\w_]_)(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])")),  # _italic_
+    ("+", re.compile(r"\+(?<![\w+]\+)(?=\S)([^+\n]+?)(?<=\S)\+(?![\w+])")),  # +underline+
+    ("^", re.compile(r"\^(?<![\w^]\^)(?=\S)([^^\n]+?)(?<=\S)\^(?![\w^])")),  # ^superscript^
+    ("~", re.compile(r"~(?<![\w~\[]~)(?=\S)([^~\n]+?)(?<=\S)~(?![\w~])")),  # ~subscript~
+    ("-", re.compile(r"-(?<![\w\-]-)(?=[^\s\-])([^\-\n]+?)(?<=[^\s\-])-(?![\w\-])")),  # -strike-
 ]
+_GROUP1 = operator.itemgetter(1)  # as the template r"\1", without re's per-call template handling
+_CODE_OPEN = re.compile(r"\{(code|noformat)(?::[^}]*)?\}", re.I)
+_ESCAPE = re.compile(r"\\([^\w\s\\])")
+_MACRO_TITLE = re.compile(r"(?:^|\|)title=([^|]*)")
+_ESCAPED_MARK = re.compile("\x01(\\d+)\x01")
+_LITERAL_MARK = re.compile("\x00(\\d+)\x00")
 _PLACEHOLDER = "\x00{}\x00"
+_MACRO_BLOCKS = ("panel", "quote", "expand", "section", "column", "tip", "info", "note", "warning")
+
+
+def _macro(m: re.Match) -> str:
+    name, params = m.group(1).lower(), m.group(2)
+    if name in ("panel", "expand") and params:
+        title = _MACRO_TITLE.search(params)
+        if title:
+            return "\n" + title.group(1) + "\n"
+        if name == "expand":
+            return "\n" + params + "\n"
+    return "\n" if name in _MACRO_BLOCKS else ""
 
 
 def wiki_mentions(s: str) -> list[str]:
@@ -107,41 +174,36 @@ def wiki_to_text(s: str) -> str:
     """
     if not isinstance(s, str) or not s:
         return ""
-    text = s.replace("\x00", "").replace("\x01", "")  # our placeholder marks
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = s
+    if "\x00" in text or "\x01" in text:
+        text = text.replace("\x00", "").replace("\x01", "")  # our placeholder marks
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     literals: list[str] = []
-
-    def _keep(m: re.Match) -> str:
-        literals.append(m.group(2).strip("\n"))
-        return "\n" + _PLACEHOLDER.format(len(literals) - 1) + "\n"
-
-    text = _LITERAL_BLOCK.sub(_keep, text)
-    # An unclosed {code} keeps the rest literally.
-    m = re.search(r"\{(code|noformat)(?::[^}]*)?\}", text, re.I)
-    if m:
-        literals.append(text[m.end():].strip("\n"))
-        text = text[: m.start()] + "\n" + _PLACEHOLDER.format(len(literals) - 1)
-
-    def _macro(m: re.Match) -> str:
-        name, params = m.group(1).lower(), m.group(2)
-        if name in ("panel", "expand") and params:
-            title = re.search(r"(?:^|\|)title=([^|]*)", params)
-            if title:
-                return "\n" + title.group(1) + "\n"
-            if name == "expand":
-                return "\n" + params + "\n"
-        return "\n" if name in ("panel", "quote", "expand", "section", "column", "tip", "info", "note", "warning") else ""
-
-    text = text.replace("\\\\", "\n")  # \\ line break
     escaped: list[str] = []
+    # Each step runs only when its marker occurs (most descriptions have few); every guard is a
+    # necessary condition for its patterns to match, except the bullet one (kept as it was).
+    if "{" in text:
 
-    def _escape(m: re.Match) -> str:
-        escaped.append(m.group(1))
-        return "\x01" + str(len(escaped) - 1) + "\x01"
+        def _keep(m: re.Match) -> str:
+            literals.append(m.group(2).strip("\n"))
+            return "\n" + _PLACEHOLDER.format(len(literals) - 1) + "\n"
 
+        text = _LITERAL_BLOCK.sub(_keep, text)
+        # An unclosed {code} keeps the rest literally.
+        m = _CODE_OPEN.search(text)
+        if m:
+            literals.append(text[m.end():].strip("\n"))
+            text = text[: m.start()] + "\n" + _PLACEHOLDER.format(len(literals) - 1)
     if "\\" in text:
-        text = re.sub(r"\\([^\w\s\\])", _escape, text)  # \* \{ \[ escapes: literal characters
-    # each pattern runs only when its marker character occurs (most descriptions have few)
+        text = text.replace("\\\\", "\n")  # \\ line break
+        if "\\" in text:
+
+            def _escape(m: re.Match) -> str:
+                escaped.append(m.group(1))
+                return "\x01" + str(len(escaped) - 1) + "\x01"
+
+            text = _ESCAPE.sub(_escape, text)  # \* \{ \[ escapes: literal characters
     if "{" in text:
         text = _MACRO.sub(_macro, text)
     if "[" in text:
@@ -152,28 +214,33 @@ def wiki_to_text(s: str) -> str:
         text = _IMAGE.sub("", text)
         text = _IMAGE_URL.sub("", text)
     if "----" in text:
-        text = _HR.sub("", text)
-    low = text.lower()
-    if "bq." in low or any(h in low for h in ("h1.", "h2.", "h3.", "h4.", "h5.", "h6.")):
-        text = _HEADING.sub("", text)
-    if text.lstrip()[:1] in ("*", "#", "-") or "\n*" in text or "\n#" in text or "\n-" in text or "\n " in text or "\n\t" in text:
-        text = _BULLET.sub("", text)
-    for marker, pat, rep in _PHRASES:
+        text = _drop_at_line_start(_HR, text)
+    if _HEADING_HINT.search(text):
+        text = _drop_at_line_start(_HEADING, text)
+    # Not a necessary condition (e.g. "\n\v- x" has a bullet): keep exactly this guard, the output depends on it.
+    if "\n-" in text or "\n*" in text or "\n#" in text or "\n " in text or "\n\t" in text or text.lstrip()[:1] in ("*", "#", "-"):
+        text = _drop_at_line_start(_BULLET, text)
+    for marker, pat in _PHRASES:
         if marker in text:
-            text = pat.sub(rep, text)
-    if "(" in text or ":" in text or ";" in text:
+            text = pat.sub(_GROUP1, text)
+    if "(" in text or ";" in text:
         text = _EMOTICON.sub("", text)
+    elif ":" in text:
+        text = _COLON_EMOTICON.sub("", text)  # the only alternative of _EMOTICON that can match here
     # table rows: ||head||head|| and |cell|cell|
     if "|" in text:
         text = "\n".join(_TABLE_CELL.sub(" ", ln).strip() if ln.lstrip().startswith("|") else ln for ln in text.split("\n"))
     if escaped:
-        text = re.sub("\x01(\\d+)\x01", lambda m: escaped[int(m.group(1))], text)
-    text = text.replace("&nbsp;", " ")
+        text = _ESCAPED_MARK.sub(lambda m: escaped[int(m.group(1))], text)
+    if "&" in text:
+        text = text.replace("&nbsp;", " ")
     text = _tidy(text)
     if literals:
-        text = re.sub("\x00(\\d+)\x00", lambda m: literals[int(m.group(1))], text)
-        text = re.sub(r"\n{3,}", "\n\n", text).strip()
-    return text.replace("\x00", "").replace("\x01", "")
+        text = _LITERAL_MARK.sub(lambda m: literals[int(m.group(1))], text)
+        text = _MANY_NL.sub("\n\n", text).strip()
+    if literals or escaped:  # otherwise no \x00 or \x01 is left
+        text = text.replace("\x00", "").replace("\x01", "")
+    return text
 
 
 # --------------------------------------------------------------------------------------

@@ -84,6 +84,25 @@ class TestWikiToText:
         assert wiki_to_text("h2. A\r\n* b\r\n") == "A\nb"
 
 
+    @pytest.mark.parametrize(
+        "markup, expected",
+        [
+            # a line-start match that ends in a newline is followed by another one at the next line start
+            ("- a\n- \n- b", "a\nb"),
+            ("* \n# x", "x"),
+            ("----\n\n\n----\nend", "end"),
+            ("h1.\nh2. Title", "Title"),
+            # one emoticon pass: the lookbehind of ":)" sees the text before "(y)" was removed
+            ("a(y):) b", "a b"),
+            ("x:) (y):D", "x:)"),
+            ("*a* _b_ x*y* ~c~", "a b x*y* c"),
+            ("a-b -c- d", "a-b c d"),
+            ("p  q\t r \n  s\u2003\n\n\n\nt ", "p q r\ns\n\nt"),
+        ],
+    )
+    def test_line_starts_emoticons_and_blanks(self, markup, expected):
+        assert wiki_to_text(markup) == expected
+
 class TestAdfToText:
     def test_paragraphs_and_hard_break(self):
         doc = _doc(_p(_t("Hello "), _t("world", ["strong"]), {"type": "hardBreak"}, _t("next")), _p(_t("second")))
