@@ -83,7 +83,6 @@ class TestWikiToText:
     def test_crlf(self):
         assert wiki_to_text("h2. A\r\n* b\r\n") == "A\nb"
 
-
     @pytest.mark.parametrize(
         "markup, expected",
         [
@@ -102,6 +101,7 @@ class TestWikiToText:
     )
     def test_line_starts_emoticons_and_blanks(self, markup, expected):
         assert wiki_to_text(markup) == expected
+
 
 class TestAdfToText:
     def test_paragraphs_and_hard_break(self):
