@@ -8,7 +8,10 @@ other languages are translated by :mod:`attn_team.io._locale`; dates by
 
 Speed: the file is tokenised once by pandas' C parser, which converts only the
 columns this reader uses (``usecols`` by position); the per-row work after that
-is done column by column (dates: each distinct day and clock time parsed once).
+is done column by column (dates: each distinct day and clock time parsed once;
+descriptions, people and story points: each distinct value converted once), and the
+issues go to :func:`~attn_team.io.assemble` as columns (an
+:class:`~attn_team.io.IssueColumns`), not as one dict per row.
 Row lengths are checked with one regular-expression pass (quoted cells removed,
 separators counted per line); only when that check fails is the file walked again
 with :mod:`csv` to name the offending row. ``benchmarks/bench_read_jira.py`` measures
@@ -227,9 +230,13 @@ def read_jira_csv(path: str | PathLike) -> RawExport:
     data, begin, notes = _utf8_bytes(data, file=path)
     for msg in notes:
         warnings.warn(msg, AttnTeamWarning, stacklevel=2)
-    holder = [data]  # handed over, so the parser can free the bytes before it builds the records
+    holder = [data]  # handed over, so the parser can free the bytes once they are tokenised
     del data
-    raw = _parse_utf8(holder, begin, source=path.name, file=path)
+
+    def reload() -> bytes:  # error messages after the bytes were freed (rare): the same bytes again
+        return _utf8_bytes(read_export_bytes(path, expected="a Jira CSV export", allow_empty=True), file=path)[0]
+
+    raw = _parse_utf8(holder, begin, source=path.name, file=path, reload=reload)
     raw.warnings[:0] = notes
     return raw
 
@@ -377,7 +384,7 @@ def parse_jira_csv(text: str, *, source: str, file=None) -> RawExport:
         raise JiraFormatError(f"invalid character {text[exc.start]!r} at offset {exc.start}; expected text", file=file) from None
     holder = [data]
     del data
-    return _parse_utf8(holder, 0, source=source, file=file)
+    return _parse_utf8(holder, 0, source=source, file=file, reload=lambda: text.encode("utf-8"))
 
 
 @contextlib.contextmanager
@@ -397,14 +404,15 @@ def _gc_paused():
             gc.enable()
 
 
-def _parse_utf8(holder: list[bytes], begin: int, *, source: str, file) -> RawExport:
+def _parse_utf8(holder: list[bytes], begin: int, *, source: str, file, reload) -> RawExport:
     """:func:`parse_jira_csv` on UTF-8 bytes (``holder``: a one-item list the bytes are taken from,
-    so they can be freed half way; ``begin``: offset after a BOM)."""
+    so they can be freed half way; ``begin``: offset after a BOM; ``reload()``: the same bytes
+    again, for the messages of errors found after they were freed)."""
     with _gc_paused():
-        return _parse_body(holder, begin, source=source, file=file)
+        return _parse_body(holder, begin, source=source, file=file, reload=reload)
 
 
-def _parse_body(holder: list[bytes], begin: int, *, source: str, file) -> RawExport:
+def _parse_body(holder: list[bytes], begin: int, *, source: str, file, reload) -> RawExport:
     data = holder.pop()
     # -- header ------------------------------------------------------------------
     head = data[begin:begin + _HEAD_BYTES].decode("utf-8", errors="ignore")  # a cut character at the end is dropped
@@ -461,7 +469,7 @@ def _parse_body(holder: list[bytes], begin: int, *, source: str, file) -> RawExp
     body.seek(start)
 
     def body_text() -> str:  # error paths only
-        return data[start:].decode("utf-8", errors="replace")
+        return (reload() if data is None else data)[start:].decode("utf-8", errors="replace")
 
     # cells per record, counted before pandas builds its columns (so the two copies never coexist):
     # separators outside quoted cells, per line
@@ -504,6 +512,8 @@ def _parse_body(holder: list[bytes], begin: int, *, source: str, file) -> RawExp
                     f"{got} cells, expected {ncols} (one per header column){last}",
                     file=file, line=line + header_lines, row=row,
                 )
+    # tokenised and checked: free the file's bytes (a later error re-reads them to name its line)
+    data = body = counts = None  # noqa: F841 - also drops them from body_text's closure
 
     def col(field: str) -> np.ndarray | None:
         ps = single.get(field)
@@ -726,9 +736,8 @@ def _parse_body(holder: list[bytes], begin: int, *, source: str, file) -> RawExp
                 raw.links.append({"source_key": src, "target_key": dst, "link_type": ltype, "label": label})
 
     # -- records ----------------------------------------------------------------------------
-    # no error can be raised from here on: free the file's bytes and the column arrays first
+    # no error can be raised from here on: free the column arrays first
     plain = {f: strings(f) for f in ("type", "status", "status_category", "priority", "summary", "team_field")}
-    data = None  # noqa: F841 - also drops it from body_text's closure
     del df
     cols = {
         "key": keys_arr.tolist(),

@@ -297,6 +297,19 @@ class TestDecode:
         with pytest.raises(JiraFormatError, match="bad.csv, line 3, row 2"):
             read_jira_csv(p)
 
+    @pytest.mark.parametrize("encoding", ["utf-8-sig", "cp1252"])
+    def test_late_error_names_the_line_after_the_bytes_were_freed(self, tmp_path, encoding):
+        """Dates are parsed after the file's bytes are freed: the line comes from reading them again."""
+        p = tmp_path / "late.csv"
+        text = 'Issue key,Summary,Created\r\nA-1,"two\r\nlines, caf\u00e9",01/Jan/25 9:00 AM\r\nA-2,x,not a date\r\n'
+        p.write_bytes(text.encode(encoding))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the cp1252 fallback warns
+            with pytest.raises(JiraFormatError, match="invalid date 'not a date'") as info:
+                read_jira_csv(p)
+        assert (info.value.row, info.value.line, info.value.field) == (2, 4, "Created")
+        assert p.read_bytes() == text.encode(encoding)  # the input is never written to
+
 
 # -- the real exports in ../shared ---------------------------------------------------------
 
