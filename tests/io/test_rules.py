@@ -98,6 +98,23 @@ class TestAssemble:
         row = b.people.set_index("person").loc["p1"]
         assert row["display_name"] == "Ann" and row["team"] == "A"
 
+    def test_people_weights_ties_and_mapping(self):
+        raw = RawExport(source="t", people={"p1": "Ann"}, issues=[
+            # p2: assigned once in B (2), reported twice in A (1 + 1): a tie, broken by team name
+            _issue("B-1", assignee="p2"), _issue("A-1", reporter="p2"), _issue("A-2", reporter="p2"),
+            # p3: assignee and reporter of one C item (2 + 2) beats assignee of one D item and reporter of another (2 + 1)
+            _issue("C-1", assignee="p3", reporter="p3"), _issue("D-1", assignee="p3"), _issue("D-2", reporter="p3"),
+            _issue("E-1", assignee="p1", watchers=["w1"], commenters=["c1"]),
+        ])
+        people = assemble(raw).people.set_index("person")
+        assert people.loc["p2", "team"] == "A"
+        assert people.loc["p3", "team"] == "C"
+        assert people.loc["p1", "team"] == "E"
+        assert pd.isna(people.loc["w1", "team"]) and pd.isna(people.loc["c1", "team"])  # named, but no work counted
+        assert people.index.tolist() == sorted(people.index)
+        mapped = assemble(raw, teams={"people": {"Ann": "Core", "p3": "Ops"}}).people.set_index("person")
+        assert (mapped.loc["p1", "team"], mapped.loc["p3", "team"]) == ("Core", "Ops")  # by display name or by id
+
 
 class TestAssembleMerging:
     def test_equal_updated_fills_gaps_instead_of_dropping_data(self):
