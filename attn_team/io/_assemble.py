@@ -227,7 +227,7 @@ def assemble(raws: RawExport | Iterable[RawExport], *, teams: Any = None, link_t
         frame["epic_key"] = epic.where(~take, parent)
 
     # per distinct value, not per row: exports repeat the same few sprint lists, teams and statuses
-    sprint_refs = [tuple(v) if isinstance(v, (list, tuple)) else () for v in _values(frame["sprints"])]
+    sprint_refs = [tuple(map(str, v)) if isinstance(v, (list, tuple)) else () for v in _values(frame["sprints"])]
     refs_of = dict.fromkeys(sprint_refs)  # distinct lists, in order of appearance (new sprints are added in order)
     for value in refs_of:
         refs_of[value] = _sprint_refs(value, sprints, by_name)

@@ -87,10 +87,14 @@ class TestMixedSources:
         assert items.loc["A-1", "source"] == "a.csv"
 
     def test_unhashable_field_values_are_tolerated(self):
-        raw = RawExport(source="x.json", issues=[{"key": "A-1", "team_field": {"name": "Core"}}, {"key": "A-2", "project": "A"}])
+        raw = RawExport(source="x.json", issues=[
+            {"key": "A-1", "team_field": {"name": "Core"}, "sprints": [{"id": 7}, 8]},
+            {"key": "A-2", "project": "A", "components": [{"name": "api"}]},
+        ])
         items = assemble(raw).items.set_index("key")
         assert items.loc["A-1", "team_rule"] == "team_field"
-        assert items.loc["A-2", "team"] == "A"
+        assert items.loc["A-1", "sprints"] == ["{'id': 7}", "8"]  # as str(), like every sprint reference
+        assert items.loc["A-2", "team_rule"] == "component"
 
 
 class TestModelFastPaths:
