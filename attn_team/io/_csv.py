@@ -620,7 +620,7 @@ def _parse_body(holder: list[bytes], begin: int, *, source: str, file, reload) -
 
     # "date;author;body": the author of each comment, each author once per item
     authors = [np.array([_comment_author(v) if v else "" for v in c.tolist()], dtype=object) for c in mcols("comments")]
-    commenters = [list(dict.fromkeys(w)) for w in _lists(authors, n)] if len(authors) > 1 else _lists(authors, n)
+    commenters = [list(dict.fromkeys(w)) if len(w) > 1 else w for w in _lists(authors, n)]
 
     labels = _lists(mcols("labels"), n)
     components = _lists(mcols("components"), n)
@@ -657,23 +657,28 @@ def _parse_body(holder: list[bytes], begin: int, *, source: str, file, reload) -
     created, updated, resolved = dates("created"), dates("updated"), dates("resolved")
 
     # -- parent and epic --------------------------------------------------------------------
-    index = {k: i for i, k in enumerate(keys_arr.tolist())}
     parent = [None] * n
+    has_parent = np.zeros(n, dtype=bool)
     pk = col("parent_key")
     if pk is not None:
-        parent = _none_if_empty(_stripped(pk))
+        pk = _stripped(pk)
+        has_parent = _nonempty(pk)
+        parent = _none_if_empty(pk)
     pid = col("parent")
-    if pid is not None:
-        ids = col("issue_id")
-        by_id = {} if ids is None else {str(i).strip(): k for i, k in zip(ids.tolist(), keys_arr.tolist()) if i}
+    if pid is not None:  # a key or an issue id; only where "Parent key" gave nothing
+        by_id = None
         unresolved = 0
-        for i, v in enumerate(pid.tolist()):
-            v = v.strip()
-            if not v or parent[i]:
+        for i in np.flatnonzero(_nonempty(pid) & ~has_parent).tolist():
+            v = pid[i].strip()
+            if not v:
                 continue
             if _KEY_RE.match(v):
                 parent[i] = v
-            elif v in by_id:
+                continue
+            if by_id is None:  # built only when some parent is named by id
+                ids = col("issue_id")
+                by_id = {} if ids is None else {str(x).strip(): k for x, k in zip(ids.tolist(), keys_arr.tolist()) if x}
+            if v in by_id:
                 parent[i] = by_id[v]
             else:
                 unresolved += 1
@@ -691,15 +696,16 @@ def _parse_body(holder: list[bytes], begin: int, *, source: str, file, reload) -
     el = col("epic_link")
     epic = [None] * n if el is None else _none_if_empty(_stripped(el))
     if el is not None:  # Epic Link holds a key, or (some Server exports) the epic's id or Epic Name
-        names_col = col("epic_name")
-        by_name = {} if names_col is None else {v.strip(): k for v, k in zip(names_col.tolist(), keys_arr.tolist()) if v.strip()}
-        ids_col = col("issue_id")
-        by_id_e = {} if ids_col is None else {v.strip(): k for v, k in zip(ids_col.tolist(), keys_arr.tolist()) if v.strip()}
+        odd = [i for i, v in enumerate(epic) if v and not _KEY_RE.match(v)]
+        if odd:
+            names_col = col("epic_name")
+            by_name = {} if names_col is None else {v.strip(): k for v, k in zip(names_col.tolist(), keys_arr.tolist()) if v.strip()}
+            ids_col = col("issue_id")
+            by_id_e = {} if ids_col is None else {v.strip(): k for v, k in zip(ids_col.tolist(), keys_arr.tolist()) if v.strip()}
         unknown = 0
-        for i, v in enumerate(epic):
-            if v and not _KEY_RE.match(v):
-                epic[i] = by_id_e.get(v) or by_name.get(v)
-                unknown += epic[i] is None
+        for i in odd:
+            epic[i] = by_id_e.get(epic[i]) or by_name.get(epic[i])
+            unknown += epic[i] is None
         if unknown:
             msg = (f"{file}: {unknown} row(s) have an Epic Link that is neither an issue key nor the id or "
                    f"Epic Name of an epic in this export; their epic is left empty")
@@ -707,6 +713,7 @@ def _parse_body(holder: list[bytes], begin: int, *, source: str, file, reload) -
             warnings.warn(msg, AttnTeamWarning, stacklevel=4)
     # nearest epic ancestor (within the export) for items without an Epic Link
     todo = [i for i in range(n) if parent[i] and not epic[i] and not is_epic[i]]
+    index = {k: i for i, k in enumerate(keys_arr.tolist())} if todo else {}
     for _ in range(3):  # epic > story > sub-task: a few hops are enough
         changed = False
         for i in todo:
