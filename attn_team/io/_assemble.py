@@ -1,9 +1,14 @@
 """Shared last step of every importer: raw records -> validated :class:`~attn_team.model.Backlog`.
 
 Parsers (CSV, REST JSON, XML, tidy tables, synthetic) only turn their format
-into a :class:`RawExport` of plain dicts; this module applies what all formats
-share: sprint references resolved to sprint ids, status categories, link
-categories, team rules, the people table, and validation.
+into a :class:`RawExport` of plain dicts (the CSV reader: of columns, an
+:class:`IssueColumns`); this module applies what all formats share: sprint
+references resolved to sprint ids, status categories, link categories, team
+rules, the people table, and validation.
+
+Speed: the issues of all sources become one DataFrame; rules, categories and
+sprint references are computed once per distinct value, not once per row, and
+only keys seen in more than one record are merged record by record.
 """
 
 from __future__ import annotations
