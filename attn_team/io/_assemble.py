@@ -27,6 +27,7 @@ import pandas as pd
 from ..errors import AttnTeamWarning
 from ..model import Backlog, conform
 from ._links import link_category
+from ._locale import EPIC_TYPE_NAMES
 from ._teams import TeamRules, load_team_rules
 
 __all__ = ["RawExport", "IssueColumns", "assemble", "status_category"]
@@ -161,9 +162,6 @@ def status_category(status: str | None, jira_category: str | None = None) -> str
     return "in_progress"
 
 
-_EPIC_TYPES = {"epic", "épica", "epica", "épique", "эпик", "эпопея"}
-
-
 def _empty(v: Any) -> bool:
     if v is None:
         return True
@@ -227,7 +225,7 @@ def assemble(raws: RawExport | Iterable[RawExport], *, teams: Any = None, link_t
     codes, uniq = pd.factorize(frame["type"])  # a few distinct types
     lowered = np.array([_lower(t) for t in uniq.tolist()] + [""], dtype=object)
     type_of = pd.Series(lowered[codes], index=frame["key"].to_numpy(), dtype=object)
-    take = _present(parent) & ~_present(epic) & parent.map(type_of).isin(_EPIC_TYPES).to_numpy(dtype=bool)
+    take = _present(parent) & ~_present(epic) & parent.map(type_of).isin(EPIC_TYPE_NAMES).to_numpy(dtype=bool)
     if take.any():
         frame["epic_key"] = epic.where(~take, parent)
 

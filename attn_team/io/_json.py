@@ -34,6 +34,7 @@ import pandas as pd
 
 from ..errors import AttnTeamWarning, JiraFormatError
 from ._files import read_export_bytes
+from ._locale import EPIC_TYPE_NAMES
 from ._assemble import RawExport
 from ._markup import adf_to_text, wiki_to_text
 
@@ -729,10 +730,6 @@ def parse_jira_json(docs: Iterable[tuple[str, Any]]) -> list[RawExport]:
     _check_pages(pages)
     epics_from_parents(out)
     return out
-
-
-#: Issue-type names of epics (several locales), lower case.
-EPIC_TYPE_NAMES = {"epic", "épica", "epica", "épico", "epos", "эпик", "эпос", "épique", "エピック", "史诗"}
 
 
 def epics_from_parents(raws: Sequence[RawExport]) -> None:

@@ -88,8 +88,11 @@ HEADER_PREFIXES: dict[str, dict[str, str]] = {
     },
 }
 
-#: Issue-type names (lower case) that mark an epic, in the languages above.
-EPIC_TYPE_NAMES = frozenset({"epic", "épica", "epica", "épico", "epico"})
+#: Issue-type names (lower case) that mark an epic, in several languages. The one table for
+#: every reader and for :func:`attn_team.io.assemble`: extend it here.
+EPIC_TYPE_NAMES = frozenset({
+    "epic", "épica", "epica", "épico", "epico", "épique", "epos", "эпик", "эпос", "эпопея", "エピック", "史诗",
+})
 
 _SPACES = re.compile(r"\s+")
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from attn_team.io import IssueColumns, RawExport, assemble
 from attn_team.io._csv import parse_jira_csv, read_jira_csv
+from attn_team.io._locale import EPIC_TYPE_NAMES
 from attn_team.model import Backlog, _clean_list, _clean_lists
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
@@ -95,6 +96,17 @@ class TestMixedSources:
         assert items.loc["A-1", "team_rule"] == "team_field"
         assert items.loc["A-1", "sprints"] == ["{'id': 7}", "8"]  # as str(), like every sprint reference
         assert items.loc["A-2", "team_rule"] == "component"
+
+
+@pytest.mark.parametrize("epic_type", sorted(EPIC_TYPE_NAMES))
+def test_every_reader_knows_the_same_epic_type_names(epic_type):
+    """One table of epic type names serves the CSV reader, the JSON reader and assemble."""
+    name = epic_type.title()
+    csv_items = assemble(parse_jira_csv(
+        f"Issue key,Issue Type,Parent key\nA-1,{name},\nA-2,Story,A-1\nA-3,Sub-task,A-2\n", source="a.csv")).items
+    assert csv_items.set_index("key")["epic_key"].tolist()[1:] == ["A-1", "A-1"]  # the sub-task through its story
+    raw = RawExport(source="x.json", issues=[{"key": "B-1", "type": name}, {"key": "B-2", "type": "Story", "parent_key": "B-1"}])
+    assert assemble(raw).items.set_index("key").loc["B-2", "epic_key"] == "B-1"
 
 
 class TestModelFastPaths:
