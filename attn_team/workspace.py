@@ -152,7 +152,7 @@ class Workspace:
     Examples
     --------
     >>> from attn_team.workspace import Workspace
-    >>> from attn_team.io.synthetic import generate
+    >>> from attn_team.synthetic import generate
     >>> ws = Workspace(":memory:")
     >>> row = ws.import_backlog(generate(n_items=200, n_people=24).backlog, label="demo")
     >>> row["n_items"], row["n_new"]

@@ -5,7 +5,7 @@ Run from the repository root::
     python benchmarks/bench_read_jira.py                 # 100,000 rows, 3 repeats
     python benchmarks/bench_read_jira.py --rows 20000 --repeat 1
 
-The CSV is generated once with :mod:`attn_team.io.synthetic` (``generate`` +
+The CSV is generated once with :mod:`attn_team.synthetic` (``generate`` +
 ``write_jira_csv``) and cached in ``benchmarks/out/``. Every measurement runs in
 a fresh subprocess, so peak memory is that process's own: the peak resident set
 size (``ru_maxrss``) minus the resident size after imports, plus the
@@ -107,7 +107,7 @@ def _make_csv(rows: int, seed: int) -> Path:
     path = OUT / f"jira_all_fields_{rows}_seed{seed}.csv"
     if path.exists():
         return path
-    from attn_team.io.synthetic import generate, write_jira_csv
+    from attn_team.synthetic import generate, write_jira_csv
 
     t0 = time.perf_counter()
     org = generate(n_items=rows, random_state=seed)

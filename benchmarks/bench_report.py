@@ -93,7 +93,7 @@ def main(argv=None) -> int:
         results.append(bench("sample", exports, sample / "teams.toml" if (sample / "teams.toml").exists() else None, tmp))
         show(results[-1])
         if args.big:
-            from attn_team.io.synthetic import generate, write_jira_json_pages, write_teams_file
+            from attn_team.synthetic import generate, write_jira_json_pages, write_teams_file
 
             org = generate(n_items=args.n_big, n_people=max(48, args.n_big // 40), random_state=0)
             folder = tmp / "big-json"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from attn_team.cli import main
-from attn_team.io.synthetic import generate, write_jira_json_pages, write_teams_file
+from attn_team.synthetic import generate, write_jira_json_pages, write_teams_file
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 PKG = Path(__file__).resolve().parents[1] / "attn_team"
 
 # layer order (DESIGN.md section 2, with model before io: importers build Backlogs)
-LAYERS = ["base", "model", "io", "workspace", "embed", "attention", "insights", "views", "cli"]
+LAYERS = ["base", "model", "io", "synthetic", "workspace", "embed", "attention", "insights", "views", "cli"]
 HEAVY = {"torch": "embed", "sentence_transformers": "embed", "ipywidgets": "views", "anywidget": "views", "traitlets": "views"}
 
 

@@ -35,7 +35,7 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     import pandas as pd
 
-    from ..io.synthetic import generate, write_jira_json_pages, write_teams_file
+    from ..synthetic import generate, write_jira_json_pages, write_teams_file
     from ..workspace import Workspace
 
     t0 = time.perf_counter()

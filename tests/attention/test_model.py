@@ -395,7 +395,7 @@ def _bigger_backlog(n_pairs=30, seed=0):
 
 def test_sample_organisation_planted_cross_team_pairs_in_top10():
     """Most planted (unlinked, cross-team) pairs of the sample organisation are in each other's top 10."""
-    synthetic = pytest.importorskip("attn_team.io.synthetic")
+    synthetic = pytest.importorskip("attn_team.synthetic")
     org = synthetic.generate(n_items=600, n_people=30, random_state=0)
     b = org.backlog
     planted = org.truth["planted_pairs"]

@@ -126,7 +126,7 @@ def fake_attention(item_edges, member_edges, history_edges):
 @pytest.fixture(scope="session")
 def generated_org():
     """The generator's sample organisation (2,000 items) with its ground truth."""
-    from attn_team.io.synthetic import generate
+    from attn_team.synthetic import generate
 
     return generate(random_state=0)
 

@@ -434,7 +434,7 @@ def test_str_io_roundtrip_matches_csv_module():
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory):
     """(generated backlog, the backlog read back from its all-fields CSV)."""
-    synthetic = pytest.importorskip("attn_team.io.synthetic")
+    synthetic = pytest.importorskip("attn_team.synthetic")
     org = synthetic.generate(n_items=300, n_people=24, random_state=1)
     path = synthetic.write_jira_csv(org, tmp_path_factory.mktemp("syn") / "all-fields.csv")
     return org.backlog, assemble(read_jira_csv(path))

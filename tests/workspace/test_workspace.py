@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import attn_team
-from attn_team.io.synthetic import generate, write_jira_csv, write_jira_json_pages, write_teams_file
+from attn_team.synthetic import generate, write_jira_csv, write_jira_json_pages, write_teams_file
 from attn_team.workspace import SCHEMA_VERSION, Workspace, WorkspaceError
 
 TABLES = ("items", "people", "teams", "sprints", "links", "events")

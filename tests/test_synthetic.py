@@ -1,4 +1,4 @@
-"""Tests of the synthetic organisation generator and its Jira writers (attn_team.io.synthetic)."""
+"""Tests of the synthetic organisation generator and its Jira writers (attn_team.synthetic)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import attn_team
-from attn_team.io.synthetic import (
+from attn_team.synthetic import (
     SyntheticOrg,
     generate,
     truth_json,
