@@ -36,6 +36,7 @@ from .._display import GRAPH_MIME, graph_payload, table_html
 from .._svg import heatmap_svg
 from ..model import Backlog
 from ._dependencies import attention_edges
+from ._rules import STRONG_QUANTILE, strong_edges
 
 __all__ = ["team_coupling", "TeamCoupling"]
 
@@ -122,7 +123,7 @@ _PAIR_COLUMNS = ["team_a", "team_b", "mass_ab", "mass_ba", "share", "n_strong", 
                  "n_shared_people", "required", "actual", "gap"]
 
 
-def team_coupling(backlog: Backlog, *, attention: Any = None, strong_quantile: float = 0.9,
+def team_coupling(backlog: Backlog, *, attention: Any = None, strong_quantile: float = STRONG_QUANTILE,
                   required_ratio: float = 1.0, min_shared_people: int = 1, k: int = 20) -> TeamCoupling:
     """Which teams' work is coupled, whether they coordinate, and where they do not.
 
@@ -163,11 +164,9 @@ def team_coupling(backlog: Backlog, *, attention: Any = None, strong_quantile: f
             for (a, b), v in mass.items():
                 matrix.loc[a, b] = float(v)
             cross = e[e["_a"] != e["_b"]].sort_values("score", ascending=False)
-            if len(cross):
-                cut = float(cross["score"].quantile(strong_quantile))
-                strong = cross[cross["score"] >= cut]
-                for a, b in zip(strong["_a"], strong["_b"]):
-                    n_strong[frozenset((a, b))] += 1
+            strong = strong_edges(cross, team_of, strong_quantile)
+            for a, b in zip(strong["_a"], strong["_b"]):
+                n_strong[frozenset((a, b))] += 1
             for s, t, a, b in zip(cross["source"], cross["target"], cross["_a"], cross["_b"]):
                 lst = examples[frozenset((a, b))]
                 if len(lst) < 3 and f"{t} ~ {s}" not in lst:

@@ -41,6 +41,7 @@ import pandas as pd
 
 from ..io._assemble import status_category
 from ..model import Backlog
+from ._rules import strong_cut, waiting_pairs
 
 __all__ = ["sprint_metrics", "at_risk_dependencies", "resolve_sprint", "METRIC_DEFINITIONS", "SPRINT_COLUMNS"]
 
@@ -447,27 +448,6 @@ def sprint_metrics(backlog: Backlog, sprint: Any = None, *, now: Any = None, win
 
 # -- at-risk dependencies -------------------------------------------------------------------------
 
-_DEPENDS_SOURCE = ("is blocked by", "depends on", "requires", "is required by?")  # source waits for target
-_BLOCKS_SOURCE = ("blocks", "is depended on by", "is required by", "is a prerequisite of")  # target waits for source
-
-
-def _waiting_pairs(links: pd.DataFrame) -> list[tuple[str, str, str]]:
-    """(waiting item, item it waits for, link label) for dependency links; undirected labels give both ways."""
-    out = []
-    dep = links[links["category"] == "dependency"]
-    for s, t, label, lt in zip(dep["source_key"], dep["target_key"], dep["label"], dep["link_type"]):
-        lab = str(label if not _is_na(label) else lt if not _is_na(lt) else "").strip().lower()
-        name = lab or "dependency"
-        if lab.startswith("is blocked") or lab.startswith("depends on") or lab == "requires" or "waits for" in lab:
-            out.append((s, t, name))
-        elif lab.startswith("blocks") or "depended on" in lab or lab.startswith("is required") or "prerequisite" in lab:
-            out.append((t, s, name))
-        else:
-            out.append((s, t, name))
-            out.append((t, s, name))
-    return out
-
-
 _RISK_COLUMNS = ["key", "team", "summary", "status", "depends_on", "depends_on_team", "depends_on_summary",
                  "depends_on_status", "via", "weight", "reason"]
 
@@ -521,7 +501,7 @@ def at_risk_dependencies(backlog: Backlog, sprint: Any = None, *, threshold: flo
         return not _is_na(ta) and not _is_na(tb) and ta != tb
 
     found: dict[tuple[str, str], dict] = {}
-    for waiting, waits_for, label in _waiting_pairs(backlog.links):
+    for waiting, waits_for, label in waiting_pairs(backlog.links):
         if waiting in keys and unfinished(waiting) and unfinished(waits_for) and other_team(waiting, waits_for):
             found.setdefault((waiting, waits_for), {"via": f"link: {label}", "weight": None, "reason": "linked in Jira"})
     if use_attention:
@@ -530,9 +510,7 @@ def at_risk_dependencies(backlog: Backlog, sprint: Any = None, *, threshold: flo
         edges = attention_edges(backlog, attention, to="items")
         if len(edges):
             if threshold is None:
-                ta, tb = edges["source"].map(team), edges["target"].map(team)
-                cross = edges[ta.notna() & tb.notna() & (ta != tb)]
-                threshold = float(cross["score"].quantile(0.9)) if len(cross) else float("inf")
+                threshold = strong_cut(edges, team)
             e = edges[edges["source"].isin(keys) & (edges["score"].astype(float) >= threshold)]
             for s, t, w, reason in zip(e["source"], e["target"], e["weight"], e.get("reason", [None] * len(e))):
                 if (s, t) in found or not unfinished(s) or not unfinished(t) or not other_team(s, t):
