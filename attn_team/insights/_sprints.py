@@ -32,18 +32,32 @@ Where the data cannot tell (no sprint history, no start date), the numbers are l
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 
-from ..io._assemble import status_category
 from ..model import Backlog
 from ._rules import strong_cut, waiting_pairs
+from ._sprint_state import (
+    BOARD_SHARE,
+    EXCLUDED_TYPES,
+    ItemHistory,
+    counted_items,
+    done_at,
+    in_sprint_at,
+    is_na,
+    item_history,
+    natural_key,
+    sprint_boards,
+    sprint_order,
+    utc_now,
+)
 
-__all__ = ["sprint_metrics", "at_risk_dependencies", "resolve_sprint", "METRIC_DEFINITIONS", "SPRINT_COLUMNS"]
+__all__ = ["sprint_metrics", "at_risk_dependencies", "resolve_sprint", "pick_sprint", "SprintChoice", "team_sprints",
+           "missing_text", "METRIC_DEFINITIONS", "SPRINT_COLUMNS", "NEEDS", "EXCLUDED_TYPES"]
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +73,25 @@ METRIC_DEFINITIONS: dict[str, str] = {
     "velocity": "completed items and completed story points per sprint; *_avg = mean over the last `window` finished sprints of the board (a running sprint's partial count is left out)",
     "scope_change": "(added + removed) / committed; net_scope_change = (added - removed) / committed",
     "close": "sprint complete date, else its end date, else now for a running sprint",
+    "done now": "in the sprint's list now with a done status now (needs neither dates nor history; not the state at the close)",
+    "board": (f"the sprint's board or team from the export, else the team of at least {BOARD_SHARE:.0%} of its items; "
+              "sprints of one board share velocity averages and the next-sprint rule, and charts show one board"),
     "items counted": "standard issues: epics and sub-tasks are left out, as in Jira's sprint report",
+}
+
+#: What data would give a missing figure: code -> (short text for a table cell, full text).
+NEEDS: dict[str, tuple[str, str]] = {
+    "history": ("needs sprint history",
+                "sprint history: a REST JSON export with changelog (expand=changelog), or two snapshots of the "
+                "export imported into one workspace (at the start and at the close)"),
+    "dates": ("needs sprint dates",
+              "sprint dates (start, end, complete): a REST JSON export, whose sprint field carries them, "
+              "or the board's sprint list (Agile API sprints JSON) imported with the export"),
+    "done_dates": ("needs done dates",
+                   "when the items were done: status history (REST JSON with changelog) or resolution dates"),
+    "next_sprint": ("next sprint not started", "the next sprint of this board: known once it starts"),
+    "running": ("after the close", "known once the sprint closes"),
+    "none_committed": ("undefined (0 committed)", "nothing was committed at the start, so the ratio is undefined"),
 }
 
 SPRINT_COLUMNS = [
@@ -68,150 +100,330 @@ SPRINT_COLUMNS = [
     "committed_points", "added_points", "removed_points", "completed_points",
     "say_do", "say_do_strict", "velocity_items", "velocity_points",
     "velocity_items_avg", "velocity_points_avg", "scope_change", "net_scope_change",
-    "in_sprint_now", "history", "notes",
+    "in_sprint_now", "done_now", "not_done_now", "done_now_points", "not_done_now_points",
+    "history", "notes", "missing",
 ]
-_COUNT_COLS = ["committed", "added", "removed", "completed", "not_completed", "carried_over", "in_sprint_now"]
-_POINT_COLS = ["committed_points", "added_points", "removed_points", "completed_points", "velocity_points"]
-_FLOAT_COLS = ["say_do", "say_do_strict", "scope_change", "net_scope_change", "velocity_items_avg",
-               "velocity_points_avg", "velocity_points"]
-
-
-def _empty_result() -> pd.DataFrame:
-    df = pd.DataFrame({c: pd.Series([], dtype=object) for c in SPRINT_COLUMNS})
-    return _typed(df)
+_COUNT_COLS = ["committed", "added", "removed", "completed", "not_completed", "carried_over", "in_sprint_now",
+               "done_now", "not_done_now", "velocity_items"]
+_FLOAT_COLS = ["committed_points", "added_points", "removed_points", "completed_points", "velocity_points",
+               "done_now_points", "not_done_now_points", "say_do", "say_do_strict", "scope_change", "net_scope_change",
+               "velocity_items_avg", "velocity_points_avg"]
+_SCOPE_COLS = ("committed", "added", "removed", "committed_points", "added_points", "removed_points")
+_RATIO_COLS = ("say_do", "say_do_strict", "scope_change", "net_scope_change")
+_DONE_COLS = ("completed", "not_completed", "completed_points", "velocity_items", "velocity_points")
 
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:
-    for c in _COUNT_COLS + ["velocity_items"]:
-        df[c] = pd.array(df[c].tolist(), dtype="Int64")
-    for c in set(_POINT_COLS + _FLOAT_COLS):
-        df[c] = pd.array([None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else float(v)
-                          for v in df[c].tolist()], dtype="Float64")
+    for c in _COUNT_COLS:
+        df[c] = pd.array([None if is_na(v) else int(v) for v in df[c].tolist()], dtype="Int64")
+    for c in _FLOAT_COLS:
+        df[c] = pd.array([None if is_na(v) else float(v) for v in df[c].tolist()], dtype="Float64")
     for c in ("sprint_id", "sprint", "team", "state", "history", "notes"):
         df[c] = df[c].astype("string")
     for c in ("start", "close"):
         df[c] = pd.to_datetime(df[c], utc=True).astype("datetime64[ns, UTC]")
+    df["missing"] = [dict(m) if isinstance(m, dict) else {} for m in df["missing"].tolist()]
     return df
 
 
-# -- helpers --------------------------------------------------------------------------------------
-
-def _now(now: Any) -> pd.Timestamp:
-    ts = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+def _empty_result() -> pd.DataFrame:
+    return _typed(pd.DataFrame({c: pd.Series([], dtype=object) for c in SPRINT_COLUMNS}))
 
 
-def _is_na(v: Any) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and v != v) or (v is pd.NaT)
+def missing_text(missing: dict, column: str, *, full: bool = False) -> str | None:
+    """What data would give ``column`` of a metrics row whose ``missing`` entry is ``missing`` (``None``: not missing)."""
+    code = (missing or {}).get(column)
+    return None if code is None else NEEDS[code][1 if full else 0]
 
 
-class _SprintRefs:
-    """Turns the text of a sprint field (names or ids, comma-separated) into sprint ids."""
+# -- which sprints, which one ---------------------------------------------------------------------
 
-    def __init__(self, sprints: pd.DataFrame):
-        self.ids = set(sprints["sprint_id"].dropna().astype(str))
-        self.by_name = {}
-        for sid, name in zip(sprints["sprint_id"], sprints["name"]):
-            if not _is_na(name):
-                self.by_name.setdefault(str(name).strip(), str(sid))
-        self._cache: dict[str, frozenset] = {}
-
-    def parse(self, text: Any) -> frozenset:
-        if _is_na(text):
-            return frozenset()
-        text = str(text).strip()
-        if text in self._cache:
-            return self._cache[text]
-        out = set()
-        one = self._one(text)
-        if one is not None:
-            out.add(one)
-        else:
-            for part in text.replace(";", ",").split(","):
-                part = part.strip().strip("[]").strip()
-                if not part:
-                    continue
-                sid = self._one(part)
-                out.add(sid if sid is not None else part)
-        res = frozenset(out)
-        self._cache[text] = res
-        return res
-
-    def _one(self, text: str) -> str | None:
-        if text in self.ids:
-            return text
-        return self.by_name.get(text)
+def _sprint_name(row: pd.Series) -> str:
+    return str(row["sprint_id"]) if is_na(row["name"]) else str(row["name"])
 
 
-def _done_lookup(items: pd.DataFrame) -> dict[str, bool]:
-    """status name (lower case) -> is done, from the items' own status/category pairs."""
-    out: dict[str, bool] = {}
-    for s, c in zip(items["status"], items["status_category"]):
-        if not _is_na(s) and not _is_na(c):
-            out.setdefault(str(s).strip().lower(), c == "done")
-    return out
+def team_sprints(backlog: Backlog, team: str, boards: dict[str, str] | None = None) -> set[str]:
+    """Ids of the sprints of ``team``: on its board, or on no team's board and holding its items.
+
+    Raises ``KeyError`` naming the known teams when ``team`` has no item.
+    """
+    items = backlog.items
+    mine = items[(items["team"] == team).fillna(False)]
+    if not len(mine):
+        known = ", ".join(sorted(map(str, items["team"].dropna().unique()))[:20])
+        raise KeyError(f"no team {team!r} in this backlog (known: {known or 'none'})")
+    boards = sprint_boards(backlog.sprints, items) if boards is None else boards
+    holding = {str(s) for sprints in mine["sprints"] for s in sprints}
+    return {sid for sid, board in boards.items() if board == team or (board == "" and sid in holding)}
 
 
-def _status_done(name: Any, lookup: dict[str, bool]) -> bool:
-    if _is_na(name):
-        return False
-    key = str(name).strip().lower()
-    if key in lookup:
-        return lookup[key]
-    return status_category(str(name)) == "done"
+@dataclasses.dataclass(frozen=True)
+class SprintChoice:
+    """The sprint a report shows (``row`` of ``backlog.sprints``, or ``None``) and, when it was a choice, why."""
+
+    row: pd.Series | None
+    reason: str | None = None
+    board: str | None = None
 
 
-def _state_at(changes: list[tuple[pd.Timestamp, Any, Any]], t: pd.Timestamp, current: Any) -> Any:
-    """Value at time ``t`` from time-sorted (at, from, to) changes and the current value."""
-    before = None
-    for at, frm, to in changes:
-        if at <= t:
-            before = to
-        else:
-            return before if before is not None else frm
-    return before if before is not None else current
+def _close(sp: pd.DataFrame) -> pd.Series:
+    return sp["complete"].where(sp["complete"].notna(), sp["end"])
 
 
-def resolve_sprint(backlog: Backlog, sprint: Any = None, *, now: Any = None, last_closed: bool = False) -> pd.Series | None:
-    """The row of ``backlog.sprints`` for ``sprint`` (id or name); ``None`` when the backlog has no sprints.
+_VERB = {"closed": "close", "started": "start"}
 
-    With ``sprint=None``: the latest sprint that has started (the active one when there is one),
-    or with ``last_closed=True`` the most recently closed one. Raises ``KeyError`` naming the
-    known sprints when ``sprint`` is not found.
+
+def _latest(cand: pd.DataFrame, when: pd.Series, verb: str, boards: dict[str, str]) -> SprintChoice:
+    """The latest of ``cand`` by ``when``, saying so when sprints of other boards ended the same day."""
+    order = cand.assign(when_=when, key_=cand["name"].map(natural_key)).sort_values(["when_", "start", "key_"],
+                                                                                     kind="stable")
+    pick = order.iloc[-1]
+    board = boards.get(str(pick["sprint_id"]), "")
+    same_day = order[order["when_"].dt.date == pick["when_"].date()]
+    others = sorted({boards.get(str(s), "") for s in same_day["sprint_id"]} - {board})
+    reason = None
+    if others:
+        names = ", ".join(b or "no board" for b in [board, *others])
+        reason = (f"{len(same_day)} sprints {verb} on {pick['when_']:%Y-%m-%d} ({names}): showing "
+                  f"{_sprint_name(pick)!r}{f' ({board})' if board else ''}, the last to {_VERB[verb]}"
+                  "; pass --team (team=) for another team")
+    return SprintChoice(pick.drop(["when_", "key_"]), reason, board or None)
+
+
+def pick_sprint(backlog: Backlog, sprint: Any = None, *, now: Any = None, last_closed: bool = False,
+                team: str | None = None) -> SprintChoice:
+    """The sprint to report on, and why it was picked (see :func:`resolve_sprint` for the rule).
+
+    With ``team``, only that team's sprints (:func:`team_sprints`) are candidates. The reason
+    names the tie when several boards' sprints closed (or started) the same day, and the
+    fallback when the export has no sprint dates.
     """
     sp = backlog.sprints
+    boards = sprint_boards(sp, backlog.items)
     if sprint is not None:
         sprint = str(sprint)
         hit = sp[(sp["sprint_id"] == sprint) | (sp["name"] == sprint)]
         if not len(hit):
             names = ", ".join(map(str, sp["name"].dropna().head(12)))
             raise KeyError(f"no sprint {sprint!r} in this backlog (known: {names or 'none'})")
-        return hit.iloc[0]
-    if not len(sp):
-        return None
-    t = _now(now)
-    started = sp[sp["start"].notna() & (sp["start"] <= t)]
+        row = hit.iloc[0]
+        return SprintChoice(row, None, boards.get(str(row["sprint_id"])) or None)
+    pool = sp if team is None else sp[sp["sprint_id"].astype(str).isin(team_sprints(backlog, team, boards))]
+    if not len(pool):
+        return SprintChoice(None, None if team is None else f"team {team!r} has no sprint")
+    t = utc_now(now)
+    started = pool[pool["start"].notna() & (pool["start"] <= t)]
     if last_closed:
-        closed = started[(started["state"] == "closed") | started["complete"].notna()]
+        closed = started[((started["state"] == "closed") | started["complete"].notna()).fillna(False)]
         if len(closed):
-            return closed.sort_values("start").iloc[-1]
+            return _latest(closed, _close(closed), "closed", boards)
     elif len(started):
-        active = started[started["state"] == "active"]
-        pool = active if len(active) else started
-        return pool.sort_values("start").iloc[-1]
+        active = started[(started["state"] == "active").fillna(False)]
+        pool_ = active if len(active) else started
+        return _latest(pool_, pool_["start"], "started", boards)
     if len(started):
-        return started.sort_values("start").iloc[-1]
-    return sp.iloc[-1]
+        choice = _latest(started, started["start"], "started", boards)
+        return dataclasses.replace(choice, reason="no sprint has closed yet: showing the latest that started"
+                                   + (f" ({choice.reason})" if choice.reason else ""))
+    undated = pool[pool["start"].isna() & (pool["state"] != "future").fillna(True)]
+    if len(undated):
+        prefer = "closed" if last_closed else "active"
+        pref = undated[(undated["state"] == prefer).fillna(False)]
+        cand = pref if len(pref) else undated
+        row = cand.iloc[max(range(len(cand)), key=lambda i: natural_key(_sprint_name(cand.iloc[i])))]
+        return SprintChoice(row, f"the export has no sprint dates: showing {_sprint_name(row)!r}, the last by name of "
+                                 f"{len(undated)} sprint(s); pass --sprint NAME (sprint=) for another",
+                            boards.get(str(row["sprint_id"])) or None)
+    row = pool.iloc[-1]
+    return SprintChoice(row, "no sprint has started yet", boards.get(str(row["sprint_id"])) or None)
 
 
-# -- the metrics ----------------------------------------------------------------------------------
+def resolve_sprint(backlog: Backlog, sprint: Any = None, *, now: Any = None, last_closed: bool = False,
+                   team: str | None = None) -> pd.Series | None:
+    """The row of ``backlog.sprints`` for ``sprint`` (id or name); ``None`` when the backlog has no sprints.
 
-#: Item types left out of sprint counts by default, as in Jira's sprint report (lower case).
-EXCLUDED_TYPES = ("epic", "sub-task", "subtask", "sub task")
+    With ``sprint=None``: the latest sprint that has started (the active one when there is one),
+    or with ``last_closed=True`` the most recently closed one; with ``team``, among that team's
+    sprints only. Without sprint dates: the last sprint by name. Raises ``KeyError`` naming the
+    known sprints when ``sprint`` is not found. :func:`pick_sprint` also says why.
+    """
+    return pick_sprint(backlog, sprint, now=now, last_closed=last_closed, team=team).row
+
+
+# -- the figures, one small pure function each ----------------------------------------------------
+
+def _state_is(state: Any, value: str) -> bool:
+    return not is_na(state) and str(state) == value
+
+
+@dataclasses.dataclass(frozen=True)
+class _Window:
+    start: Any
+    close: Any
+    running: bool
+    dated: bool  # has started (start known and not after now)
+    notes: tuple
+
+
+def _window(r: Any, t_now: pd.Timestamp) -> _Window:
+    """Start and close of sprint ``r`` (a row of the sorted sprints), whether it is running, and why not dated."""
+    start, close = r.start, (r.complete if not is_na(r.complete) else r.end)
+    if is_na(start):
+        return _Window(start, pd.NaT, False, False,
+                       ("sprint has no start date: committed/added/removed cannot be told",))
+    if start > t_now:
+        return _Window(start, pd.NaT, False, False, ("sprint has not started",))
+    if is_na(close) or (_state_is(r.state, "active") and is_na(r.complete)) or close > t_now:
+        return _Window(start, t_now, True, True, (f"sprint still running: counts as of {t_now:%Y-%m-%d %H:%M} UTC",))
+    return _Window(start, close, False, True, ())
+
+
+@dataclasses.dataclass(frozen=True)
+class _Scope:
+    committed: set
+    added: set
+    removed: set
+    at_close: set
+
+
+def _scope(h: ItemHistory, keys: Iterable[str], sid: str, start: pd.Timestamp, close: pd.Timestamp) -> _Scope:
+    """Committed, added and removed items, and those in the sprint at the close, from sprint events."""
+    committed, added, removed, at_close = set(), set(), set(), set()
+    for k in keys:
+        created = h.facts[k].created
+        ch = h.membership.get((k, sid), [])
+        at_start = in_sprint_at(h, k, sid, start) and (is_na(created) or created <= start)
+        entered_after = any(start < at <= close and to for at, _f, to in ch) or (
+            not is_na(created) and start < created <= close and in_sprint_at(h, k, sid, created))
+        if at_start:
+            committed.add(k)
+        elif entered_after:
+            added.add(k)
+        else:
+            continue
+        left_before_close = any(start < at < close and frm and not to for at, frm, to in ch)
+        if not in_sprint_at(h, k, sid, close) and left_before_close:
+            removed.add(k)
+        else:
+            at_close.add(k)  # in it at the close, or left exactly at the close: moved on with the sprint's end
+    return _Scope(committed, added, removed, at_close)
+
+
+def _membership_now(h: ItemHistory, keys: Iterable[str], sid: str) -> dict[str, Any]:
+    """Items listing the sprint now, done and not done now, with their points (needs no dates)."""
+    now_in = [k for k in keys if sid in h.facts[k].sprints]
+    done = [k for k in now_in if h.facts[k].done_now]
+    rest = [k for k in now_in if not h.facts[k].done_now]
+    return {"in_sprint_now": len(now_in), "done_now": len(done), "not_done_now": len(rest),
+            "done_now_points": h.points(done), "not_done_now_points": h.points(rest)}
+
+
+def _completion(h: ItemHistory, at_close: set, close: pd.Timestamp) -> tuple[set, set, int]:
+    """(completed, not completed, number whose state at the close is unknown) of the items at the close."""
+    flags = {k: done_at(h, k, close) for k in at_close}
+    return ({k for k, f in flags.items() if f}, {k for k, f in flags.items() if f is False},
+            sum(1 for f in flags.values() if f is None))
+
+
+def _carried_over(h: ItemHistory, not_completed: set, nxt: str | None) -> set:
+    """Not-completed items found in the next sprint of the board (now or at any time)."""
+    if nxt is None:
+        return set()
+    return {k for k in not_completed if nxt in h.facts[k].sprints or (k, nxt) in h.membership}
+
+
+def _ratios(committed: set, completed: set | None, added: set, removed: set) -> dict[str, float | None]:
+    """Say/do (both definitions) and scope change; ``None`` where undefined or unknown."""
+    if not committed:
+        return dict.fromkeys(_RATIO_COLS)
+    n = len(committed)
+    return {"say_do": None if completed is None else len(completed) / n,
+            "say_do_strict": None if completed is None else len(committed & completed) / n,
+            "scope_change": (len(added) + len(removed)) / n, "net_scope_change": (len(added) - len(removed)) / n}
+
+
+def _undated_row(w: _Window) -> tuple[dict, dict]:
+    """Figures and missing codes of a sprint without dates (or not started): only membership now is known."""
+    code = "dates" if is_na(w.start) else "running"
+    missing = dict.fromkeys(_SCOPE_COLS + _RATIO_COLS + _DONE_COLS + ("carried_over",), code)
+    return {"history": "none"}, missing
+
+
+def _dated_row(h: ItemHistory, keys: list, sid: str, w: _Window, nxt: str | None) -> tuple[dict, dict, list]:
+    """Figures, missing codes and notes of a sprint that has started."""
+    row: dict[str, Any] = {}
+    missing: dict[str, str] = {}
+    notes: list[str] = []
+    if h.has_sprint_history:
+        scope = _scope(h, keys, sid, w.start, w.close)
+        at_close = scope.at_close
+        row["history"] = "events"
+        row.update({c: len(getattr(scope, c)) for c in ("committed", "added", "removed")})
+        row.update({f"{c}_points": h.points(getattr(scope, c)) for c in ("committed", "added", "removed")})
+    else:
+        scope = None
+        at_close = {k for k in keys if sid in h.facts[k].sprints}
+        row["history"] = "current sprint lists only"
+        missing.update(dict.fromkeys(_SCOPE_COLS + _RATIO_COLS, "history"))
+        notes.append("no sprint history (no 'sprint' events): committed, added, removed, say/do and scope change "
+                     "cannot be told; completed and carried over use the items' current sprint lists")
+    completed, not_completed, unknown = _completion(h, at_close, w.close)
+    if unknown:
+        notes.append(f"{unknown} item(s) are done now but without a status history or resolution date: "
+                     "whether they were done at the close cannot be told")
+        missing.update(dict.fromkeys(_DONE_COLS + ("say_do", "say_do_strict", "carried_over"), "done_dates"))
+        completed = None
+    else:
+        not_completed = at_close - completed
+        row.update({"completed": len(completed), "not_completed": len(not_completed),
+                    "completed_points": h.points(completed), "velocity_items": len(completed),
+                    "velocity_points": h.points(completed)})
+    if nxt is None or w.running:
+        notes.append("carry-over is known once the sprint closes" if w.running
+                     else "no next sprint on this board: carried over cannot be told yet")
+        missing.setdefault("carried_over", "running" if w.running else "next_sprint")
+    elif completed is not None:
+        row["carried_over"] = len(_carried_over(h, not_completed, nxt))
+    if scope is not None:
+        ratios = _ratios(scope.committed, completed, scope.added, scope.removed)
+        row.update({k: v for k, v in ratios.items() if v is not None})
+        if not scope.committed:
+            notes.append("nothing committed at the start: say/do and scope change undefined")
+            missing.update(dict.fromkeys(_RATIO_COLS, "none_committed"))
+    return row, missing, notes
+
+
+def _velocity_averages(df: pd.DataFrame, window: int) -> pd.DataFrame:
+    """Mean velocity over the last ``window`` finished sprints of each board (running sprints left out)."""
+    finished = ~df["_running"].astype(bool)
+    for src, dst in (("velocity_items", "velocity_items_avg"), ("velocity_points", "velocity_points_avg")):
+        vals = pd.to_numeric(df[src], errors="coerce").where(finished)
+        df[dst] = vals.groupby(df["_board"]).transform(lambda s: s.rolling(window, min_periods=1).mean())
+    return df
+
+
+def _sprint_row(r: Any, h: ItemHistory, nxt: str | None, t_now: pd.Timestamp) -> dict[str, Any]:
+    """One row of :func:`sprint_metrics` for sprint ``r`` (a row of the sorted sprints)."""
+    sid = str(r.sprint_id)
+    w = _window(r, t_now)
+    keys = sorted(h.touched.get(sid, ()))
+    row: dict[str, Any] = dict.fromkeys(SPRINT_COLUMNS)
+    row.update({"sprint_id": sid, "sprint": r.name if not is_na(r.name) else sid, "team": r.board_ or None,
+                "state": r.state, "start": w.start, "close": w.close if w.dated else pd.NaT,
+                "_board": r.board_, "_running": w.running})
+    row.update(_membership_now(h, keys, sid))
+    if w.dated:
+        figures, missing, notes = _dated_row(h, keys, sid, w, nxt)
+    else:
+        (figures, missing), notes = _undated_row(w), []
+    row.update(figures)
+    row["missing"] = missing
+    row["notes"] = "; ".join([*w.notes, *notes])
+    return row
 
 
 def sprint_metrics(backlog: Backlog, sprint: Any = None, *, now: Any = None, window: int = 3,
-                   exclude_types: Iterable[str] | None = EXCLUDED_TYPES) -> pd.DataFrame:
+                   exclude_types: Iterable[str] | None = EXCLUDED_TYPES, team: str | None = None) -> pd.DataFrame:
     """Committed, added, removed, completed, carried over, say/do, velocity and scope change per sprint.
 
     Parameters
@@ -219,7 +431,8 @@ def sprint_metrics(backlog: Backlog, sprint: Any = None, *, now: Any = None, win
     backlog : Backlog
     sprint : str, optional
         A sprint id or name: return only its row (velocity averages still use the sprints
-        before it). Default: every sprint that has started, oldest first.
+        before it). Default: every sprint that has started, oldest first, then the sprints
+        without dates (not marked future), by name.
     now : datetime-like, optional
         The clock, for sprints still running (default: the current UTC time).
     window : int, default=3
@@ -227,19 +440,23 @@ def sprint_metrics(backlog: Backlog, sprint: Any = None, *, now: Any = None, win
     exclude_types : iterable of str or None, default=EXCLUDED_TYPES
         Item types (case-insensitive) left out of every count: epics and sub-tasks, as in Jira's
         sprint report. ``None`` counts every item.
+    team : str, optional
+        One team: its sprints only (see :func:`team_sprints`), counting only its items.
 
     Returns
     -------
     DataFrame
-        One row per sprint with the columns of :data:`SPRINT_COLUMNS`. Counts are nullable
-        integers and are ``<NA>`` where the data cannot tell; ``history`` says what the numbers
-        rest on (``"events"``, ``"current sprint lists only"``) and ``notes`` why a number is
-        missing. See :data:`METRIC_DEFINITIONS` for the definitions.
+        One row per sprint with the columns of :data:`SPRINT_COLUMNS`. ``team`` is the sprint's
+        board (see ``METRIC_DEFINITIONS["board"]``). Counts are nullable integers and are
+        ``<NA>`` where the data cannot tell; ``missing`` maps each such column to a code of
+        :data:`NEEDS` (what data would give it), ``history`` says what the numbers rest on
+        (``"events"``, ``"current sprint lists only"``, ``"none"``) and ``notes`` why a number is
+        missing. ``in_sprint_now``, ``done_now``, ``not_done_now`` and their points need no dates.
 
     Raises
     ------
     KeyError
-        ``sprint`` is not a sprint of the backlog.
+        ``sprint`` is not a sprint of the backlog, or ``team`` not a team of it.
 
     Examples
     --------
@@ -247,202 +464,29 @@ def sprint_metrics(backlog: Backlog, sprint: Any = None, *, now: Any = None, win
     >>> sprint_metrics(Backlog()).empty
     True
     """
-    t_now = _now(now)
-    sp = backlog.sprints.copy()
-    target = resolve_sprint(backlog, sprint, now=t_now) if sprint is not None else None
-    if not len(sp):
+    t_now = utc_now(now)
+    target = pick_sprint(backlog, sprint, now=t_now).row if sprint is not None else None
+    if not len(backlog.sprints):
         log.info("sprint_metrics: the backlog has no sprints")
         return _empty_result()
-    items = backlog.items
-    if exclude_types:
-        drop = {str(t).strip().lower() for t in exclude_types}
-        items = items[~items["type"].astype("string").str.strip().str.lower().isin(drop).fillna(False)]
-    refs = _SprintRefs(sp)
-    done_lookup = _done_lookup(items)
-
-    ev = backlog.events
-    field = ev["field"].astype("string").str.strip().str.lower()
-    sev = ev[field == "sprint"].sort_values("at", kind="stable")
-    stev = ev[field == "status"].sort_values("at", kind="stable")
-    has_sprint_history = len(sev) > 0
-
-    info = {
-        k: (set(s), st, created, resolved, pts)
-        for k, s, st, created, resolved, pts in zip(items["key"], items["sprints"], items["status"], items["created"],
-                                                     items["resolved"], items["story_points"])
-    }
-    # per item: membership changes per sprint, status changes
-    membership: dict[tuple[str, str], list[tuple[pd.Timestamp, bool, bool]]] = defaultdict(list)
-    for key, at, frm, to in zip(sev["key"], sev["at"], sev["from"], sev["to"]):
-        if _is_na(key) or _is_na(at) or key not in info:
-            continue
-        a, b = refs.parse(frm), refs.parse(to)
-        for sid in b - a:
-            membership[(key, sid)].append((at, False, True))
-        for sid in a - b:
-            membership[(key, sid)].append((at, True, False))
-    status_changes: dict[str, list] = defaultdict(list)
-    for key, at, frm, to in zip(stev["key"], stev["at"], stev["from"], stev["to"]):
-        if not _is_na(key) and not _is_na(at) and key in info:
-            status_changes[key].append((at, frm, to))
-
-    # which items ever touched each sprint
-    touched: dict[str, set] = defaultdict(set)
-    for k, (sprints_now, *_rest) in info.items():
-        for sid in sprints_now:
-            touched[str(sid)].add(k)
-    for (k, sid) in membership:
-        if k in info:
-            touched[sid].add(k)
-
-    def in_sprint(key: str, sid: str, t: pd.Timestamp) -> bool:
-        changes = [(at, frm, to) for at, frm, to in membership.get((key, sid), [])]
-        return bool(_state_at(changes, t, sid in info[key][0]))
-
-    def done_at(key: str, t: pd.Timestamp) -> bool | None:
-        sprints_now, status, created, resolved, _ = info[key]
-        ch = status_changes.get(key)
-        if ch:
-            return _status_done(_state_at(ch, t, status), done_lookup)
-        if not _is_na(resolved):
-            return bool(resolved <= t)
-        if _is_na(status):
-            return None
-        if not _status_done(status, done_lookup):
-            return False  # not done now, so not done then either
-        return None  # done now, but when is unknown
-
-    # sprint order per board (team), for "next sprint" and velocity windows
-    sp["board_"] = sp["team"].astype(object).where(sp["team"].notna(), "")
-    sp = sp.sort_values(["start", "sprint_id"], na_position="last", kind="stable").reset_index(drop=True)
-    next_of: dict[str, str | None] = {}
-    for _, grp in sp.groupby("board_", sort=False):
-        ids = grp["sprint_id"].tolist()
-        for i, sid in enumerate(ids):
-            next_of[sid] = ids[i + 1] if i + 1 < len(ids) else None
-
-    rows = []
-    for r in sp.itertuples(index=False):
-        sid = str(r.sprint_id)
-        start = r.start
-        notes: list[str] = []
-        close = r.complete if not _is_na(r.complete) else r.end
-        running = False
-        if _is_na(start) or start > t_now:
-            if target is None or str(target["sprint_id"]) != sid:
-                continue  # not started: not a row of the history
-            notes.append("sprint has not started" if not _is_na(start) else "sprint has no start date: committed/added/removed cannot be told")
-        if _is_na(close) or (r.state == "active" and _is_na(r.complete)) or (not _is_na(close) and close > t_now):
-            close, running = t_now, True
-            if not _is_na(start) and start <= t_now:
-                notes.append(f"sprint still running: counts as of {t_now:%Y-%m-%d %H:%M} UTC")
-        keys = sorted(touched.get(sid, ()))
-        in_now = sum(1 for k in keys if sid in info[k][0])
-        row: dict[str, Any] = {
-            "sprint_id": sid, "sprint": r.name if not _is_na(r.name) else sid, "team": r.team, "state": r.state,
-            "start": start, "close": close if not _is_na(start) else pd.NaT, "in_sprint_now": in_now,
-        }
-        for c in SPRINT_COLUMNS:
-            row.setdefault(c, None)
-        nxt = next_of.get(sid)
-        if _is_na(start) or start > t_now:
-            row["history"] = "none"
-            row["notes"] = "; ".join(notes)
-            rows.append(row)
-            continue
-
-        def pts(ks: Iterable[str]) -> float:
-            vals = [info[k][4] for k in ks]
-            vals = [float(v) for v in vals if not _is_na(v)]
-            return float(sum(vals)) if vals else 0.0
-
-        # carried over: not completed at close and in the next sprint (at any time)
-        def in_next(k: str) -> bool:
-            if nxt is None:
-                return False
-            return nxt in info[k][0] or bool(membership.get((k, nxt)))
-
-        if has_sprint_history:
-            committed, added, removed, at_close = set(), set(), set(), set()
-            for k in keys:
-                created = info[k][2]
-                ch = membership.get((k, sid), [])
-                at_start = in_sprint(k, sid, start) and (_is_na(created) or created <= start)
-                end_state = in_sprint(k, sid, close)
-                entered_after = any(start < at <= close and to for at, _f, to in ch) or (
-                    not _is_na(created) and start < created <= close and in_sprint(k, sid, created))
-                if at_start:
-                    committed.add(k)
-                elif entered_after:
-                    added.add(k)
-                else:
-                    continue
-                left_before_close = any(start < at < close and frm and not to for at, frm, to in ch)
-                if end_state:
-                    at_close.add(k)
-                elif left_before_close:
-                    removed.add(k)
-                else:
-                    at_close.add(k)  # left exactly at the close: moved on with the sprint's end
-            row["history"] = "events"
-        else:
-            committed = added = removed = None
-            at_close = {k for k in keys if sid in info[k][0]}
-            row["history"] = "current sprint lists only"
-            notes.append("no sprint history (no 'sprint' events): committed, added, removed, say/do and scope change "
-                         "cannot be told; completed and carried over use the items' current sprint lists")
-        done_flags = {k: done_at(k, close) for k in at_close}
-        unknown_done = [k for k, f in done_flags.items() if f is None]
-        completed = {k for k, f in done_flags.items() if f}
-        if unknown_done:
-            notes.append(f"{len(unknown_done)} item(s) are done now but without a status history or resolution date: "
-                         "whether they were done at the close cannot be told")
-            completed_n = None
-            not_completed_set = {k for k, f in done_flags.items() if f is False}
-        else:
-            completed_n = len(completed)
-            not_completed_set = at_close - completed
-        carried = {k for k in not_completed_set if in_next(k)}
-        if nxt is None:
-            notes.append("no next sprint on this board: carried over cannot be told yet" if not running
-                         else "carry-over is known once the sprint closes")
-        row.update({
-            "completed": completed_n,
-            "not_completed": None if unknown_done else len(not_completed_set),
-            "carried_over": len(carried) if nxt is not None and not running else None,
-            "completed_points": pts(completed) if completed_n is not None else None,
-            "velocity_items": completed_n,
-            "velocity_points": pts(completed) if completed_n is not None else None,
-        })
-        if committed is not None:
-            row.update({
-                "committed": len(committed), "added": len(added), "removed": len(removed),
-                "committed_points": pts(committed), "added_points": pts(added), "removed_points": pts(removed),
-            })
-            if committed:
-                if completed_n is not None:
-                    row["say_do"] = completed_n / len(committed)
-                    row["say_do_strict"] = len(committed & completed) / len(committed)
-                row["scope_change"] = (len(added) + len(removed)) / len(committed)
-                row["net_scope_change"] = (len(added) - len(removed)) / len(committed)
-            else:
-                notes.append("nothing committed at the start: say/do and scope change undefined")
-        row["_board"] = r.board_
-        row["_running"] = running
-        row["notes"] = "; ".join(notes)
-        rows.append(row)
-
+    boards = sprint_boards(backlog.sprints, backlog.items)
+    items = counted_items(backlog.items, exclude_types)
+    sp = backlog.sprints
+    if team is not None:
+        sp = sp[sp["sprint_id"].astype(str).isin(team_sprints(backlog, team, boards))]
+        items = items[(items["team"] == team).fillna(False)]
+    h = item_history(items, backlog.events, backlog.sprints)
+    sp, next_of = sprint_order(sp, boards)
+    target_id = None if target is None else str(target["sprint_id"])
+    keep = [(r.sprint_id == target_id) or (not is_na(r.start) and r.start <= t_now)
+            or (is_na(r.start) and not _state_is(r.state, "future")) for r in sp.itertuples(index=False)]
+    rows = [_sprint_row(r, h, next_of.get(str(r.sprint_id)), t_now) for r, k in zip(sp.itertuples(index=False), keep) if k]
     if not rows:
         return _empty_result()
-    df = pd.DataFrame(rows)
-    # velocity averages over the last `window` sprints of the same board
-    df["_board"] = df["_board"].where(df["_board"].notna(), "")
-    for src, dst in (("velocity_items", "velocity_items_avg"), ("velocity_points", "velocity_points_avg")):
-        vals = pd.to_numeric(df[src], errors="coerce").where(~df["_running"].fillna(False).astype(bool))
-        df[dst] = vals.groupby(df["_board"]).transform(lambda s: s.rolling(window, min_periods=1).mean())
+    df = _velocity_averages(pd.DataFrame(rows), window)
     df = _typed(df[SPRINT_COLUMNS].copy())
-    if target is not None:
-        df = df[df["sprint_id"] == str(target["sprint_id"])].reset_index(drop=True)
+    if target_id is not None:
+        df = df[df["sprint_id"] == target_id].reset_index(drop=True)
     return df
 
 
@@ -453,7 +497,7 @@ _RISK_COLUMNS = ["key", "team", "summary", "status", "depends_on", "depends_on_t
 
 
 def at_risk_dependencies(backlog: Backlog, sprint: Any = None, *, threshold: float | None = None, attention: Any = None,
-                         now: Any = None, use_attention: bool = True) -> pd.DataFrame:
+                         now: Any = None, use_attention: bool = True, team: str | None = None) -> pd.DataFrame:
     """Items of a sprint that wait on unfinished items of other teams, by link or by strong attention.
 
     Parameters
@@ -470,6 +514,8 @@ def at_risk_dependencies(backlog: Backlog, sprint: Any = None, *, threshold: flo
         fitted on ``backlog`` when ``None`` and ``use_attention`` is true.
     use_attention : bool, default=True
         ``False`` uses links only (no model is fitted).
+    team : str, optional
+        Only the items of this team wait (the default sprint is then the team's latest).
 
     Returns
     -------
@@ -480,12 +526,14 @@ def at_risk_dependencies(backlog: Backlog, sprint: Any = None, *, threshold: flo
         the backlog no sprints.
     """
     empty = pd.DataFrame({c: pd.Series([], dtype="string") for c in _RISK_COLUMNS}).astype({"weight": "Float64"})
-    row = resolve_sprint(backlog, sprint, now=now)
+    row = resolve_sprint(backlog, sprint, now=now, team=team)
     if row is None:
         return empty
     sid = str(row["sprint_id"])
     items = backlog.items
     in_sprint = items[items["sprints"].map(lambda s: sid in s)]
+    if team is not None:
+        in_sprint = in_sprint[(in_sprint["team"] == team).fillna(False)]
     if not len(in_sprint):
         return empty
     keys = set(in_sprint["key"])
@@ -498,7 +546,7 @@ def at_risk_dependencies(backlog: Backlog, sprint: Any = None, *, threshold: flo
 
     def other_team(a, b):
         ta, tb = team.get(a), team.get(b)
-        return not _is_na(ta) and not _is_na(tb) and ta != tb
+        return not is_na(ta) and not is_na(tb) and ta != tb
 
     found: dict[tuple[str, str], dict] = {}
     for waiting, waits_for, label in waiting_pairs(backlog.links):
@@ -515,7 +563,7 @@ def at_risk_dependencies(backlog: Backlog, sprint: Any = None, *, threshold: flo
             for s, t, w, reason in zip(e["source"], e["target"], e["weight"], e.get("reason", [None] * len(e))):
                 if (s, t) in found or not unfinished(s) or not unfinished(t) or not other_team(s, t):
                     continue
-                found[(s, t)] = {"via": "attention", "weight": float(w), "reason": None if _is_na(reason) else str(reason)}
+                found[(s, t)] = {"via": "attention", "weight": float(w), "reason": None if is_na(reason) else str(reason)}
     if not found:
         return empty
     out = []

@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["HEADER_NAMES", "HEADER_PREFIXES", "EPIC_TYPE_NAMES", "canonical_header"]
+__all__ = ["HEADER_NAMES", "HEADER_PREFIXES", "EPIC_TYPE_NAMES", "SUBTASK_TYPE_NAMES", "canonical_header"]
 
 #: language -> {localised header name: English header name}
 HEADER_NAMES: dict[str, dict[str, str]] = {
@@ -92,6 +92,12 @@ HEADER_PREFIXES: dict[str, dict[str, str]] = {
 #: every reader and for :func:`attn_team.io.assemble`: extend it here.
 EPIC_TYPE_NAMES = frozenset({
     "epic", "épica", "epica", "épico", "epico", "épique", "epos", "эпик", "эпос", "эпопея", "エピック", "史诗",
+})
+
+#: Issue-type names (lower case) that mark a sub-task, in several languages (sprint counts leave them out).
+SUBTASK_TYPE_NAMES = frozenset({
+    "sub-task", "subtask", "sub task", "subtarea", "sub-tarea", "subtarefa", "sub-tarefa", "sous-tâche",
+    "sous-tache", "unteraufgabe", "teilaufgabe", "sottotask", "sotto-task", "подзадача", "サブタスク", "子任务",
 })
 
 _SPACES = re.compile(r"\s+")
