@@ -17,6 +17,7 @@ def add_parser(sub) -> None:
     which = p.add_mutually_exclusive_group()
     which.add_argument("--sprint", help="sprint name or id (default: the latest sprint that has started)")
     which.add_argument("--last", action="store_true", help="the most recently closed sprint")
+    p.add_argument("--team", help="one team: its sprints, counting only its items (default sprint: the team's latest)")
     p.add_argument("--out", "-o", type=Path, required=True, help="file to write (report.html or report.md)")
     p.add_argument("--format", choices=("html", "md"), default=None, help="default: from the --out suffix, else html")
     p.add_argument("--no-attention", action="store_true", help="links only: skip fitting the attention model")
@@ -32,11 +33,14 @@ def run(args) -> int:
     if fmt is None:
         fmt = "md" if args.out.suffix.lower() in (".md", ".markdown") else "html"
     with workspace_backlog(args) as (backlog, ws):
-        report = SprintReport(backlog, args.sprint, attention=False, last_closed=args.last)  # fails early on a bad sprint
+        report = SprintReport(backlog, args.sprint, attention=False, last_closed=args.last,
+                              team=args.team)  # fails early on a bad sprint or team
         attention = False
         if not args.no_attention and backlog.n_items >= 2:
             attention = item_attention(backlog, ws, refit=args.refit, progress=not args.no_progress)
-        report = SprintReport(backlog, args.sprint, attention=attention, last_closed=args.last)
+        report = SprintReport(backlog, args.sprint, attention=attention, last_closed=args.last, team=args.team)
         path = report.write(args.out, format=fmt)
     print(f"wrote {fmt} sprint report for {report.sprint_name or '(no sprint)'} to {path}")
+    if report.choice_reason:
+        print(f"sprint picked: {report.choice_reason}")
     return 0

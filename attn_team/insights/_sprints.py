@@ -87,8 +87,13 @@ NEEDS: dict[str, tuple[str, str]] = {
     "dates": ("needs sprint dates",
               "sprint dates (start, end, complete): a REST JSON export, whose sprint field carries them, "
               "or the board's sprint list (Agile API sprints JSON) imported with the export"),
+    "dates_history": ("needs sprint dates and history",
+                      "sprint dates and sprint history: a REST JSON export with changelog (expand=changelog), whose "
+                      "sprint field carries the dates; or sprint dates and two snapshots of the export (start, close)"),
     "done_dates": ("needs done dates",
                    "when the items were done: status history (REST JSON with changelog) or resolution dates"),
+    "points": ("no story points",
+               "story points: the export's Story Points (or Story point estimate) field is empty for every item"),
     "next_sprint": ("next sprint not started", "the next sprint of this board: known once it starts"),
     "running": ("after the close", "known once the sprint closes"),
     "none_committed": ("undefined (0 committed)", "nothing was committed at the start, so the ratio is undefined"),
@@ -342,10 +347,12 @@ def _ratios(committed: set, completed: set | None, added: set, removed: set) -> 
             "scope_change": (len(added) + len(removed)) / n, "net_scope_change": (len(added) - len(removed)) / n}
 
 
-def _undated_row(w: _Window) -> tuple[dict, dict]:
+def _undated_row(h: ItemHistory, w: _Window) -> tuple[dict, dict]:
     """Figures and missing codes of a sprint without dates (or not started): only membership now is known."""
     code = "dates" if is_na(w.start) else "running"
-    missing = dict.fromkeys(_SCOPE_COLS + _RATIO_COLS + _DONE_COLS + ("carried_over",), code)
+    missing = dict.fromkeys(_DONE_COLS + ("carried_over",), code)
+    scope_code = "dates_history" if code == "dates" and not h.has_sprint_history else code
+    missing.update(dict.fromkeys(_SCOPE_COLS + _RATIO_COLS, scope_code))
     return {"history": "none"}, missing
 
 
@@ -402,6 +409,18 @@ def _velocity_averages(df: pd.DataFrame, window: int) -> pd.DataFrame:
     return df
 
 
+_POINT_COLS = ("committed_points", "added_points", "removed_points", "completed_points", "velocity_points",
+               "velocity_points_avg", "done_now_points", "not_done_now_points")
+
+
+def _without_points(rows: list[dict]) -> list[dict]:
+    """Rows with every points figure missing (code ``"points"``): for items none of which has story points."""
+    for row in rows:
+        row.update(dict.fromkeys(_POINT_COLS))
+        row["missing"] = {**row["missing"], **dict.fromkeys(_POINT_COLS, "points")}
+    return rows
+
+
 def _sprint_row(r: Any, h: ItemHistory, nxt: str | None, t_now: pd.Timestamp) -> dict[str, Any]:
     """One row of :func:`sprint_metrics` for sprint ``r`` (a row of the sorted sprints)."""
     sid = str(r.sprint_id)
@@ -415,7 +434,7 @@ def _sprint_row(r: Any, h: ItemHistory, nxt: str | None, t_now: pd.Timestamp) ->
     if w.dated:
         figures, missing, notes = _dated_row(h, keys, sid, w, nxt)
     else:
-        (figures, missing), notes = _undated_row(w), []
+        (figures, missing), notes = _undated_row(h, w), []
     row.update(figures)
     row["missing"] = missing
     row["notes"] = "; ".join([*w.notes, *notes])
@@ -483,6 +502,8 @@ def sprint_metrics(backlog: Backlog, sprint: Any = None, *, now: Any = None, win
     rows = [_sprint_row(r, h, next_of.get(str(r.sprint_id)), t_now) for r, k in zip(sp.itertuples(index=False), keep) if k]
     if not rows:
         return _empty_result()
+    if len(items) and not items["story_points"].notna().any():
+        rows = _without_points(rows)
     df = _velocity_averages(pd.DataFrame(rows), window)
     df = _typed(df[SPRINT_COLUMNS].copy())
     if target_id is not None:

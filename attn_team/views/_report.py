@@ -22,7 +22,16 @@ from .. import _svg
 from .._display import graph_payload
 from ..insights._coupling import team_coupling
 from ..insights._dependencies import default_model, suggest_dependencies
-from ..insights._sprints import METRIC_DEFINITIONS, at_risk_dependencies, resolve_sprint, sprint_metrics
+from ..insights._rules import strong_edge_definition
+from ..insights._sprint_state import EXCLUDED_TYPES, counted_items
+from ..insights._sprints import (
+    METRIC_DEFINITIONS,
+    NEEDS,
+    at_risk_dependencies,
+    missing_text,
+    pick_sprint,
+    sprint_metrics,
+)
 from ..model import Backlog
 
 __all__ = ["SprintReport", "md_escape"]
@@ -90,6 +99,14 @@ def _fmt(v: Any, kind: str = "") -> str:
     return str(v)
 
 
+def _cell(rec: dict, c: str, kind: str) -> str:
+    """A table cell's text: the value, or for a missing sprint figure what data would give it."""
+    v = rec[c]
+    if isinstance(rec.get("missing"), dict) and _fmt(v) == "–":
+        return missing_text(rec["missing"], c) or "–"
+    return _fmt(v, kind)
+
+
 def _html_table(df: pd.DataFrame, columns: list[str], *, kinds: dict[str, str] | None = None,
                 headers: dict[str, str] | None = None, max_rows: int = 30) -> str:
     kinds = kinds or {}
@@ -102,7 +119,7 @@ def _html_table(df: pd.DataFrame, columns: list[str], *, kinds: dict[str, str] |
         for c in cols:
             v = rec[c]
             num = isinstance(v, (int, float)) and not isinstance(v, bool)
-            cells.append(f"<td{' class=num' if num else ''}>{_e(_fmt(v, kinds.get(c, '')))}</td>")
+            cells.append(f"<td{' class=num' if num else ''}>{_e(_cell(rec, c, kinds.get(c, '')))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     more = f"<p class='sub'>… and {len(df) - max_rows:,} more</p>" if len(df) > max_rows else ""
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
@@ -118,10 +135,56 @@ def _md_table(df: pd.DataFrame, columns: list[str], *, kinds: dict[str, str] | N
     lines = ["| " + " | ".join(md_escape(headers.get(c, c)) for c in cols) + " |",
              "|" + "|".join("---" for _ in cols) + "|"]
     for rec in df.head(max_rows).to_dict("records"):
-        lines.append("| " + " | ".join(md_escape(_fmt(rec[c], kinds.get(c, ""))) for c in cols) + " |")
+        lines.append("| " + " | ".join(md_escape(_cell(rec, c, kinds.get(c, ""))) for c in cols) + " |")
     if len(df) > max_rows:
         lines.append(f"\n… and {len(df) - max_rows:,} more")
     return "\n".join(lines) + "\n"
+
+
+_CARDS = [("committed", "committed", ""), ("added", "added", ""), ("removed", "removed", ""),
+          ("completed", "completed", ""), ("not completed", "not_completed", ""), ("carried over", "carried_over", ""),
+          ("say/do", "say_do", "pct"), ("say/do strict", "say_do_strict", "pct"), ("points done", "completed_points", ""),
+          ("scope change", "scope_change", "pct")]
+_NOW_CARDS = [("in the sprint now", "in_sprint_now", ""), ("done now", "done_now", ""), ("not done now", "not_done_now", ""),
+              ("points done now", "done_now_points", ""), ("points not done now", "not_done_now_points", "")]
+_PCT = {"say_do": "pct", "say_do_strict": "pct", "scope_change": "pct"}
+_HIST_COLS = ["sprint", "committed", "added", "removed", "completed", "not_completed", "carried_over", "say_do",
+              "say_do_strict", "velocity_points", "scope_change", "in_sprint_now", "done_now", "not_done_now"]
+
+
+def _needs_notes(row: pd.Series) -> list[str]:
+    """For a metrics row, one sentence per kind of missing data, naming the figures it would give."""
+    labels = {col: name for name, col, _k in _CARDS}
+    by_code: dict[str, list[str]] = {}
+    for col, code in (row["missing"] or {}).items():
+        if col in labels:
+            by_code.setdefault(code, []).append(labels[col])
+    return [f"Missing figures — {', '.join(names)}: {NEEDS[code][1]}." for code, names in by_code.items()]
+
+
+def _count_notes(backlog: Backlog, sid: str, team: str | None) -> list[str]:
+    """Why this report's counts for the sprint can differ from another view of the same sprint."""
+    items = backlog.items
+    in_sprint = items[items["sprints"].map(lambda s: sid in s)]
+    counted = counted_items(in_sprint, EXCLUDED_TYPES)
+    notes = []
+    if len(counted) < len(in_sprint):
+        left = in_sprint.loc[~in_sprint.index.isin(counted.index), "type"].fillna("(no type)").value_counts()
+        notes.append(f"Counts leave out {len(in_sprint) - len(counted)} item(s) of this sprint that are epics or sub-tasks "
+                     f"({', '.join(f'{k}: {v}' for k, v in left.items())}), as Jira's sprint report does.")
+    if team is not None:
+        others = counted[(counted["team"] != team).fillna(True)]
+        if len(others):
+            by = others["team"].fillna("(no team)").value_counts()
+            notes.append(f"Counts cover team {team!r} only: {len(counted) - len(others)} of the {len(counted)} counted items "
+                         f"in this sprint now; not counted: {', '.join(f'{k} {v}' for k, v in by.items())}. "
+                         "Without the team filter the same sprint shows higher figures.")
+    placed = int(pd.to_numeric(backlog.teams["n_items"], errors="coerce").fillna(0).sum()) if len(backlog.teams) else 0
+    if placed > backlog.n_items:
+        notes.append(f"This backlog holds {backlog.n_items:,} of the {placed:,} items its import placed in teams: it was "
+                     "filtered (for example with Backlog.replace(items=...)), so the figures count only the items present "
+                     "and can be lower than sprint_metrics on the whole backlog.")
+    return notes
 
 
 class SprintReport:
@@ -147,6 +210,9 @@ class SprintReport:
         Sprints shown in the velocity and scope charts.
     last_closed : bool, default=False
         With ``sprint=None``, report the most recently *closed* sprint instead.
+    team : str, optional
+        One team: its sprints (the default sprint is the team's latest), counting only its items;
+        the report says how that differs from the whole sprint.
 
     Examples
     --------
@@ -156,7 +222,7 @@ class SprintReport:
     """
 
     def __init__(self, backlog: Backlog, sprint: Any = None, *, attention: Any = None, now: Any = None,
-                 top: int = 10, window: int = 12, last_closed: bool = False):
+                 top: int = 10, window: int = 12, last_closed: bool = False, team: str | None = None):
         if not isinstance(backlog, Backlog):
             raise TypeError(f"SprintReport needs a Backlog, not {type(backlog).__name__}")
         self.backlog = backlog
@@ -168,8 +234,15 @@ class SprintReport:
         self.top = top
         self.window = window
         self.last_closed = last_closed
-        # resolve the sprint eagerly so a wrong name fails at construction
-        self._sprint_row = resolve_sprint(backlog, sprint, now=self.now, last_closed=last_closed)
+        self.team = team
+        # resolve the sprint eagerly so a wrong sprint or team name fails at construction
+        self._choice = pick_sprint(backlog, sprint, now=self.now, last_closed=last_closed, team=team)
+        self._sprint_row = self._choice.row
+
+    @property
+    def choice_reason(self) -> str | None:
+        """Why this sprint was picked, when the report picked it (ties across teams, no sprint dates)."""
+        return self._choice.reason
 
     # -- computed once --------------------------------------------------------------------------
     @property
@@ -190,25 +263,22 @@ class SprintReport:
         use_att = att is not False and att is not None
         if use_att and hasattr(att, "attend"):
             att = att.attend(b, to="items", k=20)  # once, shared by every section
-        metrics = sprint_metrics(b, now=self.now)
         row = self._sprint_row
         sid = None if row is None else str(row["sprint_id"])
-        board = None if row is None or row["team"] is pd.NA else row["team"]
-        if sid is not None and sid not in set(metrics["sprint_id"]):
-            metrics = pd.concat([metrics, sprint_metrics(b, sid, now=self.now)], ignore_index=True) if len(metrics) else \
-                sprint_metrics(b, sid, now=self.now)
-        this = metrics[metrics["sprint_id"] == sid] if sid is not None else metrics.iloc[0:0]
-        hist = metrics[(metrics["team"] == board).fillna(False)] if board is not None else metrics[metrics["team"].isna()]
-        if sid is not None and len(hist):
-            hist = hist[hist["start"] <= this["start"].iloc[0]] if len(this) and this["start"].notna().all() else hist
-        hist = hist.tail(self.window)
+        metrics, this, hist = self._metrics(sid)
+        if self._choice.reason:
+            notes.append(f"Sprint picked: {self._choice.reason}.")
         if row is None:
             notes.append("This backlog has no sprints: sprint metrics cannot be computed.")
         sprint_items = b.items[b.items["sprints"].map(lambda s: sid in s)] if sid is not None else b.items.iloc[0:0]
+        if self.team is not None:
+            sprint_items = sprint_items[(sprint_items["team"] == self.team).fillna(False)]
         if sid is not None and not len(sprint_items):
-            notes.append(f"Sprint {self.sprint_name!r} has no items.")
-        at_risk = at_risk_dependencies(b, sid, attention=att if use_att else None, now=self.now,
-                                       use_attention=use_att) if sid is not None else at_risk_dependencies(b, attention=False, use_attention=False)
+            notes.append(f"Sprint {self.sprint_name!r} has no items" + (f" of team {self.team!r}." if self.team else "."))
+        if sid is not None:
+            notes.extend(_count_notes(b, sid, self.team))
+        at_risk = at_risk_dependencies(b, sid, attention=att if use_att else None, now=self.now, use_attention=use_att,
+                                       team=self.team) if sid is not None else at_risk_dependencies(b, attention=False, use_attention=False)
         if use_att:
             sugg_all = suggest_dependencies(b, top=None, attention=att)
             keys = set(sprint_items["key"])
@@ -227,6 +297,20 @@ class SprintReport:
             "at_risk": at_risk, "suggestions": sugg, "suggestion_scope": scope, "coupling": coupling,
             "graph": self._graph(sprint_items, at_risk, sugg), "notes": notes,
         }
+
+    def _metrics(self, sid: str | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """(every sprint's metrics, this sprint's row, the recent sprints of its board for the charts)."""
+        b = self.backlog
+        metrics = sprint_metrics(b, now=self.now, team=self.team)
+        if sid is not None and sid not in set(metrics["sprint_id"]):
+            one = sprint_metrics(b, sid, now=self.now, team=self.team)
+            metrics = pd.concat([metrics, one], ignore_index=True) if len(metrics) else one
+        this = metrics[metrics["sprint_id"] == sid] if sid is not None else metrics.iloc[0:0]
+        board = this["team"].iloc[0] if len(this) else pd.NA
+        hist = metrics[metrics["team"].isna()] if board is pd.NA else metrics[(metrics["team"] == board).fillna(False)]
+        if len(this) and this["start"].notna().all():
+            hist = hist[hist["start"] <= this["start"].iloc[0]]
+        return metrics, this, hist.tail(self.window)
 
     def _graph(self, sprint_items: pd.DataFrame, at_risk: pd.DataFrame, sugg: pd.DataFrame | None) -> dict:
         b = self.backlog
@@ -268,8 +352,9 @@ class SprintReport:
         out = dict(METRIC_DEFINITIONS)
         if coupling is not None:
             out["congruence"] = coupling.definition
-        out["at risk"] = ("item of the sprint, unfinished, waiting (dependency link, or a strong attention edge: "
-                          "score in the top 10% of cross-team edges) on an unfinished item of another team")
+        out["at risk"] = ("item of the sprint, unfinished, waiting (by a dependency link, or a strong attention edge) "
+                          "on an unfinished item of another team")
+        out["strong edge"] = strong_edge_definition().removeprefix("strong edge: ")
         return out
 
     def _rule_counts(self) -> str:
@@ -281,7 +366,8 @@ class SprintReport:
 
     # -- rendering --------------------------------------------------------------------------------
     def _title(self) -> str:
-        return f"Sprint report: {self.sprint_name}" if self.sprint_name else "Sprint report"
+        title = f"Sprint report: {self.sprint_name}" if self.sprint_name else "Sprint report"
+        return f"{title} (team {self.team})" if self.team else title
 
     def html_snippet(self) -> str:
         """The report body (scoped styles, no script), for notebooks and embedding in other pages."""
@@ -301,33 +387,33 @@ class SprintReport:
         this = d["this"]
         if len(this):
             r = this.iloc[0]
-            cards = [("committed", r["committed"], ""), ("added", r["added"], ""), ("removed", r["removed"], ""),
-                     ("completed", r["completed"], ""), ("not completed", r["not_completed"], ""),
-                     ("carried over", r["carried_over"], ""), ("say/do", r["say_do"], "pct"),
-                     ("say/do strict", r["say_do_strict"], "pct"), ("points done", r["completed_points"], ""),
-                     ("scope change", r["scope_change"], "pct")]
-            parts.append("<div class='cards'>" + "".join(
-                f"<div class='card'><b>{_e(_fmt(v, k))}</b><span>{_e(name)}</span></div>" for name, v, k in cards) + "</div>")
+            parts.append(self._cards_html(r, _CARDS) + self._cards_html(r, _NOW_CARDS))
             if isinstance(r["notes"], str) and r["notes"]:
                 parts.append(f"<p class='note'>{_e(r['notes'])}</p>")
+            for n in _needs_notes(r):
+                parts.append(f"<p class='note'>{_e(n)}</p>")
         hist = d["history"]
-        if len(hist):
-            labels = hist["sprint"].tolist()
+        dated = hist[hist["start"].notna()]
+        if len(dated):
+            labels = dated["sprint"].tolist()
+            on = f" ({self._board_label(hist)})"
             parts.append("<h2>Velocity and commitment</h2><div class='charts'>")
-            parts.append(_svg.bar_chart(labels, {"committed": hist["committed"].tolist(), "completed": hist["completed"].tolist()},
-                                        line_series={"velocity (avg items)": hist["velocity_items_avg"].tolist()},
-                                        title="Items committed and completed", ylabel="items", width=520))
-            parts.append(_svg.bar_chart(labels, {"completed points": hist["velocity_points"].tolist()},
-                                        line_series={"velocity (avg points)": hist["velocity_points_avg"].tolist()},
-                                        title="Story points completed", ylabel="points", width=520,
+            parts.append(_svg.bar_chart(labels, {"committed": dated["committed"].tolist(), "completed": dated["completed"].tolist()},
+                                        line_series={"velocity (avg items)": dated["velocity_items_avg"].tolist()},
+                                        title="Items committed and completed" + on, ylabel="items", width=520))
+            parts.append(_svg.bar_chart(labels, {"completed points": dated["velocity_points"].tolist()},
+                                        line_series={"velocity (avg points)": dated["velocity_points_avg"].tolist()},
+                                        title="Story points completed" + on, ylabel="points", width=520,
                                         colors=("#009E73", "#CC79A7")))
             parts.append("</div><h2>Scope change</h2>")
-            parts.append(_svg.diverging_bar_chart(labels, {"added after start": hist["added"].tolist()},
-                                                  {"removed after start": hist["removed"].tolist()},
-                                                  title="Items added (up) and removed (down) after the start", ylabel="items"))
-            parts.append(_html_table(hist, ["sprint", "committed", "added", "removed", "completed", "not_completed",
-                                            "carried_over", "say_do", "say_do_strict", "velocity_points", "scope_change"],
-                                     kinds={"say_do": "pct", "say_do_strict": "pct", "scope_change": "pct"}))
+            parts.append(_svg.diverging_bar_chart(labels, {"added after start": dated["added"].tolist()},
+                                                  {"removed after start": dated["removed"].tolist()},
+                                                  title="Items added (up) and removed (down) after the start" + on, ylabel="items"))
+        elif len(hist):
+            parts.append("<h2>Sprints</h2>")
+            parts.append(f"<p class='note'>Velocity and scope charts would need {_e(NEEDS['dates'][1])}.</p>")
+        if len(hist):
+            parts.append(_html_table(hist, _HIST_COLS, kinds=_PCT))
         parts.append("<h2>At-risk cross-team dependencies</h2>")
         ar = d["at_risk"]
         parts.append("<p class='sub'>Items of this sprint waiting on unfinished items of other teams, by link or by strong attention.</p>")
@@ -370,6 +456,20 @@ class SprintReport:
         parts.append(f"<footer>Generated by attn_team on {self.now:%Y-%m-%d %H:%M} UTC from {self.backlog.n_items:,} items.</footer></div>")
         return "".join(parts)
 
+    @staticmethod
+    def _cards_html(r: pd.Series, cards: list) -> str:
+        out = []
+        for name, col, kind in cards:
+            need = missing_text(r["missing"], col) if _fmt(r[col]) == "–" else None
+            label = f"{name}: {need}" if need else name
+            out.append(f"<div class='card'><b>{_e(_fmt(r[col], kind))}</b><span>{_e(label)}</span></div>")
+        return "<div class='cards'>" + "".join(out) + "</div>"
+
+    @staticmethod
+    def _board_label(hist: pd.DataFrame) -> str:
+        board = hist["team"].dropna()
+        return f"board {board.iloc[0]}" if len(board) else "sprints without a team's board"
+
     def html(self) -> str:
         """One self-contained HTML document (no script, no network: inline SVG and styles, strict CSP)."""
         return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
@@ -390,16 +490,17 @@ class SprintReport:
         if len(this):
             r = this.iloc[0]
             out.append("## This sprint\n")
-            out.append(_md_table(this, ["committed", "added", "removed", "completed", "not_completed", "carried_over",
-                                        "say_do", "say_do_strict", "completed_points", "scope_change"],
-                                 kinds={"say_do": "pct", "say_do_strict": "pct", "scope_change": "pct"}))
+            out.append(_md_table(this, [c for _n, c, _k in _CARDS], kinds=_PCT))
+            out.append(_md_table(this, [c for _n, c, _k in _NOW_CARDS]))
             if isinstance(r["notes"], str) and r["notes"]:
                 out.append(f"> {md_escape(r['notes'])}\n")
+            for n in _needs_notes(r):
+                out.append(f"> {md_escape(n)}\n")
         if len(d["history"]):
-            out.append("## Velocity and scope over recent sprints\n")
+            out.append(f"## Velocity and scope over recent sprints ({md_escape(self._board_label(d['history']))})\n")
             out.append(_md_table(d["history"], ["sprint", "committed", "added", "removed", "completed", "carried_over",
-                                                "velocity_points", "velocity_points_avg", "scope_change"],
-                                 kinds={"scope_change": "pct"}))
+                                                "velocity_points", "velocity_points_avg", "scope_change", "in_sprint_now",
+                                                "done_now"], kinds={"scope_change": "pct"}))
         out.append("## At-risk cross-team dependencies\n")
         out.append(_md_table(d["at_risk"], ["key", "team", "summary", "depends_on", "depends_on_team", "depends_on_summary",
                                             "depends_on_status", "via"]))
