@@ -36,7 +36,7 @@ from .._display import GRAPH_MIME, graph_payload, table_html
 from .._svg import heatmap_svg
 from ..model import Backlog
 from ._dependencies import attention_edges
-from ._rules import STRONG_QUANTILE, strong_edges
+from ._rules import STRONG_QUANTILE, strong_edge_definition, strong_edges
 
 __all__ = ["team_coupling", "TeamCoupling"]
 
@@ -76,7 +76,7 @@ class TeamCoupling:
 
     @property
     def definition(self) -> str:
-        return (f"strong edge: cross-team attention edge with a score in the top {1 - self.strong_quantile:.0%} of cross-team edges; "
+        return (f"{strong_edge_definition(self.strong_quantile)}; "
                 f"required coordination: a dependency link, or at least {self.required_ratio:g} x the mean number of strong "
                 "edges per pair of teams; "
                 f"actual coordination: a link (not clone) or >= {self.min_shared_people} shared people; "

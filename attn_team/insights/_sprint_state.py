@@ -25,7 +25,7 @@ from ..io._assemble import status_category
 from ..io._locale import EPIC_TYPE_NAMES, SUBTASK_TYPE_NAMES
 
 __all__ = ["EXCLUDED_TYPES", "BOARD_SHARE", "is_na", "utc_now", "counted_items", "SprintRefs", "ItemHistory",
-           "item_history", "in_sprint_at", "done_at", "sprint_boards", "sprint_order", "natural_key"]
+           "item_history", "in_sprint_at", "listing_sprint", "done_at", "sprint_boards", "sprint_order", "natural_key"]
 
 #: Item types left out of sprint counts by default, as in Jira's sprint report (lower case, several languages).
 EXCLUDED_TYPES = tuple(sorted(EPIC_TYPE_NAMES | SUBTASK_TYPE_NAMES))
@@ -59,6 +59,11 @@ def counted_items(items: pd.DataFrame, exclude_types: Iterable[str] | None) -> p
         return items
     drop = {str(t).strip().lower() for t in exclude_types}
     return items[~items["type"].astype("string").str.strip().str.lower().isin(drop).fillna(False)]
+
+
+def listing_sprint(items: pd.DataFrame, sid: str) -> pd.DataFrame:
+    """The rows of ``items`` whose current ``sprints`` list holds sprint ``sid``."""
+    return items[items["sprints"].map(lambda s: sid in s).astype(bool)]
 
 
 class SprintRefs:

@@ -50,6 +50,7 @@ from ._sprint_state import (
     in_sprint_at,
     is_na,
     item_history,
+    listing_sprint,
     natural_key,
     sprint_boards,
     sprint_order,
@@ -552,7 +553,7 @@ def at_risk_dependencies(backlog: Backlog, sprint: Any = None, *, threshold: flo
         return empty
     sid = str(row["sprint_id"])
     items = backlog.items
-    in_sprint = items[items["sprints"].map(lambda s: sid in s)]
+    in_sprint = listing_sprint(items, sid)
     if team is not None:
         in_sprint = in_sprint[(in_sprint["team"] == team).fillna(False)]
     if not len(in_sprint):

@@ -23,7 +23,7 @@ from .._display import graph_payload
 from ..insights._coupling import team_coupling
 from ..insights._dependencies import default_model, suggest_dependencies
 from ..insights._rules import strong_edge_definition
-from ..insights._sprint_state import EXCLUDED_TYPES, counted_items
+from ..insights._sprint_state import EXCLUDED_TYPES, counted_items, listing_sprint
 from ..insights._sprints import (
     METRIC_DEFINITIONS,
     NEEDS,
@@ -165,7 +165,7 @@ def _needs_notes(row: pd.Series) -> list[str]:
 def _count_notes(backlog: Backlog, sid: str, team: str | None) -> list[str]:
     """Why this report's counts for the sprint can differ from another view of the same sprint."""
     items = backlog.items
-    in_sprint = items[items["sprints"].map(lambda s: sid in s)]
+    in_sprint = listing_sprint(items, sid)
     counted = counted_items(in_sprint, EXCLUDED_TYPES)
     notes = []
     if len(counted) < len(in_sprint):
@@ -270,7 +270,7 @@ class SprintReport:
             notes.append(f"Sprint picked: {self._choice.reason}.")
         if row is None:
             notes.append("This backlog has no sprints: sprint metrics cannot be computed.")
-        sprint_items = b.items[b.items["sprints"].map(lambda s: sid in s)] if sid is not None else b.items.iloc[0:0]
+        sprint_items = listing_sprint(b.items, sid) if sid is not None else b.items.iloc[0:0]
         if self.team is not None:
             sprint_items = sprint_items[(sprint_items["team"] == self.team).fillna(False)]
         if sid is not None and not len(sprint_items):

@@ -6,7 +6,14 @@ import pandas as pd
 import pytest
 from conftest import NOW, edges
 
-from attn_team.insights._sprints import SPRINT_COLUMNS, at_risk_dependencies, resolve_sprint, sprint_metrics
+from attn_team.insights._sprints import (
+    NEEDS,
+    SPRINT_COLUMNS,
+    at_risk_dependencies,
+    pick_sprint,
+    resolve_sprint,
+    sprint_metrics,
+)
 from attn_team.model import Backlog
 
 
@@ -133,3 +140,92 @@ def test_running_sprint_left_out_of_velocity_average(tiny):
     r = row(m, "Sprint 3")
     assert r.velocity_items == 0  # partial count shown for the running sprint ...
     assert r.velocity_items_avg == pytest.approx((2 + 1) / 2)  # ... but not averaged in
+
+
+def _undated(b):
+    """The tiny backlog as a CSV export gives it: sprint names only, no dates, no state, no history."""
+    sp = b.sprints.assign(start=pd.NaT, end=pd.NaT, complete=pd.NaT, state=pd.NA)
+    return b.replace(sprints=sp, events=None)
+
+
+class TestWithoutDates:
+    def test_rows_with_membership_and_what_would_give_the_rest(self, tiny):
+        m = sprint_metrics(_undated(tiny), now=NOW)
+        assert list(m["sprint"]) == ["Sprint 1", "Sprint 2", "Sprint 3", "Sprint 4"]  # by name: no time order known
+        r = row(m, "Sprint 2")  # lists P-2, I-2 (done), S-1
+        assert (r.in_sprint_now, r.done_now, r.not_done_now) == (3, 1, 2)
+        assert r.done_now_points == 8 and r.not_done_now_points == 7
+        assert pd.isna(r.committed) and pd.isna(r.completed) and pd.isna(r.carried_over) and pd.isna(r.velocity_items)
+        assert r.missing["committed"] == "dates_history" and r.missing["completed"] == "dates"
+        assert r.missing["carried_over"] == "dates" and r.history == "none"
+        assert "sprint dates" in NEEDS[r.missing["completed"]][1] and "changelog" in NEEDS[r.missing["committed"]][1]
+
+    def test_dates_without_history_need_history_only(self, tiny):
+        r = row(sprint_metrics(tiny.replace(events=None), now=NOW), "Sprint 1")
+        assert r.missing["committed"] == "history" and r.missing["say_do"] == "history"
+        assert "completed" not in r.missing and r.completed == 2
+
+    def test_last_is_last_by_name_and_says_so(self, tiny):
+        c = pick_sprint(_undated(tiny), now=NOW, last_closed=True)
+        assert c.row["name"] == "Sprint 4" and "no sprint dates" in c.reason
+
+    def test_no_story_points_anywhere(self, tiny):
+        b = tiny.replace(items=tiny.items.assign(story_points=None))
+        r = row(sprint_metrics(b, now=NOW), "Sprint 1")
+        assert pd.isna(r.completed_points) and pd.isna(r.done_now_points) and r.missing["completed_points"] == "points"
+        assert r.completed == 2  # counts are unaffected
+
+    def test_sub_tasks_in_other_languages_left_out(self, tiny):
+        items = tiny.items.copy()
+        items.loc[items["key"] == "P-1", "type"] = "Subtarea"
+        assert row(sprint_metrics(tiny.replace(items=items), now=NOW), "Sprint 1").committed == 2
+
+
+class TestOneTeam:
+    def test_counts_only_the_teams_items(self, tiny):
+        pay = row(sprint_metrics(tiny, now=NOW, team="Pay"), "Sprint 1")
+        assert (pay.committed, pay.added, pay.removed, pay.completed, pay.not_completed) == (3, 0, 1, 1, 1)
+        ident = row(sprint_metrics(tiny, now=NOW, team="Id"), "Sprint 1")
+        assert (ident.committed, ident.added, ident.completed) == (0, 2, 1)
+        assert "nothing committed" in ident.notes
+
+    def test_only_the_teams_sprints(self, tiny):
+        assert list(sprint_metrics(tiny, now=NOW, team="Solo")["sprint"]) == ["Sprint 2", "Sprint 3"]
+
+    def test_unknown_team(self, tiny):
+        with pytest.raises(KeyError, match="no team 'Nope'"):
+            sprint_metrics(tiny, team="Nope")
+
+    def test_at_risk_for_one_team(self, tiny, item_edges):
+        r = at_risk_dependencies(tiny, "Sprint 3", attention=item_edges, threshold=0.6, now=NOW, team="Solo")
+        assert list(zip(r["key"], r["via"])) == [("S-1", "attention")]
+
+
+def _two_boards(tiny):
+    """Each team its own sprints, closing the same day; the export names no board."""
+    sp = pd.DataFrame([("a1", "PAY 1", "closed", "2026-01-05", "2026-01-19", "2026-01-19 08:00"),
+                       ("b1", "ID 1", "closed", "2026-01-05", "2026-01-19", "2026-01-19 09:00"),
+                       ("a2", "PAY 2", "closed", "2026-01-19", "2026-02-02", "2026-02-02 08:00"),
+                       ("b2", "ID 2", "closed", "2026-01-19", "2026-02-02", "2026-02-02 07:00")],
+                      columns=["sprint_id", "name", "state", "start", "end", "complete"])
+    items = tiny.items.copy()
+    items["sprints"] = [["a1"], ["a1", "a2"], [], ["a2"], ["b1"], ["b1", "b2"], ["b2"], []]
+    return tiny.replace(items=items, sprints=sp, events=None).validate()
+
+
+class TestBoards:
+    def test_board_from_the_items_keeps_velocity_and_carry_over_per_team(self, tiny):
+        m = sprint_metrics(_two_boards(tiny), now=NOW, window=2)
+        assert dict(zip(m["sprint"], m["team"])) == {"PAY 1": "Pay", "ID 1": "Id", "PAY 2": "Pay", "ID 2": "Id"}
+        assert row(m, "PAY 1").carried_over == 1  # P-2 went on to PAY 2, not to ID 2 which started the same day
+        assert row(m, "ID 2").velocity_items_avg == pytest.approx((1 + 1) / 2)  # ID 1 and ID 2 only
+
+    def test_last_says_which_team_it_picked_and_why(self, tiny):
+        b = _two_boards(tiny)
+        c = pick_sprint(b, now=NOW, last_closed=True)
+        assert c.row["name"] == "PAY 2" and c.board == "Pay"
+        assert "2 sprints closed on 2026-02-02 (Pay, Id)" in c.reason and "--team" in c.reason
+        assert pick_sprint(b, now=NOW, last_closed=True, team="Id").row["name"] == "ID 2"
+
+    def test_shared_sprints_stay_one_board(self, tiny):
+        assert sprint_metrics(tiny, now=NOW)["team"].isna().all()  # no team holds 80% of any sprint

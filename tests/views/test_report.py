@@ -228,3 +228,42 @@ def test_a_fitted_model_attends_once_for_the_whole_report():
 ])
 def test_md_escape_structure(text, expected):
     assert md_escape(text) == expected
+
+
+class TestWhyFiguresDiffer:
+    def test_team_filter_says_what_it_leaves_out(self):
+        full = SprintReport(_backlog(), attention=False, now=NOW)
+        pay = SprintReport(_backlog(), attention=False, now=NOW, team="Pay")
+        assert full.data["this"].iloc[0].committed == 3 and pay.data["this"].iloc[0].committed == 2
+        md = pay.markdown()
+        assert md.startswith("# Sprint report: Sprint &lt;i&gt;1&lt;/i&gt; (team Pay)")
+        assert "Counts cover team 'Pay' only: 2 of the 4 counted items" in md and "Id 1" in md
+        assert "Counts cover team" not in full.markdown()
+
+    def test_reduced_backlog_says_so(self):
+        b = _backlog()
+        small = b.replace(items=b.items.head(3))  # the teams table still counts the import's 5 items
+        assert "holds 3 of the 5 items its import placed in teams" in SprintReport(small, attention=False, now=NOW).markdown()
+        assert "its import placed in teams" not in SprintReport(b, attention=False, now=NOW).markdown()
+
+    def test_left_out_types_are_named(self):
+        b = _backlog()
+        b = b.replace(items=b.items.assign(type=["Story", "Story", "Story", "Sub-task", "Story"]))
+        assert "leave out 1 item(s) of this sprint that are epics or sub-tasks (Sub-task: 1)" in \
+            SprintReport(b, attention=False, now=NOW).markdown()
+
+    def test_unknown_team(self):
+        with pytest.raises(KeyError, match="no team 'Nope'"):
+            SprintReport(_backlog(), team="Nope", attention=False)
+
+
+def test_strong_edge_sentence_comes_from_the_rule(monkeypatch):
+    import attn_team.views._report as mod
+
+    import attn_team.insights._coupling as coupling_mod
+
+    for m in (mod, coupling_mod):
+        monkeypatch.setattr(m, "strong_edge_definition", lambda *a, **k: "strong edge: RULE-FROM-RULES-MODULE")
+    r = SprintReport(_backlog(), attention=_edges(), now=NOW)
+    assert "RULE-FROM-RULES-MODULE" in r.html() and "RULE-FROM-RULES-MODULE" in r.markdown()
+    assert "top 10%" not in r.markdown().replace("RULE-FROM-RULES-MODULE", "")
