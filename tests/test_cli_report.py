@@ -149,3 +149,13 @@ def test_item_attention_is_cached_in_the_workspace(tmp_path, monkeypatch):
         ws.import_backlog(_backlog().replace(items=_backlog().items.head(4)), label="changed")
         suggest_cmd.item_attention(ws.backlog(), ws)
         assert _FakeModel.calls == 3  # a new import invalidates the cache
+
+
+def test_report_one_team(fake_workspace, tmp_path, capsys):
+    out = tmp_path / "r.md"
+    assert cli.main(["report", "--team", "Beta", "--out", str(out)]) == 0
+    md = out.read_text(encoding="utf-8")
+    assert md.startswith("# Sprint report: S1 (team Beta)")
+    assert "Counts cover team 'Beta' only: 8 of the 16 counted items" in md
+    assert cli.main(["report", "--team", "Gamma", "--out", str(out)]) == 1
+    assert "no team 'Gamma'" in capsys.readouterr().err

@@ -26,8 +26,18 @@ Definitions (also in :data:`METRIC_DEFINITIONS`, which reports print):
   finished; a running sprint's partial count is left out).
 - **scope_change**: (added + removed) / committed; ``net_scope_change`` = (added - removed) / committed.
 
-Where the data cannot tell (no sprint history, no start date), the numbers are left missing
-(``<NA>``) and the ``notes`` column says why; nothing is invented.
+- **done now** (``in_sprint_now``, ``done_now``, ``not_done_now`` and their points): the items
+  listing the sprint now, by their status now. They need neither dates nor history, so an export
+  with sprint names only (a CSV) still gives them.
+- **board**: ``sprints.team``, else the team of at least 80% of the sprint's items, else one
+  shared board; carry-over, velocity averages and the report's charts stay within a board.
+- **team** (``team=``): that team's sprints, counting only its items.
+
+Where the data cannot tell (no sprint history, no dates, no story points), the numbers are left
+missing (``<NA>``), the ``missing`` column maps each to a code of :data:`NEEDS` (what data would
+give it) and ``notes`` says why; nothing is invented. Each figure is a small pure function below
+(``_scope``, ``_completion``, ``_carried_over``, ``_ratios``, ``_velocity_averages``); the item
+state they read (membership and status at a time, boards) lives in :mod:`._sprint_state`.
 """
 
 from __future__ import annotations
