@@ -107,6 +107,7 @@ NEEDS: dict[str, tuple[str, str]] = {
                "story points: the export's Story Points (or Story point estimate) field is empty for every item"),
     "next_sprint": ("next sprint not started", "the next sprint of this board: known once it starts"),
     "running": ("after the close", "known once the sprint closes"),
+    "not_started": ("not started", "known once the sprint starts"),
     "none_committed": ("undefined (0 committed)", "nothing was committed at the start, so the ratio is undefined"),
 }
 
@@ -360,7 +361,7 @@ def _ratios(committed: set, completed: set | None, added: set, removed: set) -> 
 
 def _undated_row(h: ItemHistory, w: _Window) -> tuple[dict, dict]:
     """Figures and missing codes of a sprint without dates (or not started): only membership now is known."""
-    code = "dates" if is_na(w.start) else "running"
+    code = "dates" if is_na(w.start) else "not_started"
     missing = dict.fromkeys(_DONE_COLS + ("carried_over",), code)
     scope_code = "dates_history" if code == "dates" and not h.has_sprint_history else code
     missing.update(dict.fromkeys(_SCOPE_COLS + _RATIO_COLS, scope_code))

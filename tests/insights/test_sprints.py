@@ -229,3 +229,8 @@ class TestBoards:
 
     def test_shared_sprints_stay_one_board(self, tiny):
         assert sprint_metrics(tiny, now=NOW)["team"].isna().all()  # no team holds 80% of any sprint
+
+
+def test_future_sprint_asked_by_name_says_not_started(tiny):
+    r = sprint_metrics(tiny, "Sprint 4", now=NOW).iloc[0]
+    assert pd.isna(r.committed) and r.missing["committed"] == "not_started" and "not started" in r.notes
