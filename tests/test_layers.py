@@ -23,8 +23,10 @@ def layer_of(module: str) -> str | None:
     if len(parts) == 1:
         return None  # the package root re-exports lazily
     head = parts[1]
-    if head in ("errors", "_display", "_svg", "_version", "_lazy"):
+    if head in ("errors", "_display", "_svg", "_version", "_lazy", "_heads"):
         return "base"
+    if head == "_derived":
+        return "model"
     if head in ("cli", "_commands", "__main__"):
         return "cli"
     return head if head in LAYERS else None

@@ -132,7 +132,7 @@ def team_coupling(backlog: Backlog, *, attention: Any = None, strong_quantile: f
     backlog : Backlog
     attention : optional
         A fitted ``CrossAttention``, an item ``Attention`` result or an edges DataFrame (see
-        :func:`~attn_team.insights._dependencies.attention_edges`); fitted here when ``None``.
+        :func:`~attn_team.insights._dependencies.attention_edges`); the untrained model when ``None`` (nothing is fitted here).
     strong_quantile : float, default=0.9
         Cross-team edges with a score at or above this quantile of all cross-team edge scores are strong.
     required_ratio : float, default=1.0
@@ -188,12 +188,11 @@ def team_coupling(backlog: Backlog, *, attention: Any = None, strong_quantile: f
 
     # shared people: involved in items of both teams
     person_teams: dict[str, set] = defaultdict(set)
-    for t, a, r, cs, ws in zip(items["team"], items["assignee"], items["reporter"], items["commenters"], items["watchers"]):
-        if t is None or t is pd.NA:
-            continue
-        for p in [a, r, *cs, *ws]:
-            if p is not None and p is not pd.NA and str(p):
-                person_teams[str(p)].add(str(t))
+    inv = backlog.involvement
+    for key, p in zip(inv["key"], inv["person"]):
+        t = team_of.get(str(key))
+        if t is not None:
+            person_teams[str(p)].add(t)
     shared: dict[frozenset, int] = defaultdict(int)
     for ts in person_teams.values():
         for a, b in combinations(sorted(ts), 2):
