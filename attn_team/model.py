@@ -233,8 +233,8 @@ class Backlog:
 
     # -- construction -------------------------------------------------------
     @classmethod
-    def _from_conformed(cls, conformed: Mapping[str, pd.DataFrame], **tables: Any) -> Backlog:
-        """Internal: a Backlog from tables of which those in ``conformed`` are :func:`conform`'s own output.
+    def from_conformed(cls, conformed: Mapping[str, pd.DataFrame], **tables: Any) -> Backlog:
+        """A Backlog from tables of which those in ``conformed`` are already :func:`conform`'s own output.
 
         Those are taken as they are (conforming a large items table twice costs as
         much as reading it); the others are conformed as in the constructor.

@@ -69,7 +69,6 @@ _CREATED_WIDTH_DAYS = 30.0
 _SEQUENCE_WIDTH = 20.0
 _N_SHIFTS = 4
 _TOKEN = re.compile(r"(?u)\b[a-zA-Z][a-zA-Z0-9_]{2,}\b")
-_TEXT_CHARS = 4000
 
 
 @dataclasses.dataclass
@@ -117,23 +116,12 @@ class ItemFeatures:
 def item_texts(items: pd.DataFrame) -> list[str]:
     """Summary and description of each item as one string (the text both text groups read).
 
-    Uses :func:`attn_team.embed.item_text` when the embed layer provides it
-    (so the lexical and embedding halves read the same text), else summary +
-    ". " + description, cut at 4000 characters.
+    The same text the embedder reads (:func:`attn_team.embed.item_text`), so the lexical and
+    embedding halves of the text head see one text.
     """
-    try:
-        from ..embed import item_text
-    except ImportError:  # pragma: no cover - embed layer not installed
-        item_text = None
-    if item_text is not None:
-        return [str(t) for t in item_text(items)]
-    out = []
-    for s, d in zip(items["summary"].fillna(""), items["description"].fillna("")):
-        t = str(s).strip()
-        if str(d).strip():
-            t = f"{t}. {str(d).strip()}" if t else str(d).strip()
-        out.append(t[:_TEXT_CHARS])
-    return out
+    from ..embed import item_text
+
+    return [str(t) for t in item_text(items)]
 
 
 def _idf_multihot(lists: Sequence[Iterable[str]], n: int, *, idf: bool = True, vocab: dict | None = None) -> sp.csr_matrix:
