@@ -36,7 +36,7 @@ from .._display import GRAPH_MIME, graph_payload, table_html
 from .._svg import heatmap_svg
 from ..model import Backlog
 from ._dependencies import attention_edges
-from ._rules import STRONG_QUANTILE, strong_edges
+from ._rules import STRONG_QUANTILE, strong_edges, team_mass
 
 __all__ = ["team_coupling", "TeamCoupling"]
 
@@ -160,9 +160,8 @@ def team_coupling(backlog: Backlog, *, attention: Any = None, strong_quantile: f
         ok = src.notna() & dst.notna() & (edges["source"] != edges["target"])
         e = edges[ok].assign(_a=src[ok], _b=dst[ok])
         if len(e):
-            mass = e.groupby(["_a", "_b"])["weight"].sum()
-            for (a, b), v in mass.items():
-                matrix.loc[a, b] = float(v)
+            mass = team_mass(e, team_of)
+            matrix.loc[:, :] = mass.reindex(index=teams, columns=teams, fill_value=0.0).to_numpy()
             cross = e[e["_a"] != e["_b"]].sort_values("score", ascending=False)
             strong = strong_edges(cross, team_of, strong_quantile)
             for a, b in zip(strong["_a"], strong["_b"]):
