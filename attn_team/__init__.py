@@ -27,6 +27,7 @@ _LAZY = {
     "CrossAttention": "attn_team.attention._model",
     "Attention": "attn_team.attention._result",
     "attend": "attn_team.attention._model",
+    "BacklogAttention": "attn_team.attention._fitted",
     "evaluate_links": "attn_team.insights._evaluate",
     "suggest_dependencies": "attn_team.insights._dependencies",
     "who_to_involve": "attn_team.insights._people",

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["GRAPH_MIME", "GRAPH_VERSION", "graph_payload", "graph_mimebundle", "table_html", "table_mimebundle"]
+__all__ = ["GRAPH_MIME", "GRAPH_VERSION", "graph_payload", "graph_mimebundle", "table_html"]
 
 GRAPH_MIME = "application/vnd.attn-team.graph+json"
 GRAPH_VERSION = 1
@@ -78,22 +78,14 @@ def table_html(df: pd.DataFrame, *, title: str = "", max_rows: int = 50) -> str:
             f"<tbody>{''.join(body)}</tbody></table>{more}</div>")
 
 
-def table_mimebundle(df: pd.DataFrame, *, title: str = "") -> dict:
-    return {"text/plain": (title + "\n" if title else "") + df.to_string(max_rows=20), "text/html": table_html(df, title=title)}
-
-
 def graph_mimebundle(payload: dict, *, plain: str | None = None) -> dict:
     """MIME bundle for a graph: our vendor type, a self-contained HTML fallback and plain text."""
     n, m = len(payload["nodes"]), len(payload["edges"])
     title = payload.get("meta", {}).get("title") or "attention graph"
     text = plain or f"{title}: {n} nodes, {m} edges"
-    fallback = None
-    try:  # a static picture when the SVG helpers are available
-        from ._svg import graph_svg
+    from ._svg import graph_svg  # a static picture for front ends without the extension
 
-        fallback = graph_svg(payload)
-    except ImportError:
-        pass
+    fallback = graph_svg(payload)
     edges = pd.DataFrame(payload["edges"], columns=["source", "target", "weight", "kind"])
     html_out = (f"<div class='attn-team-graph'><strong>{html.escape(title)}</strong> "
                 f"<span>({n} nodes, {m} edges)</span>{fallback or ''}"

@@ -21,7 +21,8 @@ import pandas as pd
 from .. import _svg
 from .._display import graph_payload
 from ..insights._coupling import team_coupling
-from ..insights._dependencies import default_model, suggest_dependencies
+from ..attention._fitted import DEFAULT_K, as_backlog_attention
+from ..insights._dependencies import suggest_dependencies
 from ..insights._rules import strong_edge_definition
 from ..insights._sprint_state import EXCLUDED_TYPES, counted_items, listing_sprint
 from ..insights._sprints import (
@@ -258,11 +259,10 @@ class SprintReport:
         b = self.backlog
         notes: list[str] = []
         att = self.attention
-        if att is None and b.n_items >= 2:
-            att = default_model(b)
-        use_att = att is not False and att is not None
-        if use_att and hasattr(att, "attend"):
-            att = att.attend(b, to="items", k=20)  # once, shared by every section
+        use_att = att is not False and b.n_items >= 2
+        bound = as_backlog_attention(b, att) if use_att else None
+        if bound is not None:  # None: the untrained model (the report never fits)
+            att = bound.attend("items", DEFAULT_K)  # once, shared by every section
         row = self._sprint_row
         sid = None if row is None else str(row["sprint_id"])
         metrics, this, hist = self._metrics(sid)

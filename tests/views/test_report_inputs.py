@@ -21,8 +21,8 @@ import pytest
 from conftest import REPO, SHARED
 from fakes import BagOfWords
 
-import attn_team.insights._dependencies as deps
 from attn_team import cli
+from attn_team.attention._fitted import BacklogAttention
 from attn_team.insights._sprint_state import EXCLUDED_TYPES, counted_items, listing_sprint
 from attn_team.insights._sprints import NEEDS, at_risk_dependencies, sprint_metrics
 from attn_team.io._detect import read_jira
@@ -35,16 +35,16 @@ SAMPLES = ["jira-export.csv", "jira-json"]
 NOW = pd.Timestamp("2025-11-05 14:00", tz="UTC")  # the samples' "now"
 
 
-def _fake_model(backlog, **kw):
+def _fake_fit(cls, backlog, **kw):
     from attn_team.attention._model import CrossAttention
 
-    return CrossAttention(embedder=BagOfWords(), random_state=0, max_epochs=2, progress=False).fit(backlog)
+    return cls(backlog, CrossAttention(embedder=BagOfWords(), random_state=0, max_epochs=2, progress=False).fit(backlog))
 
 
 @pytest.fixture
 def fake_fit(monkeypatch):
     """The real attention model with a fake sentence embedder (no MiniLM)."""
-    monkeypatch.setattr(deps, "default_model", _fake_model)
+    monkeypatch.setattr(BacklogAttention, "fit", classmethod(_fake_fit))
 
 
 def _sprint_names(ws_path: Path) -> list[str]:
@@ -138,7 +138,7 @@ def test_shipped_samples(name, tmp_path, monkeypatch):
     """Both samples; the CSV through the real default path (MiniLM, fitted once, cached in the workspace)."""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     if name != "jira-export.csv":
-        monkeypatch.setattr(deps, "default_model", _fake_model)
+        monkeypatch.setattr(BacklogAttention, "fit", classmethod(_fake_fit))
     path = REPO / "sample_data" / name
     out = _cli_matrix(path, tmp_path)
     _check_outputs(out)
