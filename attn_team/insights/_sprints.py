@@ -368,48 +368,74 @@ def _undated_row(h: ItemHistory, w: _Window) -> tuple[dict, dict]:
     return {"history": "none"}, missing
 
 
-def _dated_row(h: ItemHistory, keys: list, sid: str, w: _Window, nxt: str | None) -> tuple[dict, dict, list]:
-    """Figures, missing codes and notes of a sprint that has started."""
-    row: dict[str, Any] = {}
-    missing: dict[str, str] = {}
-    notes: list[str] = []
-    if h.has_sprint_history:
-        scope = _scope(h, keys, sid, w.start, w.close)
-        at_close = scope.at_close
-        row["history"] = "events"
-        row.update({c: len(getattr(scope, c)) for c in ("committed", "added", "removed")})
-        row.update({f"{c}_points": h.points(getattr(scope, c)) for c in ("committed", "added", "removed")})
-    else:
-        scope = None
-        at_close = {k for k in keys if sid in h.facts[k].sprints}
-        row["history"] = "current sprint lists only"
-        missing.update(dict.fromkeys(_SCOPE_COLS + _RATIO_COLS, "history"))
-        notes.append("no sprint history (no 'sprint' events): committed, added, removed, say/do and scope change "
-                     "cannot be told; completed and carried over use the items' current sprint lists")
-    completed, not_completed, unknown = _completion(h, at_close, w.close)
+@dataclasses.dataclass(frozen=True)
+class _Part:
+    """Some figures of a row, the missing codes of others, and notes: what each step below returns."""
+
+    figures: dict = dataclasses.field(default_factory=dict)
+    missing: dict = dataclasses.field(default_factory=dict)
+    notes: tuple = ()
+
+
+def _scope_part(h: ItemHistory, keys: list, sid: str, w: _Window) -> tuple[_Scope | None, set, _Part]:
+    """Committed, added and removed (from sprint events), and the items in the sprint at the close."""
+    if not h.has_sprint_history:
+        return None, {k for k in keys if sid in h.facts[k].sprints}, _Part(
+            {"history": "current sprint lists only"}, dict.fromkeys(_SCOPE_COLS + _RATIO_COLS, "history"),
+            ("no sprint history (no 'sprint' events): committed, added, removed, say/do and scope change "
+             "cannot be told; completed and carried over use the items' current sprint lists",))
+    scope = _scope(h, keys, sid, w.start, w.close)
+    figures = {"history": "events", **{c: len(getattr(scope, c)) for c in ("committed", "added", "removed")},
+               **{f"{c}_points": h.points(getattr(scope, c)) for c in ("committed", "added", "removed")}}
+    return scope, scope.at_close, _Part(figures)
+
+
+def _done_part(h: ItemHistory, at_close: set, close: pd.Timestamp) -> tuple[set | None, set, _Part]:
+    """Completed and not completed at the close; ``None`` completed when some item's state then is unknown."""
+    completed, not_completed, unknown = _completion(h, at_close, close)
     if unknown:
-        notes.append(f"{unknown} item(s) are done now but without a status history or resolution date: "
-                     "whether they were done at the close cannot be told")
-        missing.update(dict.fromkeys(_DONE_COLS + ("say_do", "say_do_strict", "carried_over"), "done_dates"))
-        completed = None
-    else:
-        not_completed = at_close - completed
-        row.update({"completed": len(completed), "not_completed": len(not_completed),
-                    "completed_points": h.points(completed), "velocity_items": len(completed),
-                    "velocity_points": h.points(completed)})
-    if nxt is None or w.running:
-        notes.append("carry-over is known once the sprint closes" if w.running
-                     else "no next sprint on this board: carried over cannot be told yet")
-        missing.setdefault("carried_over", "running" if w.running else "next_sprint")
-    elif completed is not None:
-        row["carried_over"] = len(_carried_over(h, not_completed, nxt))
-    if scope is not None:
-        ratios = _ratios(scope.committed, completed, scope.added, scope.removed)
-        row.update({k: v for k, v in ratios.items() if v is not None})
-        if not scope.committed:
-            notes.append("nothing committed at the start: say/do and scope change undefined")
-            missing.update(dict.fromkeys(_RATIO_COLS, "none_committed"))
-    return row, missing, notes
+        return None, not_completed, _Part(
+            {}, dict.fromkeys(_DONE_COLS + ("say_do", "say_do_strict", "carried_over"), "done_dates"),
+            (f"{unknown} item(s) are done now but without a status history or resolution date: "
+             "whether they were done at the close cannot be told",))
+    not_completed = at_close - completed
+    return completed, not_completed, _Part({
+        "completed": len(completed), "not_completed": len(not_completed), "completed_points": h.points(completed),
+        "velocity_items": len(completed), "velocity_points": h.points(completed)})
+
+
+def _carry_part(h: ItemHistory, not_completed: set, known: bool, nxt: str | None, running: bool) -> _Part:
+    """Carried over, once the sprint has closed and the board's next sprint exists."""
+    if running:
+        return _Part({}, {"carried_over": "running"}, ("carry-over is known once the sprint closes",))
+    if nxt is None:
+        return _Part({}, {"carried_over": "next_sprint"}, ("no next sprint on this board: carried over cannot be told yet",))
+    return _Part({"carried_over": len(_carried_over(h, not_completed, nxt))} if known else {})
+
+
+def _ratio_part(scope: _Scope | None, completed: set | None) -> _Part:
+    """Say/do and scope change, where the scope is known."""
+    if scope is None:
+        return _Part()
+    ratios = _ratios(scope.committed, completed, scope.added, scope.removed)
+    if not scope.committed:
+        return _Part({}, dict.fromkeys(_RATIO_COLS, "none_committed"),
+                     ("nothing committed at the start: say/do and scope change undefined",))
+    return _Part({k: v for k, v in ratios.items() if v is not None})
+
+
+def _dated_row(h: ItemHistory, keys: list, sid: str, w: _Window, nxt: str | None) -> tuple[dict, dict, list]:
+    """Figures, missing codes and notes of a sprint that has started: the steps above, in order."""
+    scope, at_close, scope_p = _scope_part(h, keys, sid, w)
+    completed, not_completed, done_p = _done_part(h, at_close, w.close)
+    parts = [scope_p, done_p, _carry_part(h, not_completed, completed is not None, nxt, w.running),
+             _ratio_part(scope, completed)]
+    figures, missing, notes = {}, {}, []
+    for part in parts:
+        figures.update(part.figures)
+        missing.update({k: v for k, v in part.missing.items() if not (k == "carried_over" and k in missing)})
+        notes.extend(part.notes)
+    return figures, missing, notes
 
 
 def _velocity_averages(df: pd.DataFrame, window: int) -> pd.DataFrame:
