@@ -24,8 +24,22 @@ import pandas as pd
 from ..io._assemble import status_category
 from ..io._locale import EPIC_TYPE_NAMES, SUBTASK_TYPE_NAMES
 
-__all__ = ["EXCLUDED_TYPES", "BOARD_SHARE", "is_na", "utc_now", "counted_items", "SprintRefs", "ItemHistory",
-           "item_history", "in_sprint_at", "listing_sprint", "done_at", "sprint_boards", "sprint_order", "natural_key"]
+__all__ = [
+    "BOARD_SHARE",
+    "EXCLUDED_TYPES",
+    "ItemHistory",
+    "SprintRefs",
+    "counted_items",
+    "done_at",
+    "in_sprint_at",
+    "is_na",
+    "item_history",
+    "listing_sprint",
+    "natural_key",
+    "sprint_boards",
+    "sprint_order",
+    "utc_now",
+]
 
 #: Item types left out of sprint counts by default, as in Jira's sprint report (lower case, several languages).
 EXCLUDED_TYPES = tuple(sorted(EPIC_TYPE_NAMES | SUBTASK_TYPE_NAMES))

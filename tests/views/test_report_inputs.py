@@ -23,7 +23,11 @@ from fakes import BagOfWords
 
 from attn_team import cli
 from attn_team.attention._fitted import BacklogAttention
-from attn_team.insights._sprint_state import EXCLUDED_TYPES, counted_items, listing_sprint
+from attn_team.insights._sprint_state import (
+    EXCLUDED_TYPES,
+    counted_items,
+    listing_sprint,
+)
 from attn_team.insights._sprints import NEEDS, at_risk_dependencies, sprint_metrics
 from attn_team.io._detect import read_jira
 from attn_team.views._report import SprintReport
@@ -150,7 +154,7 @@ def test_shipped_samples(name, tmp_path, monkeypatch):
         assert "needs sprint dates" in out["last.html"] and "done now" in out["last.html"]
     else:
         md = out["last.md"]
-        picked = re.search(r"^# Sprint report: (.+)$", md, re.M).group(1)
+        picked = re.search(r"^# Sprint report: (.+)$", md, re.MULTILINE).group(1)
         assert "sprints closed on" in md and "pass --team" in md  # six teams' sprints closed the same day: says so
         board = re.search(rf"showing '{re.escape(picked)}' \(([^)]+)\)", md).group(1)
         assert f"(board {board})" in md  # the charts and table show that board's sprints only
