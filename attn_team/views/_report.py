@@ -387,7 +387,9 @@ class SprintReport:
         this = d["this"]
         if len(this):
             r = this.iloc[0]
-            parts.append(self._cards_html(r, _CARDS) + self._cards_html(r, _NOW_CARDS))
+            known_first = all(_fmt(r[c]) == "–" for _n, c, _k in _CARDS)  # e.g. a CSV: what it can tell, first
+            order = (_NOW_CARDS, _CARDS) if known_first else (_CARDS, _NOW_CARDS)
+            parts.append("".join(self._cards_html(r, cards) for cards in order))
             if isinstance(r["notes"], str) and r["notes"]:
                 parts.append(f"<p class='note'>{_e(r['notes'])}</p>")
             for n in _needs_notes(r):
