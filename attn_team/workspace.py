@@ -347,6 +347,16 @@ class Workspace:
             return {**seen, "unchanged": True}
         return self._import(backlog, files=[], hashes=[], fmt="backlog", content=content, label=label, states=states)
 
+    def sync(self, url: str, *, jql: str, **options: Any) -> dict:
+        """Fetch the issues of ``jql`` (with changelogs), fields, boards and sprints from Jira as one snapshot.
+
+        Incremental after the first sync of the same URL and JQL; options and errors as for
+        :func:`attn_team.sync.sync` (credentials from ``JIRA_EMAIL``/``JIRA_API_TOKEN`` or ``JIRA_TOKEN``).
+        """
+        from .sync import sync
+
+        return sync(self, url, jql=jql, **options)
+
     def _snapshot_by_content(self, content: str) -> dict | None:
         df = _df(self.con, "SELECT * EXCLUDE (content_hash) FROM snapshots WHERE content_hash = ? "
                  "ORDER BY snapshot_id LIMIT 1", [content])
