@@ -172,7 +172,7 @@ def sync(ws, url: str, *, jql: str, api: int | None = None, teams: Any = None, c
             present = list(dict.fromkeys([*present, *(k for p in key_pages for k in st.get(p)["keys"])]))
         projects = sorted({str(k).rsplit("-", 1)[0] for k in present if k})
         agile = fetch.boards_and_sprints(projects)
-    names = sorted(["fields.json", *agile, *pages])  # the order a folder of the same files is read in
+    names = sorted([*(["fields.json"] if fields else []), *agile, *pages])  # the order a folder of these files is read in
     docs = [(f"{base} {n}", st.get(n)) for n in names]
     backlog = assemble(parse_jira_json(docs), teams=teams)
     gone = sorted(set(prev[1] or ()) - set(present)) if prev is not None else []

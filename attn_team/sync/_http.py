@@ -16,6 +16,7 @@ import base64
 import email.utils
 import logging
 import os
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -204,13 +205,17 @@ class JiraHTTP:
             raise SyncError(f"{ca_bundle}: no such CA bundle file; give the PEM file of your organisation's certificate authority")
         from .. import __version__
 
+        try:
+            verify = ssl.create_default_context(cafile=str(ca_bundle)) if ca_bundle else True
+            self._client = httpx.Client(
+                base_url=self.url, auth=credentials.auth(), verify=verify,
+                timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 15.0)), follow_redirects=False,
+                headers={"Accept": "application/json", "User-Agent": f"attn-team/{__version__}"}, transport=transport)
+        except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+            raise SyncError(f"{ca_bundle}: cannot use it as a CA bundle ({exc}); give a PEM file of certificates") from None
         self._filter = _Redact(credentials)
         for name in ("httpx", "httpcore", "attn_team.sync"):
             logging.getLogger(name).addFilter(self._filter)
-        self._client = httpx.Client(
-            base_url=self.url, auth=credentials.auth(), verify=str(ca_bundle) if ca_bundle else True,
-            timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 15.0)), follow_redirects=False,
-            headers={"Accept": "application/json", "User-Agent": f"attn-team/{__version__}"}, transport=transport)
 
     def close(self) -> None:
         self._client.close()
@@ -232,9 +237,9 @@ class JiraHTTP:
         except httpx.ConnectError as exc:
             text = self.creds.redact(str(exc))
             if "CERTIFICATE" in text.upper() or "SSL" in text.upper():
-                raise SyncError(f"{self.url}: the server's TLS certificate could not be verified ({text[:160]}); "
-                                "if your organisation uses its own certificate authority, pass --ca-bundle PATH "
-                                "(ca_bundle=) with its PEM file") from None
+                raise SyncError(f"{self.url}: the TLS connection failed ({text[:160]}); check that the server speaks "
+                                "https, and if your organisation uses its own certificate authority, pass --ca-bundle "
+                                "PATH (ca_bundle=) with its PEM file") from None
             raise _Retry(f"cannot connect ({text[:160]})") from None
         except httpx.TransportError as exc:
             raise _Retry(f"connection failed ({type(exc).__name__}: {self.creds.redact(str(exc))[:160]})", shrink=True) from None

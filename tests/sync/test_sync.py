@@ -348,6 +348,34 @@ class TestInputs:
             with pytest.raises(SyncError, match="TLS|--ca-bundle|cannot connect"):
                 ws.sync(server.url_for("/").replace("http://", "https://"), jql="p", retries=0, **FAST)
 
+    def test_bad_ca_bundle_file(self, tmp_path):
+        pem = tmp_path / "ca.pem"
+        pem.write_text("not a certificate")
+        with Workspace(tmp_path / "w.duckdb") as ws, pytest.raises(SyncError, match="cannot use it as a CA bundle"):
+            ws.sync("https://jira.example.com", jql="project = PAY", ca_bundle=pem, **FAST)
+
+    def test_keyring_is_optional(self, monkeypatch):
+        import sys
+        import types
+
+        from attn_team.sync import credentials_from_env
+
+        assert credentials_from_env("https://jira.example.com", {}, use_keyring=False).kind is None
+        fake = types.SimpleNamespace(get_password=lambda service, host: TOKEN if (service, host) == ("attn-team", "jira.example.com") else None)
+        monkeypatch.setitem(sys.modules, "keyring", fake)
+        creds = credentials_from_env("https://jira.example.com/jira", {})
+        assert creds.kind == "bearer" and creds.secret == TOKEN and "keyring" in creds.source and TOKEN not in repr(creds)
+        assert credentials_from_env("https://jira.example.com", {"JIRA_EMAIL": EMAIL}).kind == "basic"
+        assert credentials_from_env("https://other.example.com", {}).kind is None
+        monkeypatch.setitem(sys.modules, "keyring", None)  # not installed: no credentials, no error
+        assert credentials_from_env("https://jira.example.com", {}).kind is None
+
+    def test_a_jql_with_no_issues(self, server, env, tmp_path):
+        jira = FakeJira(server, issues=[], fields=[], boards=[], token=TOKEN, email=EMAIL)
+        with Workspace(tmp_path / "w.duckdb") as ws:
+            row = ws.sync(jira.url, jql="project = NONE", **FAST)
+            assert row["fetched"] == 0 and ws.backlog().n_items == 0
+
     def test_split_order_by(self):
         from attn_team.sync._fetch import split_order_by
 
