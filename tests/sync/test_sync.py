@@ -348,6 +348,42 @@ class TestInputs:
             with pytest.raises(SyncError, match="TLS|--ca-bundle|cannot connect"):
                 ws.sync(server.url_for("/").replace("http://", "https://"), jql="p", retries=0, **FAST)
 
+    def test_private_certificate_authority(self, sample, env, tmp_path):
+        """TLS is verified: a server signed by a private CA is refused, and accepted with --ca-bundle."""
+        import shutil
+        import ssl
+        import subprocess
+
+        if shutil.which("openssl") is None:
+            pytest.skip("openssl not installed")
+
+        def openssl(*a):
+            subprocess.run(["openssl", *a], cwd=tmp_path, check=True, capture_output=True)
+
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+                "-subj", "/CN=attn-team test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+                "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "srv.key", "-out", "srv.csr", "-subj", "/CN=127.0.0.1")
+        (tmp_path / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
+        openssl("x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                "-out", "srv.pem", "-days", "2", "-extfile", "ext.cnf")
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(tmp_path / "srv.pem", tmp_path / "srv.key")
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        tls = HTTPServer(host="127.0.0.1", ssl_context=ctx, threaded=True)
+        tls.start()
+        try:
+            jira = _jira(tls, sample, deployment="Server")
+            assert jira.url.startswith("https://")
+            with Workspace(tmp_path / "w.duckdb") as ws:
+                with pytest.raises(SyncError, match="TLS connection failed.*CERTIFICATE_VERIFY_FAILED.*--ca-bundle"):
+                    ws.sync(jira.url, jql="project = PAY", **FAST)
+                row = ws.sync(jira.url, jql="project = PAY", ca_bundle=tmp_path / "ca.pem", **FAST)
+                assert row["n_items"] == len(sample["issues"])
+        finally:
+            tls.clear()
+            tls.stop()
+
     def test_bad_ca_bundle_file(self, tmp_path):
         pem = tmp_path / "ca.pem"
         pem.write_text("not a certificate")
