@@ -165,6 +165,15 @@ def live_filter(table: str) -> str:
     }.get(table, "")
 
 
+def fingerprint(con) -> tuple:
+    """A cheap summary of what a snapshot can change besides new and changed items and new events."""
+    return tuple(con.execute(
+        "SELECT (SELECT (count(*), bit_xor(hash(sprint_id, name, state, start, \"end\", complete, team, goal))) FROM sprints), "
+        "(SELECT (count(*), bit_xor(hash(person, display_name, team))) FROM people), "
+        "(SELECT (count(*), bit_xor(hash(source_key, target_key, link_type, label))) FROM links), "
+        "(SELECT (count(*), bit_xor(hash(key, state_hash, removed_snapshot))) FROM items)").fetchall()[0])
+
+
 def older_keys(con, keys: list[str], t) -> set[str]:
     """Keys whose latest sighting is in a snapshot later in order than time ``t``."""
     if not keys:

@@ -368,8 +368,9 @@ class Workspace:
         """Called inside the import transaction after each stage (a seam for tests that kill the process)."""
 
     def _import(self, backlog: Backlog, *, files, hashes, fmt, content, label, states=None, scope=None) -> dict:
-        """One snapshot, in one transaction. ``scope`` (a sync): an object with ``name``, ``present`` (keys
-        its JQL returns now), ``gone`` (keys that left it), ``data_time`` (lower bound) and ``write(con, sid)``."""
+        """One snapshot, in one transaction. ``scope`` (a sync): an object with ``name``, ``present`` (keys its
+        JQL returns now), ``gone`` (keys that left it), ``data_time`` (lower bound), ``write(con, sid)`` and
+        ``touch(con)``; a repeated sync (``known``) that would change nothing makes no snapshot (returns ``None``)."""
         con = self.con
         unified = self._unify_sprints(backlog)
         if unified is not backlog:
@@ -378,6 +379,7 @@ class Workspace:
         new_hashes = _state_hashes(items) if states is None else states
         con.execute("BEGIN TRANSACTION")
         try:
+            before = _snapshots.fingerprint(con) if scope is not None else None
             sid = _one(con, "SELECT coalesce(max(snapshot_id), 0) + 1 FROM snapshots")[0]
             imported_at = _utcnow()
             first = sid == 1
@@ -467,6 +469,11 @@ class Workspace:
                 "changelog": bool(len(backlog.events)), "n_removed": n_removed, "n_older": len(older),
             }
             con.execute(f"INSERT INTO snapshots ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+            if getattr(scope, "known", False) and not (row["n_new"] or row["n_changed"] or n_removed or n_events) \
+                    and _snapshots.fingerprint(con) == before:  # a sync that found nothing new: no snapshot
+                con.execute("ROLLBACK")
+                scope.touch(con)
+                return None
             if scope is not None:
                 scope.write(con, sid)
             self._checkpoint("snapshot")

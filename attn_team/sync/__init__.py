@@ -45,6 +45,11 @@ class _Scope:
     def __init__(self, name: str, url: str, jql: str, api: int, present: list[str], gone: list[str], data_time, keys_time):
         self.name, self.url, self.jql, self.api = name, url, jql, api
         self.present, self.gone, self.data_time, self._keys_time = present, gone, data_time, keys_time
+        self.known = data_time is not None  # an earlier sync of this scope exists
+
+    def touch(self, con) -> None:
+        """Nothing new: only the time of this sync is kept."""
+        con.execute("UPDATE syncs SET synced_at = ? WHERE scope = ?", [self._keys_time, self.name])
 
     def write(self, con, sid: int) -> None:
         t = con.execute("SELECT data_time FROM snapshots WHERE snapshot_id = ?", [sid]).fetchall()[0][0]
@@ -191,5 +196,10 @@ def sync(ws, url: str, *, jql: str, api: int | None = None, teams: Any = None, c
     row = ws._import(backlog, files=[], hashes=[], fmt=f"jira-rest-v{api}", content=content,
                      label=f"sync {base}", scope=scope)
     st.remove()
+    if row is None:  # nothing new: the workspace keeps its latest snapshot (and its caches)
+        last = ws.snapshots()
+        last = last[last["scope"] == scope_name].iloc[-1].to_dict()
+        return {**{k: (v.item() if hasattr(v, "item") else v) for k, v in last.items()}, "unchanged": True,
+                "n_new": 0, "n_changed": 0, "n_removed": 0, **extra}
     log.info("sync of %s: %d issue(s) fetched, snapshot %s", base, len(fetched_keys), row["snapshot_id"])
     return {**row, **extra}

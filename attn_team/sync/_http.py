@@ -300,8 +300,9 @@ class JiraHTTP:
                 wait = min(wait, self.max_wait)
                 log.info("%s: %s; attempt %d of %d, again in %.1f s", what, r.reason, attempt + 1, self.retries + 1, wait)
                 self.sleep(wait)
-        raise SyncError(self.creds.redact(f"{self.url}{path}: {what} failed {self.retries + 1} times, last: {last}; "
-                                          "try again later, or with a smaller --page-size or a longer --timeout"))
+        hint = ("check the URL and that this machine can reach the server (proxy, VPN)" if last.startswith("cannot connect")
+                else "try again later, or with a smaller --page-size or a longer --timeout")
+        raise SyncError(self.creds.redact(f"{self.url}{path}: {what} failed {self.retries + 1} times, last: {last}; {hint}"))
 
     def get(self, path: str, **kw) -> Any:
         return self.request("GET", path, **kw)

@@ -301,12 +301,21 @@ class TestIncremental:
             fresh = ws.backlog()
         assert_same_backlog(inc, fresh)
 
-    def test_nothing_new(self, server, sample, env, tmp_path):
+    def test_nothing_new_makes_no_snapshot(self, server, sample, env, tmp_path):
         jira = _jira(server, sample)
         with Workspace(tmp_path / "w.duckdb") as ws:
-            ws.sync(jira.url, jql="project = PAY", **FAST)
+            first = ws.sync(jira.url, jql="project = PAY", **FAST)
+            synced_at = ws.con.execute("SELECT synced_at FROM syncs").fetchall()[0][0]
             row = ws.sync(jira.url, jql="project = PAY", **FAST)
-            assert row["incremental"] and row["n_removed"] == 0 and ws.backlog().n_items == len(sample["issues"])
+            assert row["incremental"] and row["unchanged"] and row["fetched"] >= 1  # the overlap, unchanged
+            assert row["snapshot_id"] == first["snapshot_id"] and len(ws.snapshots()) == 1  # caches stay valid
+            assert ws.con.execute("SELECT synced_at FROM syncs").fetchall()[0][0] > synced_at
+            assert ws.backlog().n_items == len(sample["issues"])
+            # a sprint that changed on the server (no issue updated) is not "nothing new"
+            jira.board_sprints[1][0] = {**jira.board_sprints[1][0], "goal": "A new goal"}
+            row = ws.sync(jira.url, jql="project = PAY", **FAST)
+            assert not row.get("unchanged") and row["snapshot_id"] == 2
+            assert "A new goal" in set(ws.backlog().sprints["goal"].dropna())
 
 
 class TestSecrets:
