@@ -173,7 +173,16 @@ class Fetcher:
         path = f"/rest/api/{self.api}/search/jql" if self.api == 3 else "/rest/api/2/search"
         try:
             while True:
-                doc = self.http.get(path, params=params(size[0]), shrink=shrink, what="the search")
+                try:
+                    doc = self.http.get(path, params=params(size[0]), shrink=shrink, what="the search")
+                except SyncError as exc:
+                    if not (self.api == 3 and s["next"] and "(400)" in str(exc)):
+                        raise
+                    log.info("%s: the saved page token was refused (expired?); starting the search again", stream)
+                    s.update(pages=[], next=None, fetched=0)
+                    if bar is not None:
+                        bar.reset(total=bar.total)
+                    continue
                 issues = doc.get("issues") if isinstance(doc, dict) else None
                 if not isinstance(issues, list):
                     raise SyncError(f"{self.http.url}{path}: page {len(s['pages']) + 1} of the search is not a search "

@@ -226,6 +226,36 @@ class TestFailures:
         assert not staging.exists()  # removed once imported
         assert_same_backlog(synced, _imported(jira.write(tmp_path / "files"), tmp_path))
 
+    def test_expired_page_token_starts_the_search_again(self, server, sample, env, tmp_path):
+        jira = _jira(server, sample)
+        staging = tmp_path / "staging"
+
+        def stop(stream, name):
+            if name == "search-0002.json":
+                raise KeyboardInterrupt
+
+        with Workspace(tmp_path / "w.duckdb") as ws:
+            with pytest.raises(KeyboardInterrupt):
+                ws.sync(jira.url, jql="project = PAY", page_size=50, staging=staging, on_page=stop, **FAST)
+            orig = jira.handle
+
+            refused = []
+
+            def expire(req):  # the token saved by the first run is no longer valid (once)
+                if req.args.get("nextPageToken") == "tok-100" and not refused:
+                    refused.append(1)
+                    return jira._json({"errorMessages": ["The provided next page token is invalid or expired."]}, 400)
+                return orig(req)
+
+            server.clear()
+            server.expect_request(re.compile(r"^/rest/.*")).respond_with_handler(expire)
+            n = len(jira.searches())
+            row = ws.sync(jira.url, jql="project = PAY", page_size=50, staging=staging, **FAST)
+            again = jira.searches()[n:]
+            assert refused and "nextPageToken" not in again[0]  # started again from the first page
+            assert len(again) == -(-len(sample["issues"]) // 50)
+            assert row["fetched"] == len(sample["issues"]) == ws.backlog().n_items
+
     def test_killed_mid_sync_resumes(self, server, sample, env, tmp_path):
         """A real interruption: the syncing process is killed while page 3 is on its way."""
         import signal
