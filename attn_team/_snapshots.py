@@ -25,6 +25,7 @@ The functions run inside the import transaction, on the workspace's DuckDB conne
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -46,7 +47,7 @@ _ITEM_EXTRA = "state_hash VARCHAR, first_snapshot INTEGER, last_snapshot INTEGER
 _SNAPSHOT_COLS = ("snapshot_id INTEGER PRIMARY KEY, imported_at TIMESTAMPTZ, label VARCHAR, files VARCHAR[], "
                   "file_hashes VARCHAR[], source_format VARCHAR, content_hash VARCHAR, n_items INTEGER, n_new INTEGER, "
                   "n_changed INTEGER, n_events INTEGER, data_time TIMESTAMPTZ, scope VARCHAR, changelog BOOLEAN, "
-                  "n_removed INTEGER, n_older INTEGER")
+                  "n_removed INTEGER, n_older INTEGER, projects VARCHAR[]")
 _SYNCS = ("CREATE TABLE syncs (scope VARCHAR PRIMARY KEY, url VARCHAR, jql VARCHAR, api VARCHAR, snapshot_id INTEGER, "
           "data_time TIMESTAMPTZ, synced_at TIMESTAMPTZ, keys VARCHAR[])")
 
@@ -126,13 +127,14 @@ def migrate(con, version: int, target: int) -> None:
 
     Version 1 -> 2: snapshots get ``data_time`` (the latest ``updated`` of the item states they
     recorded, never earlier than the snapshot before, so the old import order is kept),
-    ``scope``, ``changelog``, ``n_removed``, ``n_older``; items get ``seen_snapshot`` and
+    ``scope``, ``changelog``, ``n_removed``, ``n_older``, ``projects`` (of the item states they recorded); items get ``seen_snapshot`` and
     ``removed_snapshot``; the ``syncs`` table is added.
     """
     con.execute("BEGIN TRANSACTION")
     try:
         if version < 2:
-            for col in ("data_time TIMESTAMPTZ", "scope VARCHAR", "changelog BOOLEAN", "n_removed INTEGER", "n_older INTEGER"):
+            for col in ("data_time TIMESTAMPTZ", "scope VARCHAR", "changelog BOOLEAN", "n_removed INTEGER", "n_older INTEGER",
+                        "projects VARCHAR[]"):
                 con.execute(f"ALTER TABLE snapshots ADD COLUMN {col}")
             con.execute(
                 "UPDATE snapshots SET data_time = t.dt, n_removed = 0, n_older = 0, changelog = t.cl FROM ("
@@ -141,6 +143,9 @@ def migrate(con, version: int, target: int) -> None:
                 "         EXISTS (SELECT 1 FROM events e WHERE e.snapshot_id = s.snapshot_id AND e.origin = 'changelog') AS cl "
                 "  FROM snapshots s LEFT JOIN (SELECT snapshot_id, max(updated) AS mx FROM item_history GROUP BY snapshot_id) h "
                 "  ON h.snapshot_id = s.snapshot_id) t WHERE snapshots.snapshot_id = t.snapshot_id")
+            con.execute("UPDATE snapshots SET projects = p.projects FROM (SELECT snapshot_id, list(DISTINCT project) AS projects "
+                        "FROM item_history WHERE project IS NOT NULL GROUP BY snapshot_id) p "
+                        "WHERE snapshots.snapshot_id = p.snapshot_id")
             con.execute("ALTER TABLE items ADD COLUMN seen_snapshot INTEGER")
             con.execute("ALTER TABLE items ADD COLUMN removed_snapshot INTEGER")
             con.execute("UPDATE items SET seen_snapshot = last_snapshot")
@@ -188,33 +193,34 @@ def record_older(con, register, sid: int, t, older: pd.DataFrame, select_sql: st
     """History rows for items of an older snapshot whose state differs from the state before it in order.
 
     ``older`` has the item columns plus ``state_hash``; ``select_sql`` selects the item columns cast.
-    Returns the number of rows written.
+    Returns the keys whose rows were written (their snapshot-derived events need rebuilding).
     """
     if older.empty:
-        return 0
+        return []
     register("_attn_old", older)
     try:
-        before = con.execute(
-            "SELECT count(*) FROM item_history WHERE snapshot_id = ?", [sid]).fetchall()[0][0]
         con.execute(
             f"INSERT INTO item_history SELECT {sid}, {select_sql}, state_hash FROM _attn_old o WHERE NOT EXISTS ("
             f"  SELECT 1 FROM (SELECT h.key, h.state_hash, row_number() OVER (PARTITION BY h.key ORDER BY {TIME} DESC, "
             f"    h.snapshot_id DESC) AS rn FROM item_history h JOIN snapshots s ON s.snapshot_id = h.snapshot_id "
             f"    WHERE h.key IN (SELECT key FROM _attn_old) AND {TIME} <= ?) p "
             "  WHERE p.rn = 1 AND p.key = o.key AND p.state_hash = o.state_hash)", [t])
-        return con.execute("SELECT count(*) FROM item_history WHERE snapshot_id = ?", [sid]).fetchall()[0][0] - before
+        return [r[0] for r in con.execute("SELECT key FROM item_history WHERE snapshot_id = ? AND key IN "
+                                          "(SELECT key FROM _attn_old)", [sid]).fetchall()]
     finally:
         con.unregister("_attn_old")
 
 
 def apply(con, sid: int, t, *, present: Iterable[str], projects: Iterable[str] | None = None,
-          gone: Iterable[str] | None = None) -> int:
+          gone: Iterable[str] | None = None, new_keys: Iterable[str] = ()) -> int:
     """Sightings and removals of snapshot ``sid`` (its row not written yet; its place in order is ``t``).
 
     ``present``: keys the snapshot confirms (its items; a sync: every key its JQL returns).
     ``projects``: the projects a file snapshot covers; their live items not in ``present``
     whose last sighting is not later than ``t`` are removed. ``gone``: for a sync, the keys
-    that left its JQL's scope (removed under the same conditions). Returns the number removed.
+    that left its JQL's scope (removed under the same conditions). ``new_keys``: keys first seen in this
+    snapshot; where it is older than a file snapshot already imported that covers their project (and so
+    lacked them), they are removed as of that one. Returns the number this snapshot removed.
     """
     present = list(dict.fromkeys(present))
     con.execute("CREATE TEMP TABLE _attn_present AS SELECT unnest(?::VARCHAR[]) AS key", [present])
@@ -237,11 +243,69 @@ def apply(con, sid: int, t, *, present: Iterable[str], projects: Iterable[str] |
         params = [*cand[1], t, t]
         n = con.execute(f"SELECT count(*) FROM items WHERE {cond} AND removed_snapshot IS NULL", params).fetchall()[0][0]
         con.execute(f"UPDATE items SET removed_snapshot = {sid} WHERE {cond}", params)
+        _removed_later(con, t, list(new_keys))
     finally:
         con.execute("DROP TABLE _attn_present")
     if n:
         log.info("snapshot %s: %d item(s) marked removed (missing from a later snapshot that covers them)", sid, n)
     return int(n)
+
+
+def _removed_later(con, t, new_keys: list[str]) -> None:
+    """New items of an older snapshot that a later file snapshot of their project lacked: removed as of it."""
+    if not new_keys:
+        return
+    later = con.execute(f"SELECT s.snapshot_id, s.projects FROM snapshots s WHERE s.projects IS NOT NULL AND {TIME} > ? "
+                        f"ORDER BY {TIME}, s.snapshot_id", [t]).fetchall()
+    first: dict[str, int] = {}
+    for sid, projects in later:
+        for p in projects or ():
+            first.setdefault(p, sid)
+    if not first:
+        return
+    rows = con.execute("SELECT key, project FROM items WHERE key IN (SELECT unnest(?::VARCHAR[]))", [new_keys]).fetchall()
+    marks = [(first[p], k) for k, p in rows if p in first]
+    if marks:
+        con.executemany("UPDATE items SET removed_snapshot = ? WHERE key = ?", marks)
+        log.info("%d new item(s) of an older snapshot marked removed as of later snapshots that lack them", len(marks))
+
+
+def rebuild_events(con, sid: int, keys: list[str]) -> int:
+    """Snapshot-derived events of ``keys`` again from their history in data order (after an older snapshot
+    added states in the middle). Returns the change in the number of events; updates the snapshot's count."""
+    if not keys:
+        return 0
+    cols = ", ".join(f"h.{c}" for c in ("key", "updated", *TRACKED_FIELDS))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The inplace keyword")
+        hist = con.execute(f"SELECT h.snapshot_id, {cols}, s.changelog, s.imported_at FROM item_history h JOIN snapshots s "
+                           f"ON s.snapshot_id = h.snapshot_id WHERE h.key IN (SELECT unnest(?::VARCHAR[])) "
+                           f"ORDER BY h.key, {TIME}, h.snapshot_id", [list(keys)]).df()
+    rows, prev = [], None
+    for r in hist.to_dict("records"):
+        if prev is not None and prev["key"] == r["key"] and not r["changelog"]:
+            at = r["updated"] if not pd.isna(r["updated"]) else r["imported_at"]
+            for col, fld in TRACKED_FIELDS.items():
+                a, b = event_value(col, prev[col]), event_value(col, r[col])
+                if a != b:
+                    rows.append({"key": r["key"], "at": at, "field": fld, "from": a, "to": b, "author": None,
+                                 "origin": "snapshot", "snapshot_id": r["snapshot_id"]})
+        prev = r
+    n0 = con.execute("SELECT count(*) FROM events").fetchall()[0][0]
+    con.execute("DELETE FROM events WHERE origin = 'snapshot' AND key IN (SELECT unnest(?::VARCHAR[]))", [list(keys)])
+    if rows:
+        ev = conform("events", pd.DataFrame(rows)).assign(snapshot_id=[r["snapshot_id"] for r in rows])
+        con.register("_attn_rebuilt", ev)
+        try:
+            con.execute('INSERT INTO events SELECT DISTINCT key, "at", field, "from", "to", author, origin, snapshot_id '
+                        'FROM _attn_rebuilt e WHERE NOT EXISTS (SELECT 1 FROM events x WHERE x.key = e.key AND '
+                        'x."at" IS NOT DISTINCT FROM e."at" AND x.field = e.field AND x."from" IS NOT DISTINCT FROM e."from" '
+                        'AND x."to" IS NOT DISTINCT FROM e."to")')
+        finally:
+            con.unregister("_attn_rebuilt")
+    delta = con.execute("SELECT count(*) FROM events").fetchall()[0][0] - n0
+    con.execute("UPDATE snapshots SET n_events = n_events + ? WHERE snapshot_id = ?", [delta, sid])
+    return int(delta)
 
 
 #: Items marked removed, with the data time of the snapshot that removed them.

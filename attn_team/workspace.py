@@ -255,9 +255,10 @@ class Workspace:
         """One row per import or sync, in the order of the data's own time: ``snapshot_id``, ``imported_at``,
         ``label``, ``files``, ``file_hashes`` (sha256), ``source_format``, ``n_items``, ``n_new``, ``n_changed``,
         ``n_events``, ``data_time`` (the latest ``updated`` of its data), ``scope`` (a sync's JQL),
-        ``changelog``, ``n_removed`` (items it marked removed), ``n_older`` (items it held in an older state)."""
+        ``changelog``, ``n_removed`` (items it marked removed), ``n_older`` (items it held in an older state),
+        ``projects`` (those a file snapshot covers)."""
         df = _df(self.con, f"SELECT * EXCLUDE (content_hash) FROM snapshots s ORDER BY {_snapshots.TIME}, snapshot_id")
-        for c in ("files", "file_hashes"):
+        for c in ("files", "file_hashes", "projects"):
             df[c] = [list(v) if v is not None else [] for v in df[c]]
         return df
 
@@ -420,10 +421,11 @@ class Workspace:
             con.unregister("_attn_up")
             is_older = items["key"].isin(older).to_numpy()
             old_rows = items.loc[is_older].assign(state_hash=[h for h, o in zip(new_hashes, is_older) if o])
-            _snapshots.record_older(con, self._insert, sid, t, old_rows, sel)
+            rebuild = _snapshots.record_older(con, self._insert, sid, t, old_rows, sel)
             present = getattr(scope, "present", None) or items["key"].tolist()
-            n_removed = _snapshots.apply(con, sid, t, present=present, gone=getattr(scope, "gone", None),
-                                         projects=None if scope is not None else items["project"].dropna().unique().tolist())
+            covers = None if scope is not None else sorted(items["project"].dropna().unique().tolist())
+            n_removed = _snapshots.apply(con, sid, t, present=present, gone=getattr(scope, "gone", None), projects=covers,
+                                         new_keys=[k for k, n in zip(items["key"], is_new) if n])
             self._checkpoint("items")
             # -- people, sprints (upsert, keeping known values where the export has none)
             self._upsert("people", backlog.people)
@@ -466,9 +468,10 @@ class Workspace:
                 "file_hashes": list(hashes), "source_format": fmt, "content_hash": content,
                 "n_items": int(len(items)), "n_new": int(sum(is_new)), "n_changed": int(sum(changed)),
                 "n_events": int(n_events), "data_time": t, "scope": getattr(scope, "name", None),
-                "changelog": bool(len(backlog.events)), "n_removed": n_removed, "n_older": len(older),
+                "changelog": bool(len(backlog.events)), "n_removed": n_removed, "n_older": len(older), "projects": covers,
             }
             con.execute(f"INSERT INTO snapshots ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+            row["n_events"] += _snapshots.rebuild_events(con, sid, rebuild)
             if getattr(scope, "known", False) and not (row["n_new"] or row["n_changed"] or n_removed or n_events) \
                     and _snapshots.fingerprint(con) == before:  # a sync that found nothing new: no snapshot
                 con.execute("ROLLBACK")
@@ -652,7 +655,7 @@ def _cast(col: str, table: str = "items") -> str:
 
 def _row(df: pd.DataFrame) -> dict:
     rec = df.iloc[0].to_dict()
-    for c in ("files", "file_hashes"):
+    for c in ("files", "file_hashes", "projects"):
         if c in rec:
             rec[c] = list(rec[c]) if rec[c] is not None else []
     for c in ("snapshot_id", "n_items", "n_new", "n_changed", "n_events", "n_removed", "n_older"):

@@ -87,8 +87,33 @@ class TestRemovedItems:
             assert row["n_removed"] == 0  # the new item of week 2 is not removed by the older file
             b = ws.backlog()
             assert weeks["new"] in set(b.items["key"])
-            # the dropped items were last seen in the older snapshot: nothing later says they are gone
-            assert set(weeks["dropped"]) <= set(b.items["key"])
+            # the dropped items are first known from the older file, but week 2 (later, same project) lacks
+            # them: removed as of week 2, as if the files had come in their own order
+            assert set(weeks["dropped"]).isdisjoint(b.items["key"])
+            gone = ws.removed()
+            assert sorted(gone["key"]) == sorted(weeks["dropped"]) and set(gone["removed_snapshot"]) == {1}
+            # and week 2's state again (a third file, newer than both) revives nothing it lacks
+            assert set(weeks["dropped"]).isdisjoint(ws.backlog().items["key"])
+
+    def test_import_order_does_not_matter(self, weeks, tmp_path):
+        """Week 1 then week 2, or week 2 then week 1: the same backlog, the same removed items, the same events."""
+        states = []
+        for order in (("week1", "week2"), ("week2", "week1")):
+            with Workspace(tmp_path / f"{order[0]}.duckdb") as ws:
+                for name in order:
+                    ws.import_files(weeks["d"] / f"{name}.csv")
+                states.append((ws.backlog(), ws.backlog(include_removed=True), sorted(ws.removed()["key"])))
+        (a, a_all, a_gone), (b, b_all, b_gone) = states
+        assert a_gone == b_gone == sorted(weeks["dropped"])
+        keys = {"items": ["key"], "events": ["key", "at", "field"], "links": ["source_key", "target_key", "link_type"],
+                "people": ["person"], "teams": ["team"], "sprints": ["sprint_id"]}
+        for x, y in ((a, b), (a_all, b_all)):
+            for name, k in keys.items():  # (items.source: the file an item's current state was first read from)
+                left, right = (getattr(z, name).drop(columns="source", errors="ignore") for z in (x, y))
+                pd.testing.assert_frame_equal(left.sort_values(k, ignore_index=True), right.sort_values(k, ignore_index=True),
+                                              obj=name)
+        status = a.events[a.events["field"] == "status"]
+        assert sorted(status["key"]) == sorted(weeks["todo"]) and set(status["to"]) == {"In Progress"}
 
 
 class TestDataOrder:
