@@ -17,7 +17,10 @@ the file with its history, but :meth:`Workspace.backlog` leaves it out (with its
 links) unless ``include_removed=True``. A sync covers its JQL instead of projects: items that
 an earlier sync of the same JQL returned and that the JQL no longer returns are removed. An
 item seen again in a snapshot at or after its removal is live again; an older snapshot neither
-removes nor revives anything newer.
+removes nor revives anything newer, and an item it brings that a later file snapshot of the same
+project lacked is removed as of that one. Snapshot-derived events are rebuilt from the history in
+data order when an older snapshot adds states in the middle, so the import order of the files does
+not change the backlog.
 
 The functions run inside the import transaction, on the workspace's DuckDB connection.
 """
