@@ -37,7 +37,8 @@ import pandas as pd
 
 from .model import conform
 
-__all__ = ["TIME", "REMOVED_SQL", "data_time", "create_tables", "migrate", "live_filter", "older_keys", "record_older", "apply"]
+__all__ = ["REMOVED_SQL", "TIME", "TRACKED_FIELDS", "apply", "create_tables", "data_time", "derive_events", "fingerprint",
+           "live_filter", "migrate", "older_keys", "rebuild_events", "record_older"]
 
 log = logging.getLogger(__name__)
 

@@ -34,7 +34,7 @@ from typing import Any
 from ._fetch import Fetcher, Staging, split_order_by
 from ._http import Credentials, JiraHTTP, SyncError, clean_url, credentials_from_env
 
-__all__ = ["sync", "SyncError", "Credentials", "credentials_from_env"]
+__all__ = ["Credentials", "SyncError", "credentials_from_env", "sync"]
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from ._http import JiraHTTP, SyncError
 
-__all__ = ["Staging", "Fetcher", "split_order_by"]
+__all__ = ["Fetcher", "Staging", "split_order_by"]
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 SYSTEM_FIELDS = ("summary", "issuetype", "status", "project", "priority", "description", "labels", "components",
                  "fixVersions", "assignee", "reporter", "created", "updated", "resolutiondate", "resolution",
                  "issuelinks", "parent", "comment", "watches")
-_ORDER_BY = re.compile(r"\border\s+by\b", re.I)
+_ORDER_BY = re.compile(r"\border\s+by\b", re.IGNORECASE)
 
 
 def split_order_by(jql: str) -> tuple[str, str]:
@@ -116,7 +116,12 @@ class Fetcher:
 
     def field_param(self, fields: list) -> str:
         """The ``fields=`` of the search: the system fields read, and custom fields found by their schema."""
-        from ..io._json import COMMON_EPIC_LINK_IDS, COMMON_STORY_POINT_IDS, COMMON_TEAM_IDS, _FieldMap
+        from ..io._json import (
+            COMMON_EPIC_LINK_IDS,
+            COMMON_STORY_POINT_IDS,
+            COMMON_TEAM_IDS,
+            _FieldMap,
+        )
 
         fmap = _FieldMap()
         fmap.add_list(fields)

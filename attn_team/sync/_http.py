@@ -25,7 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-__all__ = ["SyncError", "Credentials", "credentials_from_env", "JiraHTTP", "clean_url"]
+__all__ = ["Credentials", "JiraHTTP", "SyncError", "clean_url", "credentials_from_env"]
 
 log = logging.getLogger(__name__)
 

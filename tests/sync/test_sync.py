@@ -12,14 +12,14 @@ import pandas as pd
 import pytest
 
 pytest.importorskip("pytest_httpserver")
-from pytest_httpserver import HTTPServer  # noqa: E402
+from pytest_httpserver import HTTPServer
 
-from attn_team import cli  # noqa: E402
-from attn_team.synthetic import generate, write_jira_json_pages  # noqa: E402
-from attn_team.sync import Credentials, SyncError  # noqa: E402
-from attn_team.workspace import Workspace  # noqa: E402
+from attn_team import cli
+from attn_team.sync import Credentials, SyncError
+from attn_team.synthetic import generate, write_jira_json_pages
+from attn_team.workspace import Workspace
 
-from .fake_jira import FakeJira  # noqa: E402
+from .fake_jira import FakeJira
 
 TOKEN = "s3cr3t-TOKEN-value"
 EMAIL = "lead@example.com"
