@@ -118,6 +118,8 @@ def sync(ws, url: str, *, jql: str, api: int | None = None, teams: Any = None, c
         retries per request, and seconds before the first retry (doubled each time).
     progress : bool, default=True
         A tqdm bar of issues fetched of the total.
+    transport, on_page : optional
+        For tests: an httpx transport, and a callable ``(stream, file_name)`` run after each staged page.
 
     Returns
     -------
