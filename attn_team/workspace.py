@@ -259,7 +259,7 @@ class Workspace:
         ``projects`` (those a file snapshot covers)."""
         df = _df(self.con, f"SELECT * EXCLUDE (content_hash) FROM snapshots s ORDER BY {_snapshots.TIME}, snapshot_id")
         for c in ("files", "file_hashes", "projects"):
-            df[c] = [list(v) if v is not None else [] for v in df[c]]
+            df[c] = [list(v) if isinstance(v, (list, tuple, np.ndarray)) else [] for v in df[c]]
         return df
 
     def _table(self, name: str, live: bool = False) -> pd.DataFrame:
@@ -657,7 +657,7 @@ def _row(df: pd.DataFrame) -> dict:
     rec = df.iloc[0].to_dict()
     for c in ("files", "file_hashes", "projects"):
         if c in rec:
-            rec[c] = list(rec[c]) if rec[c] is not None else []
+            rec[c] = list(rec[c]) if isinstance(rec[c], (list, tuple, np.ndarray)) else []
     for c in ("snapshot_id", "n_items", "n_new", "n_changed", "n_events", "n_removed", "n_older"):
         if c in rec and rec[c] is not None:
             rec[c] = int(rec[c])
