@@ -203,17 +203,22 @@ class TestFailures:
         for k in before:
             pd.testing.assert_frame_equal(before[k], after[k], obj=k)
 
-    def test_interrupted_half_way_then_resumed(self, server, sample, env, tmp_path):
-        jira = _jira(server, sample)
-        staging = tmp_path / "staging"
+    @staticmethod
+    def _interrupted(ws, jira, staging):
+        """A sync stopped (Ctrl-C) right after its second page was staged."""
 
         def stop_after_two(stream, name):
             if name == "search-0002.json":
                 raise KeyboardInterrupt
 
+        with pytest.raises(KeyboardInterrupt):
+            ws.sync(jira.url, jql="project = PAY", page_size=50, staging=staging, on_page=stop_after_two, **FAST)
+
+    def test_interrupted_half_way_then_resumed(self, server, sample, env, tmp_path):
+        jira = _jira(server, sample)
+        staging = tmp_path / "staging"
         with Workspace(tmp_path / "w.duckdb") as ws:
-            with pytest.raises(KeyboardInterrupt):
-                ws.sync(jira.url, jql="project = PAY", page_size=50, staging=staging, on_page=stop_after_two, **FAST)
+            self._interrupted(ws, jira, staging)
             assert ws.backlog().n_items == 0 and ws.snapshots().empty  # nothing half-imported
             assert sorted(p.name for p in staging.glob("search-*.json")) == ["search-0001.json", "search-0002.json"]
             first_run = len(jira.searches())
@@ -229,16 +234,9 @@ class TestFailures:
     def test_expired_page_token_starts_the_search_again(self, server, sample, env, tmp_path):
         jira = _jira(server, sample)
         staging = tmp_path / "staging"
-
-        def stop(stream, name):
-            if name == "search-0002.json":
-                raise KeyboardInterrupt
-
         with Workspace(tmp_path / "w.duckdb") as ws:
-            with pytest.raises(KeyboardInterrupt):
-                ws.sync(jira.url, jql="project = PAY", page_size=50, staging=staging, on_page=stop, **FAST)
+            self._interrupted(ws, jira, staging)
             orig = jira.handle
-
             refused = []
 
             def expire(req):  # the token saved by the first run is no longer valid (once)
