@@ -16,7 +16,7 @@ from . import __version__
 from .errors import JiraFormatError
 
 # order = order in --help
-_COMMANDS = ("import_", "info", "suggest", "report", "evaluate", "demo")
+_COMMANDS = ("import_", "sync", "info", "suggest", "report", "evaluate", "demo")
 
 _DESCRIPTION = """\
 attn_team reads your organisation's Jira exports (CSV in any locale, REST JSON,
