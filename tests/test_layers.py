@@ -23,7 +23,7 @@ def layer_of(module: str) -> str | None:
     if len(parts) == 1:
         return None  # the package root re-exports lazily
     head = parts[1]
-    if head in ("errors", "_display", "_svg", "_version", "_lazy"):
+    if head in ("errors", "_display", "_svg", "_svg_flow", "_version", "_lazy"):
         return "base"
     if head in ("cli", "_commands", "__main__"):
         return "cli"

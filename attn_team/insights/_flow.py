@@ -609,7 +609,7 @@ def flow_metrics(backlog: Backlog, *, team: str | None = None, stages: Any = Non
     })
     n_dates = int((~f.history & (f.end != _NAT)).sum())
     if n and not f.history.any():
-        notes.append("No status history (a CSV export has no changelog): cycle time is measured from created to "
+        notes.append("No status history in this data (CSV and XML exports have no changelog): cycle time is measured from created to "
                      "resolved, items in progress count as started when created, and the cumulative flow shows only "
                      "what these dates allow.")
     elif n_dates:
@@ -638,7 +638,8 @@ def flow_metrics(backlog: Backlog, *, team: str | None = None, stages: Any = Non
                                      dtype="string")
         vias.append(("waited", "link or attention"))
     else:
-        notes.append("Dependency cost by link only: no attention was given (pass attention= for strong attention edges too).")
+        notes.append("Dependency cost by link only: no attention was given (pass attention=, or --attention on the "
+                     "command line, to count strong attention edges too).")
 
     team_labels = f.teams + ([ALL_TEAMS] if len(f.teams) > 1 else [])
     show = [team] if team is not None else team_labels

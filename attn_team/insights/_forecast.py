@@ -211,9 +211,10 @@ def forecast(backlog: Backlog, *, items: Any = None, until: Any = None, team: st
                 ages = ((now - waiting["start"]) / pd.Timedelta(days=1)).fillna(0.0).clip(lower=0).to_numpy(float)
                 total = np.maximum(total, _remaining(rng, past, ages, runs).max(axis=1))
         finite = total[np.isfinite(total)]
+        capped = np.where(np.isfinite(total), total, 10.0 * _MAX_DAYS)  # not done: beyond any horizon
         for p in PERCENTILES:
-            d = float(np.percentile(total, p))
-            d = d if np.isfinite(d) else np.nan
+            d = float(np.percentile(capped, p))
+            d = d if d <= _MAX_DAYS else np.nan
             rows.append({"question": "when", "percentile": p, "days": d,
                          "date": (day0 + pd.Timedelta(days=float(np.ceil(d)))) if d == d else pd.NaT,
                          "items": float(len(keys))})
