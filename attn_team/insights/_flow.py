@@ -72,7 +72,7 @@ from ._rules import strong_edges, waiting_pairs
 from ._sprints import EXCLUDED_TYPES
 
 __all__ = ["flow_metrics", "FlowMetrics", "stage_map", "load_stages", "STAGES", "ALL_TEAMS", "NO_TEAM",
-           "FLOW_DEFINITIONS", "bootstrap_difference"]
+           "FLOW_DEFINITIONS", "bootstrap_difference", "bootstrap_medians"]
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ def stage_map(backlog: Backlog, stages: Mapping[str, str] | str | os.PathLike | 
             .agg(lambda s: s.mode().iloc[0] if s.notna().any() else pd.NA))
     names: dict[str, None] = dict.fromkeys(str(s) for s in items["status"].dropna().unique())
     ev = backlog.events
-    st = ev[ev["field"].str.lower() == "status"] if len(ev) else ev
+    st = ev[_is_status(ev)] if len(ev) else ev
     for col in ("from", "to"):
         names.update(dict.fromkeys(str(s) for s in st[col].dropna().unique()))
     rows = []
@@ -186,6 +186,17 @@ def stage_map(backlog: Backlog, stages: Mapping[str, str] | str | os.PathLike | 
 
 
 # -- per-item flow -----------------------------------------------------------------------------------
+
+def _lower_codes(values: pd.Series, lookup: Mapping[str, Any], default: Any) -> np.ndarray:
+    """``lookup[value.lower()]`` for every value (``default`` when missing or unknown), lower-casing only the distinct values."""
+    codes, uniq = pd.factorize(values, use_na_sentinel=True)
+    lut = np.array([lookup.get(str(u).lower(), default) for u in uniq] + [default])
+    return lut[codes] if len(values) else np.zeros(0, dtype=lut.dtype)
+
+
+def _is_status(events: pd.DataFrame) -> np.ndarray:
+    return _lower_codes(events["field"], {"status": True}, False).astype(bool)
+
 
 def _ns(series: pd.Series) -> np.ndarray:
     """UTC timestamps as int64 nanoseconds, missing as the int64 minimum."""
@@ -233,21 +244,20 @@ def _flow(backlog: Backlog, stages: Any) -> tuple[_Flow, pd.DataFrame]:
     smap = stage_map(backlog, stages)
     code_of = {s.lower(): STAGES.index(g) for s, g in zip(smap["status"], smap["stage"])}
     items = backlog.items
-    kind = items["type"].str.lower().fillna("")
-    items = items[~kind.isin(EXCLUDED_TYPES).to_numpy()].reset_index(drop=True)
+    kind = _lower_codes(items["type"], {t: True for t in EXCLUDED_TYPES}, False)
+    items = items[~kind.astype(bool)].drop_duplicates("key", keep="last").reset_index(drop=True)
     n = len(items)
     team_lab = items["team"].fillna(NO_TEAM).astype(str).to_numpy()
     teams = sorted(set(team_lab.tolist()))
     team = pd.Index(teams).get_indexer(team_lab) if n else np.zeros(0, np.int64)
     created = _ns(items["created"])
-    cur_status = items["status"].str.lower()
-    cur = np.array([code_of.get(s, -1) if isinstance(s, str) else -1 for s in cur_status.tolist()], dtype=np.int64)
+    cur = _lower_codes(items["status"], code_of, -1)
     cat = items["status_category"].to_numpy(dtype=object, na_value=None)
     cur = np.where(cur >= 0, cur, np.where(cat == "done", _DONE, np.where(cat == "in_progress", _IN_PROGRESS, _BACKLOG)))
 
     ev = backlog.events
     if len(ev):
-        ev = ev[(ev["field"].str.lower() == "status").fillna(False).to_numpy()]
+        ev = ev[_is_status(ev)]
     item_of = pd.Index(items["key"]).get_indexer(ev["key"]) if len(ev) else np.zeros(0, np.int64)
     keep = item_of >= 0
     e_item = item_of[keep]
@@ -256,9 +266,7 @@ def _flow(backlog: Backlog, stages: Any) -> tuple[_Flow, pd.DataFrame]:
     def codes(col):
         if not len(ev):
             return np.zeros(0, np.int64)
-        vals, uniq = pd.factorize(ev[col].str.lower(), use_na_sentinel=True)
-        lut = np.array([code_of.get(u, -1) for u in uniq] + [-1], dtype=np.int64)
-        return lut[vals][keep]
+        return _lower_codes(ev[col], code_of, -1)[keep]
 
     e_from, e_to = codes("from"), codes("to")
     ok = (e_at != _NAT) & (e_to >= 0)
@@ -405,9 +413,35 @@ def _weekly(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
 
 # -- dependency cost ---------------------------------------------------------------------------------
 
+def bootstrap_medians(values: np.ndarray, runs: int, rng: np.random.Generator) -> np.ndarray:
+    """Medians of ``runs`` bootstrap resamples of ``values``, drawn exactly in O(runs), not O(runs x n).
+
+    A resample's ``m``-th smallest value is ``sorted(values)[ceil(n U) - 1]`` with ``U`` the
+    ``m``-th order statistic of ``n`` uniforms, which is Beta(m, n - m + 1); for an even ``n`` the
+    next order statistic is ``U + (1 - U) V`` with ``V`` ~ Beta(1, n - m). So the medians are drawn
+    without building any resample (the same distribution as resampling, checked by a test).
+    """
+    x = np.sort(np.asarray(values, float))
+    n = len(x)
+
+    def pick(u):
+        return x[np.clip(np.ceil(n * u).astype(np.int64), 1, n) - 1]
+
+    if n % 2:
+        m = (n + 1) // 2
+        return pick(rng.beta(m, n - m + 1, runs))
+    m = n // 2
+    u1 = rng.beta(m, n - m + 1, runs)
+    u2 = u1 + (1.0 - u1) * rng.beta(1, n - m, runs)
+    return (pick(u1) + pick(u2)) / 2.0
+
+
 def bootstrap_difference(a: np.ndarray, b: np.ndarray, *, runs: int = 2000, random_state: Any = 0,
                          level: float = 0.95) -> tuple[float, float, float]:
-    """Median of ``a`` minus median of ``b``, and its percentile bootstrap interval (NaN when a group has < 2 values)."""
+    """Median of ``a`` minus median of ``b``, and its percentile bootstrap interval (NaN when a group has < 2 values).
+
+    Both groups are resampled ``runs`` times (see :func:`bootstrap_medians`), seeded.
+    """
     a, b = np.asarray(a, float), np.asarray(b, float)
     if not len(a) or not len(b):
         return np.nan, np.nan, np.nan
@@ -415,9 +449,8 @@ def bootstrap_difference(a: np.ndarray, b: np.ndarray, *, runs: int = 2000, rand
     if len(a) < 2 or len(b) < 2:
         return diff, np.nan, np.nan
     rng = np.random.default_rng(random_state)
-    ma = np.median(a[rng.integers(0, len(a), size=(runs, len(a)))], axis=1)
-    mb = np.median(b[rng.integers(0, len(b), size=(runs, len(b)))], axis=1)
-    lo, hi = np.percentile(ma - mb, [(1 - level) / 2 * 100, (1 + level) / 2 * 100])
+    d = bootstrap_medians(a, runs, rng) - bootstrap_medians(b, runs, rng)
+    lo, hi = np.percentile(d, [(1 - level) / 2 * 100, (1 + level) / 2 * 100])
     return diff, float(lo), float(hi)
 
 
@@ -430,17 +463,18 @@ def _waited(f: _Flow, pairs: pd.DataFrame, backlog: Backlog) -> tuple[np.ndarray
         return waited, on
     idx = pd.Index(f.items["key"])
     w = idx.get_indexer(pairs["waiting"])
-    all_items = backlog.items
-    team_all = dict(zip(all_items["key"], all_items["team"]))
-    # the awaited item's end: from the flow when counted, else its resolution date
     b = idx.get_indexer(pairs["waits_for"])
-    res_all = dict(zip(all_items["key"], _ns(all_items["resolved"])))
-    b_end = np.where(b >= 0, f.end[np.maximum(b, 0)], [res_all.get(k, _NAT) for k in pairs["waits_for"]])
-    tw = pairs["waiting"].map(team_all)
-    tb = pairs["waits_for"].map(team_all)
-    cross = (tw.notna() & tb.notna() & (tw != tb)).to_numpy(dtype=bool)
-    known_b = pairs["waits_for"].isin(team_all).to_numpy(dtype=bool)
-    ok = (w >= 0) & cross & known_b
+    all_items = backlog.items.drop_duplicates("key", keep="last")
+    all_idx = pd.Index(all_items["key"])
+    wa, ba = all_idx.get_indexer(pairs["waiting"]), all_idx.get_indexer(pairs["waits_for"])
+    team_all = all_items["team"].to_numpy(dtype=object, na_value=None)
+    res_all = _ns(all_items["resolved"])
+    # the awaited item's end: from the flow when counted, else its resolution date
+    b_end = np.where(b >= 0, f.end[np.maximum(b, 0)], np.where(ba >= 0, res_all[np.maximum(ba, 0)], _NAT))
+    tw = np.where(wa >= 0, team_all[np.maximum(wa, 0)], None)
+    tb = np.where(ba >= 0, team_all[np.maximum(ba, 0)], None)
+    cross = (tw != None) & (tb != None) & (tw != tb)  # noqa: E711 - element-wise on object arrays
+    ok = (w >= 0) & cross
     w_start = np.where(w >= 0, f.start[np.maximum(w, 0)], _NAT)
     # unfinished at the waiting item's start (an item not started yet: unfinished now)
     ref = np.where(w_start != _NAT, w_start, np.iinfo(np.int64).max)
@@ -690,19 +724,7 @@ def flow_metrics(backlog: Backlog, *, team: str | None = None, stages: Any = Non
     wipmask = (f.stage == _IN_PROGRESS) & (f.start != _NAT)
     aging = ct[wipmask][["key", "team", "summary", "status", "start"]].copy()
     aging["age_days"] = (now.value - f.start[wipmask]) / _DAY_NS
-    ref = pct.set_index("team")
-    org = _percentiles(ct, [ALL_TEAMS]).iloc[0]
-
-    def band(t, age):
-        r = ref.loc[t] if t in ref.index and ref.loc[t, "n_done"] >= 5 else org
-        if r["n_done"] == 0:
-            return pd.NA
-        for p in (95, 85, 50):
-            if age > r[f"cycle_p{p}"]:
-                return f"above p{p}"
-        return "below p50"
-
-    aging["band"] = pd.Series([band(t, a) for t, a in zip(aging["team"], aging["age_days"])], index=aging.index, dtype="string")
+    aging["band"] = _bands(aging, ct, pct)
     if team is not None:
         ct_show = ct[ct["team"] == team]
         aging = aging[aging["team"] == team]
@@ -714,6 +736,23 @@ def flow_metrics(backlog: Backlog, *, team: str | None = None, stages: Any = Non
     return FlowMetrics(cycle_times=ct_show.reset_index(drop=True), percentiles=pct, throughput=throughput,
                        throughput_weekly=weekly, wip=wip, cfd=cfd, aging_wip=aging, net_flow=nf,
                        dependency_cost=cost, stages=smap, notes=tuple(notes), team=team, now=now)
+
+
+def _bands(aging: pd.DataFrame, ct: pd.DataFrame, pct: pd.DataFrame) -> pd.Series:
+    """"below p50", "above p50", "above p85" or "above p95" of the team's cycle times (the organisation's
+    when the team has fewer than 5 finished items)."""
+    org = _percentiles(ct, [ALL_TEAMS]).iloc[0]
+    ref = pct.set_index("team")
+    ref = ref[ref["n_done"] >= 5]
+    out = pd.Series(pd.NA, index=aging.index, dtype="string")
+    if not len(aging) or (org["n_done"] == 0 and not len(ref)):
+        return out
+    age = aging["age_days"].to_numpy(float)
+    labels = np.full(len(aging), "below p50", dtype=object)
+    for p in (50, 85, 95):
+        cut = aging["team"].map(ref[f"cycle_p{p}"]).astype(float).fillna(org[f"cycle_p{p}"]).to_numpy(float)
+        labels = np.where(age > cut, f"above p{p}", labels)
+    return pd.Series(labels, index=aging.index, dtype="string")
 
 
 def _attention_pairs_flags(f: _Flow, backlog: Backlog, attention: Any) -> tuple[np.ndarray, list[list[str]]]:

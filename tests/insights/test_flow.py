@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attn_team.insights._flow import ALL_TEAMS, bootstrap_difference, flow_metrics, load_stages, stage_map
+from attn_team.insights._flow import (ALL_TEAMS, bootstrap_difference, bootstrap_medians, flow_metrics, load_stages,
+                                      stage_map)
 from attn_team.insights._forecast import forecast
 from attn_team.model import Backlog
 
@@ -224,6 +225,20 @@ class TestDependencyCost:
         assert ct.loc["X-2", "waited"] and ct.loc["X-2", "waited_via"] == "attention"
         assert not ct.loc["X-2", "waited_by_link"]
         assert set(f.dependency_cost["via"]) == {"link", "link or attention"}
+
+    @pytest.mark.parametrize("values", [[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0], [3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0]])
+    def test_bootstrap_medians_match_resampling(self, values):
+        # the O(runs) draw has the distribution of the median of actual resamples
+        x = np.array(values)
+        rng = np.random.default_rng(0)
+        brute = np.median(x[rng.integers(0, len(x), size=(40_000, len(x)))], axis=1)
+        fast = bootstrap_medians(x, 40_000, np.random.default_rng(1))
+        support = np.union1d(np.unique(brute), np.unique(fast))
+        p_brute = np.array([(brute == v).mean() for v in support])
+        p_fast = np.array([(fast == v).mean() for v in support])
+        assert np.abs(p_brute - p_fast).max() < 0.012
+        possible = set(x) if len(x) % 2 else {(a + b) / 2 for a in x for b in x}
+        assert set(np.unique(fast)) <= possible
 
     def test_bootstrap(self):
         rng = np.random.default_rng(1)
