@@ -234,6 +234,7 @@ class _Flow:
     stage: np.ndarray  # current stage code
     initial: np.ndarray
     history: np.ndarray  # bool: has status changes
+    changelog: np.ndarray  # bool: has status changes from a changelog (not only from snapshots)
     ch_item: np.ndarray  # stage changes: item, time, from stage, to stage (from != to)
     ch_at: np.ndarray
     ch_from: np.ndarray
@@ -269,8 +270,11 @@ def _flow(backlog: Backlog, stages: Any) -> tuple[_Flow, pd.DataFrame]:
         return _lower_codes(ev[col], code_of, -1)[keep]
 
     e_from, e_to = codes("from"), codes("to")
+    e_snap = _lower_codes(ev["origin"], {"snapshot": True}, False).astype(bool)[keep] if len(ev) else np.zeros(0, bool)
     ok = (e_at != _NAT) & (e_to >= 0)
     e_item, e_at, e_from, e_to = e_item[ok], e_at[ok], e_from[ok], e_to[ok]
+    changelog = np.zeros(n, bool)
+    changelog[e_item[~e_snap[ok]]] = True
     order = np.lexsort((e_at, e_item))
     e_item, e_at, e_from, e_to = e_item[order], e_at[order], e_from[order], e_to[order]
     m = len(e_item)
@@ -329,7 +333,8 @@ def _flow(backlog: Backlog, stages: Any) -> tuple[_Flow, pd.DataFrame]:
     end[stage != _DONE] = _NAT
     bad = (end != _NAT) & (start != _NAT) & (end < start)
     start[bad] = end[bad]  # clock skew in exports: never a negative cycle time
-    flow = _Flow(items, team, teams, created, start, end, stage, initial, history, ch_item, ch_at, ch_from, ch_to)
+    flow = _Flow(items, team, teams, created, start, end, stage, initial, history, changelog, ch_item, ch_at, ch_from,
+                 ch_to)
     return flow, smap
 
 
@@ -526,7 +531,8 @@ class FlowMetrics:
     ----------
     cycle_times : DataFrame
         One row per counted item: ``key, team, type, summary, status, stage, created, start, end,
-        cycle_time_days, lead_time_days, basis`` (``"changelog"`` or ``"dates"``), ``waited``
+        cycle_time_days, lead_time_days, basis`` (``"changelog"``, ``"snapshots"``: status changes
+        seen between workspace imports, or ``"dates"``: no status change known), ``waited``
         (bool: waited on another team at its start), ``waited_on`` (keys), ``waited_via``.
     percentiles : DataFrame
         ``team, n_done, cycle_p50, cycle_p85, cycle_p95, lead_p50, lead_p85, lead_p95, cycle_mean``.
@@ -566,7 +572,7 @@ class FlowMetrics:
     @property
     def has_history(self) -> bool:
         """True when at least one counted item has status changes (a changelog or snapshots)."""
-        return bool((self.cycle_times["basis"] == "changelog").any()) if len(self.cycle_times) else False
+        return bool((self.cycle_times["basis"] != "dates").any()) if len(self.cycle_times) else False
 
     def __repr__(self) -> str:
         done = int(self.cycle_times["cycle_time_days"].notna().sum()) if len(self.cycle_times) else 0
@@ -639,7 +645,7 @@ def flow_metrics(backlog: Backlog, *, team: str | None = None, stages: Any = Non
         "stage": pd.Series(np.array(STAGES, dtype=object)[f.stage] if n else [], dtype="string"),
         "created": it["created"], "start": _to_ts(f.start), "end": _to_ts(f.end),
         "cycle_time_days": _days(f.start, f.end), "lead_time_days": _days(f.created, f.end),
-        "basis": pd.Series(np.where(f.history, "changelog", "dates"), dtype="string"),
+        "basis": pd.Series(np.where(f.changelog, "changelog", np.where(f.history, "snapshots", "dates")), dtype="string"),
     })
     n_dates = int((~f.history & (f.end != _NAT)).sum())
     if n and not f.history.any():

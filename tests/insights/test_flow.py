@@ -134,6 +134,14 @@ class TestCycleTimes:
         assert ct.loc["X-5", "start"] == pd.Timestamp("2026-01-01", tz="UTC")  # in progress: from creation
 
 
+    def test_snapshot_events(self):
+        b = _backlog()
+        f = flow_metrics(b.replace(events=b.events.assign(origin="snapshot")), now=NOW)
+        ct = f.cycle_times.set_index("key")
+        assert ct.loc["X-2", "basis"] == "snapshots" and ct.loc["X-2", "cycle_time_days"] == 8.0
+        assert f.has_history and ct.loc["Y-2", "basis"] == "dates"
+
+
 class TestDailyFigures:
     def _day(self, df, team, day):
         return df[(df["team"] == team) & (df["date"] == pd.Timestamp(day, tz="UTC"))].iloc[0]
