@@ -133,7 +133,7 @@ def main() -> None:
     _, res["baseline_pandas_s"] = timed(baseline_pandas, b, repeat=2)
     res["flow_vs_baseline"] = res["flow_metrics_s"] / res["baseline_pandas_s"]
     res["n_done"] = int(fm.cycle_times["cycle_time_days"].notna().sum())
-    fc, res["forecast_s"] = timed(forecast, b, items=500, runs=10_000, random_state=0, repeat=2)
+    _, res["forecast_s"] = timed(forecast, b, items=500, runs=10_000, random_state=0, repeat=2)
     history = fm.throughput[fm.throughput["team"] == "(all)"]["items"].to_numpy(float)[-84:]
     _, res["mc_vectorised_s"] = timed(_when, np.random.default_rng(0), history, 500, 10_000, repeat=3)
     _, res["mc_python_loop_s"] = timed(mc_loop, history, 500, 10_000, repeat=1)

@@ -68,6 +68,7 @@ import pandas as pd
 
 from .._display import table_html
 from ..model import Backlog
+from ._flow_cost import COST_COLUMNS, bootstrap_difference, bootstrap_medians, cost_rows
 from ._rules import strong_edges, waiting_pairs
 from ._sprints import EXCLUDED_TYPES
 
@@ -418,47 +419,6 @@ def _weekly(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
 
 # -- dependency cost ---------------------------------------------------------------------------------
 
-def bootstrap_medians(values: np.ndarray, runs: int, rng: np.random.Generator) -> np.ndarray:
-    """Medians of ``runs`` bootstrap resamples of ``values``, drawn exactly in O(runs), not O(runs x n).
-
-    A resample's ``m``-th smallest value is ``sorted(values)[ceil(n U) - 1]`` with ``U`` the
-    ``m``-th order statistic of ``n`` uniforms, which is Beta(m, n - m + 1); for an even ``n`` the
-    next order statistic is ``U + (1 - U) V`` with ``V`` ~ Beta(1, n - m). So the medians are drawn
-    without building any resample (the same distribution as resampling, checked by a test).
-    """
-    x = np.sort(np.asarray(values, float))
-    n = len(x)
-
-    def pick(u):
-        return x[np.clip(np.ceil(n * u).astype(np.int64), 1, n) - 1]
-
-    if n % 2:
-        m = (n + 1) // 2
-        return pick(rng.beta(m, n - m + 1, runs))
-    m = n // 2
-    u1 = rng.beta(m, n - m + 1, runs)
-    u2 = u1 + (1.0 - u1) * rng.beta(1, n - m, runs)
-    return (pick(u1) + pick(u2)) / 2.0
-
-
-def bootstrap_difference(a: np.ndarray, b: np.ndarray, *, runs: int = 2000, random_state: Any = 0,
-                         level: float = 0.95) -> tuple[float, float, float]:
-    """Median of ``a`` minus median of ``b``, and its percentile bootstrap interval (NaN when a group has < 2 values).
-
-    Both groups are resampled ``runs`` times (see :func:`bootstrap_medians`), seeded.
-    """
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    if not len(a) or not len(b):
-        return np.nan, np.nan, np.nan
-    diff = float(np.median(a) - np.median(b))
-    if len(a) < 2 or len(b) < 2:
-        return diff, np.nan, np.nan
-    rng = np.random.default_rng(random_state)
-    d = bootstrap_medians(a, runs, rng) - bootstrap_medians(b, runs, rng)
-    lo, hi = np.percentile(d, [(1 - level) / 2 * 100, (1 + level) / 2 * 100])
-    return diff, float(lo), float(hi)
-
-
 def _waited(f: _Flow, pairs: pd.DataFrame, backlog: Backlog) -> tuple[np.ndarray, list[list[str]]]:
     """Per counted item: did it wait, at its start, on an unfinished item of another team (and on which)?"""
     n = len(f.items)
@@ -478,7 +438,7 @@ def _waited(f: _Flow, pairs: pd.DataFrame, backlog: Backlog) -> tuple[np.ndarray
     b_end = np.where(b >= 0, f.end[np.maximum(b, 0)], np.where(ba >= 0, res_all[np.maximum(ba, 0)], _NAT))
     tw = np.where(wa >= 0, team_all[np.maximum(wa, 0)], None)
     tb = np.where(ba >= 0, team_all[np.maximum(ba, 0)], None)
-    cross = (tw != None) & (tb != None) & (tw != tb)  # noqa: E711 - element-wise on object arrays
+    cross = (tw != None) & (tb != None) & (tw != tb)  # element-wise on object arrays
     ok = (w >= 0) & cross
     w_start = np.where(w >= 0, f.start[np.maximum(w, 0)], _NAT)
     # unfinished at the waiting item's start (an item not started yet: unfinished now)
@@ -499,26 +459,6 @@ def _attention_pairs(backlog: Backlog, attention: Any) -> pd.DataFrame:
     strong = strong_edges(edges, backlog.team_of())
     return pd.DataFrame({"waiting": strong["source"].astype(str).to_numpy(),
                          "waits_for": strong["target"].astype(str).to_numpy()})
-
-
-_COST_COLUMNS = ["team", "via", "n_waited", "n_not_waited", "median_waited", "median_not_waited", "difference_days",
-                 "ci_low", "ci_high", "mean_difference_days"]
-
-
-def _cost(ct: pd.DataFrame, flag: str, via: str, teams: list[str], random_state: Any) -> list[dict]:
-    rows = []
-    done = ct[ct["cycle_time_days"].notna()]
-    for t in teams:
-        g = done if t == ALL_TEAMS else done[done["team"] == t]
-        a = g.loc[g[flag], "cycle_time_days"].to_numpy(float)
-        b = g.loc[~g[flag], "cycle_time_days"].to_numpy(float)
-        diff, lo, hi = bootstrap_difference(a, b, random_state=random_state)
-        rows.append({"team": t, "via": via, "n_waited": len(a), "n_not_waited": len(b),
-                     "median_waited": float(np.median(a)) if len(a) else np.nan,
-                     "median_not_waited": float(np.median(b)) if len(b) else np.nan,
-                     "difference_days": diff, "ci_low": lo, "ci_high": hi,
-                     "mean_difference_days": float(a.mean() - b.mean()) if len(a) and len(b) else np.nan})
-    return rows
 
 
 # -- the result --------------------------------------------------------------------------------------
@@ -683,10 +623,10 @@ def flow_metrics(backlog: Backlog, *, team: str | None = None, stages: Any = Non
 
     team_labels = f.teams + ([ALL_TEAMS] if len(f.teams) > 1 else [])
     show = [team] if team is not None else team_labels
-    cost_rows = []
+    rows = []
     for flag, via in vias:
-        cost_rows += _cost(ct, flag, via, show, random_state)
-    cost = pd.DataFrame(cost_rows, columns=_COST_COLUMNS)
+        rows += cost_rows(ct, flag, via, show, random_state, all_label=ALL_TEAMS)
+    cost = pd.DataFrame(rows, columns=COST_COLUMNS)
     cost["team"] = cost["team"].astype("string")
     pct = _percentiles(ct, show)
 

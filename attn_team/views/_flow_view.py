@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 
 from .. import _svg
-from .._svg_flow import SVG, STAGE_COLORS, histogram_chart, point_chart, stacked_area_chart
+from .._svg_flow import STAGE_COLORS, SVG, histogram_chart, point_chart, stacked_area_chart
 from ..insights._flow import ALL_TEAMS, FLOW_DEFINITIONS, STAGES, FlowMetrics, flow_metrics
 from ..insights._forecast import forecast
 from ..model import Backlog
-from ._report import _CSP, _CSS, _e, _fmt, _html_table, _md_table, md_escape
+from ._report import _CSP, _CSS, _e, _html_table, _md_table, md_escape
 
 __all__ = ["FlowReport", "cycle_time_chart", "cfd_chart", "throughput_chart", "wip_chart", "aging_chart",
            "forecast_chart", "at_risk_delay", "at_risk_delay_html", "at_risk_delay_markdown"]

@@ -26,8 +26,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attn_team.insights._flow import (ALL_TEAMS, bootstrap_difference, bootstrap_medians, flow_metrics, load_stages,
-                                      stage_map)
+from attn_team.insights._flow import ALL_TEAMS, bootstrap_difference, bootstrap_medians, flow_metrics, load_stages, stage_map
 from attn_team.insights._forecast import forecast
 from attn_team.model import Backlog
 
@@ -259,7 +258,7 @@ class TestDependencyCost:
 
 def _steady(n_days=30, per_day=2, waiting=0, wait_cycle=20.0):
     """Items finished ``per_day`` each day for ``n_days`` up to NOW (no history: dates), plus open items."""
-    rows, lk = [], []
+    rows = []
     for d in range(n_days):
         for j in range(per_day):
             rows.append((f"A-{d}-{j}", "A", "Done", "done", NOW - (n_days - d) * D + 0.5 * D - 2 * D,

@@ -92,7 +92,7 @@ class TestFlowReport:
     def test_json_and_cycle_time_data(self, report, tmp_path):
         doc = json.loads(report.write(tmp_path / "f.json").read_text(encoding="utf-8"))
         assert {"percentiles", "dependency_cost", "cycle_times", "forecasts"} <= set(doc)
-        cost = [r for r in doc["dependency_cost"] if r["team"] == "<b>A</b>"][0]
+        cost = next(r for r in doc["dependency_cost"] if r["team"] == "<b>A</b>")
         # A-1..A-4 took 2 days, A-5 and A-6 (waited on B-1) took 8
         assert cost["n_waited"] == 2 and cost["difference_days"] == 6.0
         ct = report.cycle_time_data()
@@ -104,7 +104,7 @@ class TestFlowReport:
         r = FlowReport(_backlog(), team="B", now=NOW, runs=500)
         assert "Flow: B" in r._repr_mimebundle_()["text/html"]
         with pytest.raises(KeyError, match="no team"):
-            FlowReport(_backlog(), team="nope").metrics
+            FlowReport(_backlog(), team="nope").html()
 
 
 class TestAtRiskDelay:
