@@ -18,6 +18,7 @@ __all__ = ["SVG", "point_chart", "stacked_area_chart", "histogram_chart", "STAGE
 #: Colours of the four stages (done at the bottom of a cumulative flow diagram).
 STAGE_COLORS = {"done": "#009E73", "in_progress": "#0072B2", "committed": "#E69F00", "backlog": "#bbbbbb"}
 _LINE_COLORS = ("#D55E00", "#CC79A7", "#000000", "#56B4E9")
+_HALO = 'paint-order="stroke" stroke="#fff" stroke-width="3" stroke-linejoin="round"'
 
 
 class SVG(str):
@@ -38,8 +39,9 @@ def _title(parts: list[str], left: int, title: str) -> None:
 def _xticks(parts: list[str], ticks: Sequence[tuple[float, Any]], left: float, pw: float, y: float) -> None:
     for pos, label in ticks:
         x = left + pos * pw
+        anchor = "start" if pos <= 0.05 else "end" if pos >= 0.95 else "middle"  # keep the edge labels inside
         parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y - 12:.1f}" y2="{y - 8:.1f}" stroke="#999"/>')
-        parts.append(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" fill="#333">{esc(label)}</text>')
+        parts.append(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="#333">{esc(label)}</text>')
 
 
 def _hlines(parts: list[str], lines: Mapping[str, float], left: float, pw: float, top: float, ph: float,
@@ -52,7 +54,7 @@ def _hlines(parts: list[str], lines: Mapping[str, float], left: float, pw: float
         col = _LINE_COLORS[j % len(_LINE_COLORS)]
         parts.append(f'<line x1="{left}" x2="{left + pw:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="{col}" '
                      f'stroke-dasharray="5 3"><title>{esc(name)}: {esc(_fmt(v))}</title></line>')
-        parts.append(f'<text x="{left + pw - 2:.1f}" y="{y - 3:.1f}" text-anchor="end" fill="{col}">'
+        parts.append(f'<text x="{left + pw - 2:.1f}" y="{y - 3:.1f}" text-anchor="end" fill="{col}" {_HALO}>'
                      f"{esc(name)} {esc(_fmt(v))}</text>")
 
 
@@ -182,7 +184,7 @@ def histogram_chart(values: Sequence[float], counts: Sequence[float], *, marks: 
         x = xpos(v) + bw / 2
         col = _LINE_COLORS[j % len(_LINE_COLORS)]
         parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + ph}" stroke="{col}" stroke-dasharray="5 3"/>')
-        parts.append(f'<text x="{x + 3:.1f}" y="{top + 10 + 12 * j}" fill="{col}">{esc(name)} {esc(_fmt(v))}</text>')
+        parts.append(f'<text x="{x + 3:.1f}" y="{top + 10 + 12 * j}" fill="{col}" {_HALO}>{esc(name)} {esc(_fmt(v))}</text>')
     step = max(1, int(span // 8))
     ticks = [((v - lo + 0.5) / span, _fmt(v)) for v in range(int(lo), int(hi) + 1, step)]
     _xticks(parts, ticks, left, pw, top + ph + 18)
