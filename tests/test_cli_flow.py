@@ -75,3 +75,16 @@ def test_every_real_export(shared_data, tmp_path, capsys):
         assert "Traceback" not in err
         if code == 0 and path.suffix in (".csv", ".xml") and " 0 items" not in stdout:
             assert "no changelog" in stdout, path.name
+
+
+def test_from_a_workspace(repo_root, tmp_path, capsys):
+    ws = tmp_path / "ws.duckdb"
+    teams = repo_root / "sample_data" / "teams.toml"
+    code, _, err = _run(capsys, "import", str(repo_root / "sample_data" / "jira-json"), "--teams", str(teams),
+                        "--workspace", str(ws))
+    assert code == 0, err
+    out = tmp_path / "flow.md"
+    code, stdout, err = _run(capsys, "flow", "--workspace", str(ws), "--stages", str(teams), "--out", str(out),
+                             "--runs", "500")
+    assert code == 0, err
+    assert "1,649 items" in stdout and "## What waiting on another team costs" in out.read_text(encoding="utf-8")
