@@ -20,7 +20,7 @@ def add_parser(sub) -> None:
                      "to stages by status category; a [stages] table in the teams file overrides it. A CSV export "
                      "has no changelog: cycle time is then created to resolved, and the report says so."))
     p.add_argument("paths", nargs="*", help="export files or folders to read directly (default: the workspace)")
-    p.add_argument("--teams", help="teams file (with paths): people/components to teams, and an optional [stages] table")
+    p.add_argument("--teams", help="teams file: people/components to teams (when reading paths), and an optional [stages] table")
     p.add_argument("--stages", help="file whose [stages] table maps status names to stages (default: the --teams file)")
     p.add_argument("--team", help="one team (default: every team and the organisation)")
     p.add_argument("--out", "-o", type=Path, required=True, help="file to write (flow.html, flow.md, flow.csv or flow.json)")
@@ -55,7 +55,7 @@ def run(args) -> int:
     from .suggest import to_csv
 
     fmt = args.format or _SUFFIX_FORMAT.get(args.out.suffix.lower(), "html")
-    stages_file = args.stages or (args.teams if args.paths else None)
+    stages_file = args.stages or args.teams
     stages = load_stages(stages_file) if stages_file else None
     items = args.items
     if items is not None and items.isdigit():
