@@ -35,6 +35,8 @@ _LAZY = {
     "team_coupling": "attn_team.insights._coupling",
     "sprint_metrics": "attn_team.insights._sprints",
     "at_risk_dependencies": "attn_team.insights._sprints",
+    "flow_metrics": "attn_team.insights._flow",
+    "forecast": "attn_team.insights._forecast",
     "SprintReport": "attn_team.views._report",
     "AttentionGraph": "attn_team.views._graph",
     "AttentionHeatmap": "attn_team.views._heatmap",

@@ -23,12 +23,14 @@ def layer_of(module: str) -> str | None:
     if len(parts) == 1:
         return None  # the package root re-exports lazily
     head = parts[1]
-    if head in ("errors", "_display", "_svg", "_version", "_lazy", "_heads"):
+    if head in ("errors", "_display", "_svg", "_svg_flow", "_version", "_lazy", "_heads"):
         return "base"
     if head == "_derived":
         return "model"
     if head in ("cli", "_commands", "__main__"):
         return "cli"
+    if head in ("_snapshots", "sync"):  # the workspace's snapshot rules; the Jira sync writes snapshots
+        return "workspace"
     return head if head in LAYERS else None
 
 

@@ -296,6 +296,7 @@ class SprintReport:
             "sprint_id": sid, "metrics": metrics, "this": this, "history": hist, "sprint_items": sprint_items,
             "at_risk": at_risk, "suggestions": sugg, "suggestion_scope": scope, "coupling": coupling,
             "graph": self._graph(sprint_items, at_risk, sugg), "notes": notes,
+            "attention": att if use_att else None,  # for the flow section (what dependencies typically cost)
         }
 
     def _metrics(self, sid: str | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -422,6 +423,9 @@ class SprintReport:
         parts.append(_html_table(ar, ["key", "team", "summary", "status", "depends_on", "depends_on_team",
                                       "depends_on_summary", "depends_on_status", "via", "weight"], kinds={"weight": "f3"})
                      if len(ar) else "<p>None found.</p>")
+        from ._flow_view import at_risk_delay_html  # the delay these dependencies typically cost (flow)
+
+        parts.append(at_risk_delay_html(self.backlog, ar, attention=d.get("attention")))
         if d["suggestions"] is not None:
             parts.append("<h2>Likely cross-team dependencies not linked yet</h2>")
             parts.append(f"<p class='sub'>Top {len(d['suggestions'])} {_e(d['suggestion_scope'])}, ranked by attention score.</p>")
@@ -506,6 +510,9 @@ class SprintReport:
         out.append("## At-risk cross-team dependencies\n")
         out.append(_md_table(d["at_risk"], ["key", "team", "summary", "depends_on", "depends_on_team", "depends_on_summary",
                                             "depends_on_status", "via"]))
+        from ._flow_view import at_risk_delay_markdown  # the delay these dependencies typically cost (flow)
+
+        out.append(at_risk_delay_markdown(self.backlog, d["at_risk"], attention=d.get("attention")))
         if d["suggestions"] is not None:
             out.append(f"## Likely cross-team dependencies not linked yet\n\n{md_escape(d['suggestion_scope'])}\n")
             out.append(_md_table(d["suggestions"], ["rank", "source", "source_team", "source_summary", "target", "target_team",
