@@ -13,12 +13,12 @@ CSV through the real default path (MiniLM) once, its attention cached in the wor
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import REPO, SHARED
 from fakes import BagOfWords
 
 from attn_team import cli
@@ -32,7 +32,9 @@ from attn_team.insights._sprints import NEEDS, at_risk_dependencies, sprint_metr
 from attn_team.io._detect import read_jira
 from attn_team.views._report import SprintReport
 
-EXPORTS = SHARED / "jira-exports"
+REPO = Path(__file__).resolve().parents[2]
+# the files to parametrize over, found as tests/conftest.py finds ../shared (the tests read them through shared_data)
+EXPORTS = Path(os.environ.get("ATTN_TEAM_SHARED", REPO.parent / "shared")) / "data" / "jira-exports"
 REAL = sorted(str(p.relative_to(EXPORTS)) for sub in ("csv", "xml", "json") for p in (EXPORTS / sub).glob("*.*")
               if p.suffix in (".csv", ".xml", ".json")) if EXPORTS.is_dir() else []
 SAMPLES = ["jira-export.csv", "jira-json"]
