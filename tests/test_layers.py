@@ -116,7 +116,12 @@ FIT_ALLOWED = {"attn_team.insights._evaluate"}
 
 
 def _package(module: str) -> str:
+    """A sub-package (``attention``, ``io``, ...); the top-level modules of one layer count as one package,
+    and so does the whole workspace layer (``workspace.py``, ``_snapshots.py`` and the ``sync`` package that
+    writes its snapshots)."""
     parts = module.split(".")
+    if layer_of(module) == "workspace" or (len(parts) == 2 and not (PKG / parts[1]).is_dir()):
+        return f"layer:{layer_of(module)}"
     return parts[1] if len(parts) > 1 else parts[0]
 
 
