@@ -530,12 +530,12 @@ class CrossAttention:
         eye = torch.eye(dim)
         best = (math.inf, copy.deepcopy(mixer.state_dict()), 0)
         bad = 0
-        epochs = range(1, self.max_epochs + 1)
+        bar = None
         if self.progress:
             from tqdm.auto import tqdm
 
-            epochs = tqdm(epochs, desc="fit attention", unit="epoch")
-        for epoch in epochs:
+            bar = tqdm(total=self.max_epochs, desc="fit attention", unit="epoch")
+        for epoch in range(1, self.max_epochs + 1):
             mixer.train()
             order = torch.randperm(n_main, generator=gen)
             aux_order = torch.randperm(n_aux, generator=gen) if n_aux else None
@@ -561,6 +561,8 @@ class CrossAttention:
                        else tot / max(cnt, 1))
             self.history_.append({"epoch": epoch, "train_loss": tot / max(cnt, 1), "val_loss": val})
             log.debug("epoch %d: train %.4f val %.4f", epoch, tot / max(cnt, 1), val)
+            if bar is not None:
+                bar.update(1)
             if val < best[0] - 1e-4:
                 best = (val, copy.deepcopy(mixer.state_dict()), epoch)
                 bad = 0
@@ -568,6 +570,9 @@ class CrossAttention:
                 bad += 1
                 if bad >= self.patience:
                     break
+        if bar is not None:  # stopped early: the bar ends full, at the epochs run
+            bar.total = bar.n
+            bar.close()
         mixer.load_state_dict(best[1])
         self.best_epoch_ = best[2]
         self._set_fitted(mixer, dim)
