@@ -27,6 +27,8 @@ def layer_of(module: str) -> str | None:
         return "base"
     if head in ("cli", "_commands", "__main__"):
         return "cli"
+    if head == "_workspace_errors":
+        return "workspace"
     return head if head in LAYERS else None
 
 

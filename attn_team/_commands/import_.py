@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._common import add_workspace_arg
+from ._common import add_workspace_arg, open_workspace, print_team_note
 
 
 def add_parser(sub) -> None:
@@ -13,7 +13,9 @@ def add_parser(sub) -> None:
             "Import Jira exports into a workspace. The format is detected from the content. "
             "Each import is kept as a snapshot; re-importing the same file changes nothing; "
             "a later export of the same project updates items and derives status and sprint "
-            "changes from the difference. An import that fails leaves the workspace as it was."
+            "changes from the difference. An import that fails leaves the workspace as it was. "
+            "When the team rules give one team (a one-project export, say), it says so: "
+            "'attn-team teams init' then proposes teams from who works together."
         ),
     )
     p.add_argument("paths", nargs="+", help="export files, or a folder of REST JSON pages")
@@ -23,9 +25,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..workspace import Workspace
-
-    with Workspace(args.workspace) as ws:
+    with open_workspace(args, must_exist=False) as ws:
         snap = ws.import_files(args.paths, teams=args.teams)
         b = ws.backlog()
     if snap.get("unchanged"):
@@ -35,4 +35,5 @@ def run(args) -> int:
               f"from {len(args.paths)} path(s) into {args.workspace}")
     s = b.summary()
     print("workspace now holds: " + ", ".join(f"{v:,} {k}" for k, v in s.items()))
+    print_team_note(b)
     return 0

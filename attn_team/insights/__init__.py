@@ -19,6 +19,8 @@ _LAZY = {
     "sprint_metrics": "attn_team.insights._sprints",
     "at_risk_dependencies": "attn_team.insights._sprints",
     "METRIC_DEFINITIONS": "attn_team.insights._sprints",
+    "propose_teams": "attn_team.insights._propose_teams",
+    "team_warning": "attn_team.insights._teams_check",
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _LAZY)
