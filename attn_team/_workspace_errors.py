@@ -117,10 +117,10 @@ def translate(exc: BaseException, path: str, *, wait: float = 0.0) -> WorkspaceE
     if _is_lock(exc):
         pid = re.search(r"PID (\d+)", msg)
         who = f" (process {pid.group(1)})" if pid else ""
-        waited = f" for {wait:g} s" if wait else ""
+        waited = f", still after waiting {wait:g} s" if wait else ""
         return WorkspaceError(
             f"{path}: the workspace is open in another process{who}{waited}; close it there (end that command or "
-            "notebook kernel, or call Workspace.close()) and try again, wait for it, or use another path",
+            "notebook kernel, or call Workspace.close()) and try again, or use another path",
             path=path, reason="locked", detail=first)
     if "not a valid duckdb database" in low:
         return WorkspaceError(

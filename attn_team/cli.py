@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import traceback
+import warnings
 
 from . import __version__
 
@@ -56,8 +57,15 @@ def _add_global_options(p: argparse.ArgumentParser, default) -> None:
                    help="print the traceback of an error")
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, naming the help to read, exit code 2 (subcommand parsers inherit it)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="attn-team",
         description=_DESCRIPTION,
         epilog=_EPILOG,
@@ -74,11 +82,20 @@ def build_parser() -> argparse.ArgumentParser:
                 continue  # not built yet
             raise
         mod.add_parser(sub)
-    for p in sub.choices.values():  # -v and --debug also after the command (attn-team info -v)
+    for p in _commands(sub):  # -v and --debug also after the command (attn-team info -v)
         if p.epilog is None:
             p.epilog = "Exit codes: 0 done, 1 data or workspace error, 2 usage error, 3 internal error (see attn-team --help)."
         _add_global_options(p, argparse.SUPPRESS)
     return parser
+
+
+def _commands(sub):
+    """Every (sub)command parser below ``sub``, nested ones (attn-team teams init) included."""
+    for p in sub.choices.values():
+        yield p
+        for action in p._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                yield from _commands(action)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,7 +107,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        code = int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            code = int(args.func(args) or 0)
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
         return code
     except BrokenPipeError:
@@ -112,6 +131,16 @@ def main(argv: list[str] | None = None) -> int:
         except BrokenPipeError:  # pragma: no cover - stderr closed too
             pass
         return code
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning of the library as one line, without the source line Python would print."""
+    text = " ".join(str(message).split())
+    kind = "warning" if category.__name__ != "DeprecationWarning" else "deprecation"
+    try:
+        print(f"attn-team: {kind}: {text}", file=sys.stderr)
+    except (BrokenPipeError, ValueError):  # pragma: no cover - stderr closed
+        pass
 
 
 def _quiet_stdout() -> None:

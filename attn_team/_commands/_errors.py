@@ -28,15 +28,14 @@ def _first_line(text: str) -> str:
     return text.splitlines()[0] if text else ""
 
 
-def _where(exc: BaseException) -> str | None:
-    """``attn_team/x.py:123`` of the innermost frame of the package, for internal errors."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "attn_team" in f.filename]
-    if not frames:
-        return None
-    f = frames[-1]
-    parts = Path(f.filename).parts
-    rel = "/".join(parts[parts.index("attn_team"):]) if "attn_team" in parts else Path(f.filename).name
-    return f"{rel}:{f.lineno}"
+def _frames(exc: BaseException) -> list[str]:
+    """``attn_team/x.py:123 (func)`` of the package's frames of the traceback, innermost last."""
+    out = []
+    for f in traceback.extract_tb(exc.__traceback__):
+        parts = Path(f.filename).parts
+        if "attn_team" in parts:
+            out.append(f"{'/'.join(parts[len(parts) - 1 - parts[::-1].index('attn_team'):])}:{f.lineno} ({f.name})")
+    return out
 
 
 def _cause(exc: BaseException) -> str | None:
@@ -56,7 +55,7 @@ def describe(exc: BaseException, args) -> tuple[int, str, str | None]:
         if exc.reason == "missing":
             msg = f"no workspace at {exc.path}; run 'attn-team import FILE' first, or pass --workspace PATH"
         elif exc.reason == "locked" and getattr(args, "wait", None) is not None and not args.wait:
-            msg += " (pass --wait SECONDS to wait for it)"
+            msg += "; or pass --wait SECONDS to wait for it"
         return DATA_ERROR, msg, exc.detail
     if type(exc).__module__.split(".")[0] in ("duckdb", "_duckdb"):
         from .._workspace_errors import translate
@@ -80,9 +79,10 @@ def describe(exc: BaseException, args) -> tuple[int, str, str | None]:
         text = _first_line(msg)
         if " " in text:  # a sentence: raised on purpose, with the fix in it
             return DATA_ERROR, text, _cause(exc)
-    where = _where(exc)
-    at = f" at {where}" if where else ""
+    frames = _frames(exc)
+    at = f" at {frames[-1].split(' ')[0]}" if frames else ""
+    detail = "raised at " + " <- ".join(reversed(frames[-4:])) if frames else _cause(exc)
     return (INTERNAL_ERROR,
             f"internal error ({type(exc).__name__}: {_first_line(exc) or '-'}{at}); this is a bug in attn_team: "
             "rerun with --debug and report the traceback",
-            _cause(exc))
+            detail)

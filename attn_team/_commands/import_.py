@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from ._common import add_workspace_arg, open_workspace, print_team_note
 
 
@@ -31,9 +33,14 @@ def run(args) -> int:
     if snap.get("unchanged"):
         print(f"already imported: {', '.join(args.paths)} (same content); {args.workspace} is unchanged")
     else:
-        print(f"imported {snap['n_items']:,} items ({snap.get('n_new', 0):,} new, {snap.get('n_changed', 0):,} changed) "
+        n = snap["n_items"]
+        print(f"imported {n:,} item{'' if n == 1 else 's'} ({snap.get('n_new', 0):,} new, {snap.get('n_changed', 0):,} changed) "
               f"from {len(args.paths)} path(s) into {args.workspace}")
     s = b.summary()
     print("workspace now holds: " + ", ".join(f"{v:,} {k}" for k, v in s.items()))
-    print_team_note(b)
+    if not snap.get("unchanged") and snap["n_items"] == 0:
+        print(f"attn-team: note: {', '.join(args.paths)} hold(s) no issues (a list of sprints, boards or fields?); "
+              "export issues instead: a CSV or XML from the issue search, or REST search JSON", file=sys.stderr)
+    if b.n_items:
+        print_team_note(b)
     return 0

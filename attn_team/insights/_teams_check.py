@@ -31,6 +31,8 @@ def team_warning(backlog: Backlog) -> str | None:
     n = len(items)
     if n == 0:
         return None
+    if n == 1:
+        return "the backlog holds 1 item, so no pair of items is possible; import an export with more issues"
     placed = items[items["team"].notna()]
     teams = placed["team"].unique()
     if len(teams) >= 2:
