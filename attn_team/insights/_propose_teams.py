@@ -48,7 +48,7 @@ def _person_contexts(backlog: Backlog) -> tuple[dict, Counter, Counter]:
     board_of = {}
     if "team" in sp.columns:
         board_of = {str(i): str(t) for i, t in zip(sp["sprint_id"], sp["team"]) if isinstance(t, str) and t}
-    type_of = dict(zip(items["key"], items["type"].astype(object)))
+    type_of = {k: t for k, t in zip(items["key"], items["type"].astype(object)) if isinstance(t, str)}
     parent_of = {k: p for k, p in zip(items["key"], items["parent_key"].astype(object)) if isinstance(p, str)}
     epic_of = {k: e for k, e in zip(items["key"], items["epic_key"].astype(object)) if isinstance(e, str)}
 
