@@ -102,21 +102,49 @@ def _width(s: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1 for ch in s)
 
 
-def _cut(value, n: int) -> str:
-    """``value`` as one line of at most ``n`` columns (cut with an ellipsis), padded to ``n``."""
+def _text(value) -> str:
+    """A cell's text on one line ('' for missing values)."""
     s = " ".join(("" if value is None or value is pd.NA else str(value)).split())
-    if s in ("<NA>", "nan", "None"):
-        s = ""
-    if _width(s) > n:
-        out, w = [], 0
-        for ch in s:
-            cw = _width(ch)
-            if w + cw > n - 1:
-                break
-            out.append(ch)
-            w += cw
-        s = "".join(out) + "\u2026"
+    return "" if s in ("<NA>", "nan", "None") else s
+
+
+def _clip(s: str, n: int) -> str:
+    """``s`` cut to at most ``n`` columns, with an ellipsis where it was cut."""
+    if _width(s) <= n:
+        return s
+    out, w = [], 0
+    for ch in s:
+        cw = _width(ch)
+        if w + cw > n - 1:
+            break
+        out.append(ch)
+        w += cw
+    return "".join(out) + "\u2026"
+
+
+def _cut(value, n: int) -> str:
+    """``value`` as one line of exactly ``n`` columns: cut with an ellipsis, or padded."""
+    s = _clip(_text(value), n)
     return s + " " * max(n - _width(s), 0)
+
+
+def _share(room: int, need: list[int], parts: list[int]) -> list[int]:
+    """Split ``room`` columns in proportion to ``parts``, never giving a column more than it ``need``s."""
+    widths = [0] * len(need)
+    open_ = list(range(len(need)))
+    while open_:
+        total = sum(parts[i] for i in open_)
+        fair = {i: room * parts[i] // total for i in open_}
+        done = [i for i in open_ if need[i] <= fair[i]]
+        if not done:
+            for i in open_:
+                widths[i] = fair[i]
+            break
+        for i in done:
+            widths[i] = need[i]
+            room -= need[i]
+            open_.remove(i)
+    return widths
 
 
 def format_table(df, *, width: int = 100) -> str:
@@ -150,8 +178,8 @@ def format_table(df, *, width: int = 100) -> str:
     records = df.to_dict("records")
     sep = " " * gap
     if room >= 60 and flex:
-        total = sum(f[2] for f in flex)
-        widths = [max(room * f[2] // total - gap, 8) for f in flex]
+        need = [max([len(h), *(_width(_text(r.get(c))) for r in df[[c]].to_dict("records"))]) for h, c, _ in flex]
+        widths = [max(w, 8) for w in _share(room - gap * len(flex), need, [f[2] for f in flex])]
         head = sep.join(_cut(h, w) if a == "<" else h.rjust(w) for h, w, _, a in fixed)
         head += sep + sep.join(_cut(h, w) for (h, _, _), w in zip(flex, widths))
         lines = [head.rstrip(), "-" * min(width, _width(head.rstrip()))]
@@ -162,11 +190,10 @@ def format_table(df, *, width: int = 100) -> str:
         return "\n".join(lines)
     # narrow terminal: the fixed columns, then the summaries and the reason on their own lines
     head = sep.join(_cut(h, w) if a == "<" else h.rjust(w) for h, w, _, a in fixed).rstrip()
-    lines = [_cut(head, width).rstrip(), "-" * min(width, _width(head))]
-    inner = width - 5
+    lines = [_clip(head, width), "-" * min(width, _width(head))]
     for r in records:
-        lines.append(_cut(sep.join(cell(r, c, w, a) for _, w, c, a in fixed), width).rstrip())
+        lines.append(_clip(sep.join(cell(r, c, w, a) for _, w, c, a in fixed).rstrip(), width))
         for label, col, _ in flex:
-            if r.get(col) is not None:
-                lines.append(("     " + _cut(f"{label.split()[0]}: {r.get(col)}", inner)).rstrip())
+            if _text(r.get(col)):
+                lines.append("     " + _clip(f"{label.split()[0]}: {_text(r.get(col))}", width - 5))
     return "\n".join(lines)
