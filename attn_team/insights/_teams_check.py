@@ -12,7 +12,7 @@ TEAMS_FIX = ("run 'attn-team teams init' to propose teams from who works togethe
 
 
 def team_warning(backlog: Backlog) -> str | None:
-    """One line saying why no cross-team pair is possible, with the fix; ``None`` when there is one.
+    """One line saying why no cross-team pair is possible, with the fix; ``None`` when one is.
 
     No cross-team pair is possible when the team rules put every item with a team in one
     team (a one-project export by the project rule, say), or give no item a team. Then
@@ -30,7 +30,7 @@ def team_warning(backlog: Backlog) -> str | None:
     items = backlog.items
     n = len(items)
     if n == 0:
-        return None
+        return "the backlog holds no items, so no pair of items is possible; import an export with issues"
     if n == 1:
         return "the backlog holds 1 item, so no pair of items is possible; import an export with more issues"
     placed = items[items["team"].notna()]

@@ -135,9 +135,11 @@ class TestTeamWarning:
         w = team_warning(Backlog(items={"key": ["A-1", "A-2"], "summary": ["x", "y"]}))
         assert w.startswith("none of the 2 items has a team")
 
-    def test_two_teams_or_nothing_to_say(self, org):
+    def test_two_teams_nothing_to_say(self, org):
         assert team_warning(org.backlog) is None
-        assert team_warning(Backlog()) is None
+
+    def test_no_items(self):
+        assert "no items" in team_warning(Backlog())
 
     def test_one_item(self):
         assert "1 item" in team_warning(Backlog(items={"key": ["A-1"], "summary": ["x"], "team": ["A"]}))
