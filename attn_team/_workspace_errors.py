@@ -42,6 +42,13 @@ class WorkspaceError(RuntimeError):
         self.detail = detail
 
 
+def nearest_existing(folder: Path) -> Path:
+    """``folder`` or its nearest ancestor that exists (a file, when a part of the path is one)."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
 def check_path(path: str, *, read_only: bool, example: str) -> None:
     """Refuse, with a clear message, a path DuckDB would fail on or mislabel.
 
@@ -64,9 +71,7 @@ def check_path(path: str, *, read_only: bool, example: str) -> None:
         raise WorkspaceError(f"{path}: no such workspace file; import an export first to create it",
                              path=path, reason="missing")
     parent = p.absolute().parent
-    probe = parent
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
+    probe = nearest_existing(parent)
     if probe.exists() and not probe.is_dir():
         raise WorkspaceError(f"{path}: cannot create the workspace: {probe} is a file, not a folder; "
                              "give a path inside a folder", path=path, reason="parent")

@@ -215,3 +215,35 @@ class TestProcesses:
         finally:
             child.kill()
             child.wait(30)
+
+
+def test_library_warnings_are_one_line(capsys, monkeypatch):
+    import warnings
+
+    from attn_team.errors import AttnTeamWarning
+
+    def warn(args):
+        warnings.warn("export.csv: 3 rows skipped\n(bad dates)", AttnTeamWarning, stacklevel=1)
+        print("done")
+        return 0
+
+    monkeypatch.setattr("attn_team._commands.info.run", warn)
+    assert cli.main(["info"]) == 0
+    cap = capsys.readouterr()
+    assert cap.err == "attn-team: warning: export.csv: 3 rows skipped (bad dates)\n" and cap.out == "done\n"
+
+
+def test_interrupted_exits_130_quietly(capsys, monkeypatch):
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("attn_team._commands.info.run", interrupted)
+    assert cli.main(["info"]) == 130
+    assert capsys.readouterr().err == "attn-team: interrupted\n"
+
+
+@pytest.mark.parametrize("argv", [["import", "x.csv"], ["info"], ["suggest"], ["report", "--out", "r.html"],
+                                  ["teams", "init"], ["evaluate", "--workspace", "w.duckdb"], ["demo"]])
+def test_every_command_that_opens_a_workspace_takes_wait(argv):
+    args = cli.build_parser().parse_args([*argv, "--wait", "2.5"])
+    assert args.wait == 2.5

@@ -7,6 +7,7 @@ import contextlib
 import os
 from pathlib import Path
 
+from .._workspace_errors import nearest_existing
 from ._errors import CommandError
 
 DEFAULT_WORKSPACE = "attn_team.duckdb"
@@ -87,9 +88,7 @@ def output_file(path, *, flag: str = "--out", example: str = "report.html") -> P
     p = Path(path)
     if p.is_dir():
         raise CommandError(f"{flag} {p}: is a folder; give a file name, e.g. {flag} {p / example}")
-    probe = p.absolute().parent
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
+    probe = nearest_existing(p.absolute().parent)
     if not probe.is_dir():
         raise CommandError(f"{flag} {p}: {probe} is a file, not a folder; give a path inside a folder")
     if p.exists() and not os.access(p, os.W_OK):
