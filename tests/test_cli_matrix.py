@@ -145,3 +145,31 @@ def test_report(path, request, fake_embedder, tmp_path, capsys):
         code, stdout, err = _main(capsys, "report", "-w", ws, "--out", out, "--no-progress")
         assert code == 0, err
         assert out.stat().st_size > 0 and "wrote" in stdout
+
+
+@pytest.mark.parametrize("path", SHARED_CASES + SAMPLES)
+def test_teams_init(path, request, tmp_path, capsys):
+    """'attn-team teams init' on every export: a teams file that loads and names everyone who works on items."""
+    if path is None:
+        pytest.skip(f"no exports under {EXPORTS}")
+    if not str(path).startswith(str(REPO)):
+        request.getfixturevalue("shared_data")
+    from attn_team.io import load_team_rules, read_jira
+
+    backlog = read_jira(path)
+    touched = {p for col in ("assignee", "reporter") for p in backlog.items[col].dropna()}
+    touched |= {p for col in ("watchers", "commenters") for lst in backlog.items[col] for p in lst}
+    out = tmp_path / "teams.toml"
+    code = cli.main(["teams", "init", str(path), "--out", str(out)])
+    cap = capsys.readouterr()
+    assert "Traceback" not in cap.err
+    if not touched:
+        assert code == 1 and "nobody to group" in cap.err
+        return
+    assert code == 0, cap.err
+    assert cap.out.startswith("proposed ") and f"--teams {out}" in cap.out
+    rules = load_team_rules(out)
+    names = dict(zip(backlog.people["person"], backlog.people["display_name"]))
+    assert {names.get(p, p) for p in touched} <= set(rules.people) | touched  # everyone, by name where known
+    assert len(rules.people) == len(touched)
+    assert set(rules.components.values()) <= set(rules.people.values())
