@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,11 @@ import pytest
 import attn_team.insights._dependencies as deps
 from attn_team import cli
 from attn_team.attention._model import CrossAttention
-from conftest import REPO, SHARED
 from fakes import BagOfWords
+
+REPO = Path(__file__).resolve().parents[1]
+# where tests/conftest.py's shared_data fixture looks (the list of files is needed at collection time)
+SHARED = Path(os.environ.get("ATTN_TEAM_SHARED", REPO.parent / "shared")) / "data"
 
 EXPORTS = SHARED / "jira-exports"
 _SHARED_FILES = sorted(p for p in EXPORTS.glob("*/*") if p.suffix.lower() in (".csv", ".xml", ".json")) if EXPORTS.is_dir() else []
