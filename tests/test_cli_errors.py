@@ -48,7 +48,7 @@ def _env():
 
 def _run(*argv, **kw):
     return subprocess.run([sys.executable, "-m", "attn_team.cli", *argv], capture_output=True, text=True,
-                          env=_env(), timeout=300, **kw)
+                          env=_env(), timeout=300, check=False, **kw)
 
 
 class TestWorkspacePaths:

@@ -78,7 +78,7 @@ def test_teams_init_proposes_the_real_teams_and_round_trips(org, one_project_csv
     people = set(org.backlog.people["display_name"])
     assert set(rules.people) <= people and len(rules.people) >= len(people) - 2
     assert rules.order[0] == "mapping_person"
-    assert re.search(r'^"[^"]+" = "[^"]+"  # cohesion \d\.\d\d; \d+ items', text, re.M)  # evidence per person
+    assert re.search(r'^"[^"]+" = "[^"]+"  # cohesion \d\.\d\d; \d+ items', text, re.MULTILINE)  # evidence per person
     # importing again with the proposed file gives several teams, close to the true ones
     assert cli.main(["import", str(path), "--teams", str(toml), "-w", str(ws)]) == 0
     assert "teams init" not in capsys.readouterr().err

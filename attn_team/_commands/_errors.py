@@ -82,7 +82,6 @@ def describe(exc: BaseException, args) -> tuple[int, str, str | None]:
     frames = _frames(exc)
     at = f" at {frames[-1].split(' ')[0]}" if frames else ""
     detail = "raised at " + " <- ".join(reversed(frames[-4:])) if frames else _cause(exc)
-    return (INTERNAL_ERROR,
-            f"internal error ({type(exc).__name__}: {_first_line(exc) or '-'}{at}); this is a bug in attn_team: "
-            "rerun with --debug and report the traceback",
-            detail)
+    message = (f"internal error ({type(exc).__name__}: {_first_line(exc) or '-'}{at}); this is a bug in attn_team: "
+               "rerun with --debug and report the traceback")
+    return INTERNAL_ERROR, message, detail

@@ -169,7 +169,7 @@ def format_table(df, *, width: int = 100) -> str:
     def cell(row, col, w, align):
         v = row.get(col)
         if col == "score":
-            v = "" if v is None or v != v else f"{float(v):.2f}"
+            v = "" if v is None or pd.isna(v) else f"{float(v):.2f}"
         if align == ">":
             text = _cut(v, w).strip()
             return " " * max(w - _width(text), 0) + text

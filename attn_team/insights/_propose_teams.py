@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..model import Backlog
 
-__all__ = ["propose_teams", "component_teams"]
+__all__ = ["component_teams", "propose_teams"]
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..model import Backlog
 
-__all__ = ["team_warning", "TEAMS_FIX"]
+__all__ = ["TEAMS_FIX", "team_warning"]
 
 #: what to do about it, in the words of the command line (and the notebook function)
 TEAMS_FIX = ("run 'attn-team teams init' to propose teams from who works together (in Python: "
