@@ -29,7 +29,7 @@ def layer_of(module: str) -> str | None:
         return "model"
     if head in ("cli", "_commands", "__main__"):
         return "cli"
-    if head in ("_snapshots", "sync"):  # the workspace's snapshot rules; the Jira sync writes snapshots
+    if head in ("_snapshots", "sync", "_workspace_errors"):  # the workspace's snapshot rules, its errors; the Jira sync writes snapshots
         return "workspace"
     return head if head in LAYERS else None
 
