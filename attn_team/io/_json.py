@@ -35,7 +35,8 @@ from ..errors import AttnTeamWarning, JiraFormatError
 from ._files import read_export_bytes
 from ._locale import EPIC_TYPE_NAMES
 from ._assemble import RawExport
-from ._json_fields import _KEY, _Ctx, _get, _is_sprint_value, _name, _names, _person, _sprint_record, _str, _time, parse_legacy_sprint
+from ._files import shown
+from ._json_fields import _KEY, _Ctx, _get, _is_sprint_value, _name, _names, _person, _sprint_record, _str, _time, parse_legacy_sprint, sprint_number, story_points
 from ._markup import adf_to_text, wiki_to_text
 
 __all__ = ["parse_jira_json", "read_jira_json", "parse_legacy_sprint", "normalise_event_field", "epics_from_parents"]
@@ -209,7 +210,7 @@ class _IssueReader:
             raise ctx.error(f"expected an issue object {{'key', 'fields'}}, got {_describe(issue)}")
         key = issue.get("key")
         if not isinstance(key, str) or not _KEY.match(key.strip()):
-            raise ctx.error(f"expected an issue key like 'ABC-12', got {key!r}", "key")
+            raise ctx.error(f"expected an issue key like 'ABC-12', got {shown(key)}", "key")
         key = key.strip()
         ctx.key = key
         fields = issue.get("fields")
@@ -270,14 +271,11 @@ class _IssueReader:
         for fid in self._field_ids(fields, "story_points", COMMON_STORY_POINT_IDS):
             v = fields.get(fid)
             if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v:
-                rec["story_points"] = float(v)
+                rec["story_points"] = story_points(v, ctx, fid)
                 break
             if isinstance(v, str) and v.strip():
-                try:
-                    rec["story_points"] = float(v)
-                    break
-                except ValueError:
-                    raise ctx.error(f"expected a number of story points, got {v!r}", fid) from None
+                rec["story_points"] = story_points(v, ctx, fid)
+                break
         rec["team_field"] = None
         team_ids = self._field_ids(fields, "team", COMMON_TEAM_IDS)
         for fid in team_ids:
@@ -324,7 +322,7 @@ class _IssueReader:
                         for k in ("start", "end", "complete"):
                             rec[k] = _time(rec[k], ctx, f"{fid}.{k}Date")
                 elif isinstance(v, (int, float)) and not isinstance(v, bool):
-                    rec = {"sprint_id": str(int(v)), "name": None}
+                    rec = {"sprint_id": sprint_number(v, ctx, fid), "name": None}
                 else:
                     raise ctx.error(f"expected a sprint object or Jira's sprint string, got {_describe(v)}", fid)
                 if rec.get("sprint_id"):
@@ -562,7 +560,36 @@ def epics_from_parents(raws: Sequence[RawExport]) -> None:
                 rec["epic_key"] = parent
 
 
-def _load(path: Path) -> Any:
+# A JSON number longer than int() reads (Python's limit: 4,300 digits), and \u escapes of UTF-16 surrogates
+# that do not form a pair (a high one not followed by a low one, a low one not preceded by a high one).
+_LONG_NUMBER = re.compile(r"-?\d{4301,}")
+_FIELD_BEFORE = re.compile(r'"((?:[^"\\\n]|\\.){1,80})"\s*:\s*\[?\s*$')
+_LONE_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _place(text: str, pos: int) -> tuple[int, str | None]:
+    """Line of ``pos`` in ``text`` and the name of the JSON field whose value starts there, if any."""
+    m = _FIELD_BEFORE.search(text, max(0, pos - 200), pos)
+    return text.count("\n", 0, pos) + 1, (m.group(1) if m else None)
+
+
+def _repair_surrogates(obj: Any, path: str, found: list[str]) -> Any:
+    """``obj`` with each lone surrogate in its strings (keys too) replaced by U+FFFD; paths of the changed strings in ``found``."""
+    if isinstance(obj, str):
+        if _SURROGATE.search(obj):
+            found.append(path)
+            return _SURROGATE.sub("\ufffd", obj)
+        return obj
+    if isinstance(obj, list):
+        return [_repair_surrogates(v, f"{path}[{i}]", found) for i, v in enumerate(obj)]
+    if isinstance(obj, dict):
+        return {_repair_surrogates(k, path, found): _repair_surrogates(v, f"{path}.{k}" if path else str(k), found) for k, v in obj.items()}
+    return obj
+
+
+def _load(path: Path, notes: list[str] | None = None) -> Any:
+    """The decoded JSON of ``path``; lone surrogates repaired (and said in ``notes``), other damage a JiraFormatError."""
     name = str(path)
     data = read_export_bytes(path, expected="a Jira REST JSON document")
     try:
@@ -571,12 +598,31 @@ def _load(path: Path) -> Any:
         line = data[: exc.start].count(b"\n") + 1
         raise JiraFormatError(f"not UTF-8 text (byte {exc.start}): expected a Jira REST JSON document", file=name, line=line) from None
     try:
-        return json.loads(text)
+        obj = json.loads(text)
     except json.JSONDecodeError as exc:
         what = "truncated JSON" if exc.pos >= len(text.rstrip()) else "invalid JSON"
         raise JiraFormatError(f"{what} at column {exc.colno}: {exc.msg}; expected a Jira REST JSON document", file=name, line=exc.lineno) from None
     except RecursionError:
         raise JiraFormatError("JSON nested too deeply: expected a Jira REST JSON document", file=name) from None
+    except ValueError as exc:  # an integer too long for int() (json raises no JSONDecodeError for it)
+        m = _LONG_NUMBER.search(text)
+        if m is None:
+            raise JiraFormatError(f"unreadable JSON ({str(exc)[:80]}): expected a Jira REST JSON document", file=name) from None
+        line, field = _place(text, m.start())
+        raise JiraFormatError(f"a number of {len(m.group().lstrip('-')):,} digits: expected a number of at most 4,300 digits",
+                              file=name, line=line, field=field) from None
+    lone = _LONE_SURROGATE.search(text) if ("\\ud" in text or "\\uD" in text) else None
+    if lone is not None:
+        found: list[str] = []
+        obj = _repair_surrogates(obj, "", found)
+        if found:  # (the escape found may be an escaped backslash before "ud800": then nothing is repaired)
+            line, _ = _place(text, lone.start())
+            more = f" and {len(found) - 1} more" if len(found) > 1 else ""
+            msg = (f"{name}: half of a UTF-16 character pair (lone surrogate {lone.group()}, first at line {line}) in {found[0]}{more}: "
+                   "replaced by U+FFFD (the text was cut inside an emoji or other character)")
+            if notes is not None:
+                notes.append(msg)
+    return obj
 
 
 def read_jira_json(paths: Path | str | Sequence[Path | str], *, progress: bool = False) -> list[RawExport]:
@@ -609,5 +655,13 @@ def read_jira_json(paths: Path | str | Sequence[Path | str], *, progress: bool =
         from tqdm.auto import tqdm
 
         it = tqdm(files, desc="JSON", unit="file")
-    docs = [(str(p), _load(p)) for p in it]
-    return parse_jira_json(docs)
+    notes: list[list[str]] = []
+    docs = []
+    for p in it:
+        notes.append([])
+        docs.append((str(p), _load(p, notes[-1])))
+    out = parse_jira_json(docs)
+    for raw, said in zip(out, notes):
+        for msg in said:
+            _warn(raw, msg)
+    return out

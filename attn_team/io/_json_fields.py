@@ -7,12 +7,15 @@ the issue (index and key) and the field.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
 import pandas as pd
 
 from ..errors import JiraFormatError
+from ._dates import RANGE, in_range
+from ._files import shown
 
 _KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*-\d+$")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$")
@@ -94,18 +97,19 @@ def _time(value: Any, ctx: _Ctx, field: str) -> pd.Timestamp | None:
         # epoch milliseconds (some Agile payloads)
         try:
             return pd.Timestamp(int(value), unit="ms", tz="UTC")
-        except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
-            raise ctx.error(f"invalid time {value!r}: expected ISO 8601 or epoch milliseconds ({exc})", field) from None
+        except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
+            raise ctx.error(f"invalid time {shown(value)}: expected ISO 8601 or epoch milliseconds {RANGE}", field) from None
     s = str(value).strip() if isinstance(value, str) else None
     if s is None or not _ISO.match(s):
-        raise ctx.error(f"invalid date {value!r}: expected ISO 8601 like '2024-03-05T14:05:20.974+0100'", field)
+        raise ctx.error(f"invalid date {shown(value)}: expected ISO 8601 like '2024-03-05T14:05:20.974+0100'", field)
     try:
         ts = pd.Timestamp(s)
+        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        if not in_range(ts):
+            raise ValueError("out of range")
     except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
-        raise ctx.error(f"invalid date {value!r}: {exc}", field) from None
-    if ts.tzinfo is None:
-        ts = ts.tz_localize("UTC")
-    return ts.tz_convert("UTC")
+        raise ctx.error(f"invalid date {shown(value)} ({exc}): expected ISO 8601 {RANGE}", field) from None
+    return ts
 
 
 def _person(user: Any, people: dict[str, str]) -> str | None:
@@ -170,7 +174,27 @@ def parse_legacy_sprint(text: str) -> dict | None:
     }
 
 
+def story_points(value: Any, ctx: _Ctx, field: str) -> float:
+    """Story points from a JSON number or text: a finite number (``inf``, ``1e999`` or ``Infinity`` is an error)."""
+    try:
+        points = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ctx.error(f"expected a number of story points, got {shown(value)}", field) from None
+    if math.isinf(points):
+        raise ctx.error(f"expected a finite number of story points, got {shown(value)}", field)
+    return points
+
+
+def sprint_number(value: float, ctx: _Ctx, field: str) -> str:
+    """A sprint id given as a JSON number: a whole finite number, as text."""
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        raise ctx.error(f"expected a sprint id (a whole number), got {shown(value)}", field)
+    return str(int(value))
+
+
 def _sprint_record(obj: dict, ctx: _Ctx, field: str, boards: dict[str, str]) -> dict:
+    if isinstance(obj.get("id"), float):
+        sprint_number(obj["id"], ctx, f"{field}.id")
     sid = _str(obj.get("id")) or _str(obj.get("name"))
     if sid is None:
         raise ctx.error("sprint without id or name: expected {'id': .., 'name': .., 'state': ..}", field)
