@@ -17,7 +17,10 @@ def shown(value, limit: int = 60) -> str:
     """
     if isinstance(value, str) and len(value) > limit:
         return f"{value[:limit]!r}... ({len(value):,} characters)"
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int longer than int -> str allows (4,300 digits)
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
     return text if len(text) <= limit + 2 else f"{text[:limit]}... ({len(text):,} characters)"
 
 

@@ -144,7 +144,7 @@ def _describe(obj: Any) -> str:
         return f"an object with keys {keys}" if keys else "an empty object"
     if isinstance(obj, list):
         return f"a list of {len(obj)} element(s)" if obj else "an empty list"
-    return f"a JSON {type(obj).__name__} ({str(obj)[:40]!r})"
+    return f"a JSON {type(obj).__name__} ({shown(obj, 40)})"
 
 
 class _FieldMap:
