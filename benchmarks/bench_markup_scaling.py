@@ -43,6 +43,7 @@ PATTERNS = {
     "&lt;a  (XML file)": ("xml", "&lt;a ", ""),
     "{code: (JSON, 20 issues)": ("json", "{code:", ""),
     "ADF paragraphs": ("adf", "word ", ""),
+    "ADF, 95 nested table cells": ("adf_cells", "word ", ""),
     "plain words (wiki)": ("wiki", "word ", ""),
 }
 
@@ -71,6 +72,11 @@ def make(kind, unit, prefix, n):
         part = len(text) // 20
         issues = [{"key": f"A-{i}", "fields": {"summary": "s", "description": text[i * part:(i + 1) * part]}} for i in range(20)]
         return (lambda d: parse_jira_json([("bench.json", d)])), {"issues": issues}
+    if kind == "adf_cells":
+        node = {"type": "text", "text": text}
+        for _ in range(95):
+            node = {"type": "tableCell", "content": [node]}
+        return adf_to_text, {"type": "doc", "version": 1, "content": [node]}
     paragraphs = [{"type": "paragraph", "content": [{"type": "text", "text": text[i:i + 200]}, {"type": "hardBreak"}]}
                   for i in range(0, len(text), 200)]
     return adf_to_text, {"type": "doc", "version": 1, "content": paragraphs}

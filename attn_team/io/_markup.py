@@ -275,6 +275,7 @@ _ADF_BLOCK = {
     "extension", "layoutSection", "layoutColumn",
 }
 _ADF_MAX_DEPTH = 200
+_BLANK_RUN = re.compile(r"\s+")
 
 
 def _adf_inline(node: dict) -> str:
@@ -338,7 +339,18 @@ def adf_to_text(doc: Any) -> str:
         return wiki_to_text(doc)
     if not isinstance(doc, (dict, list)):
         return ""
+    return _adf_text(doc, cells_once=True)
+
+
+def _adf_text(doc: dict | list, *, cells_once: bool) -> str:
+    """The walk of :func:`adf_to_text`.
+
+    A table cell's words become one run (blanks collapsed). With ``cells_once`` a cell inside a
+    cell leaves that to the outermost one, which gives the same text (collapsing is idempotent)
+    in one pass instead of one per level of nesting (up to 100 on 1 MB: 100 MB of work).
+    """
     parts: list[str] = []
+    in_cell = 0
 
     def walk(node: Any, depth: int) -> None:
         if depth > _ADF_MAX_DEPTH:
@@ -355,9 +367,17 @@ def adf_to_text(doc: Any) -> str:
         if inline:
             parts.append(inline)
         if t in ("tableCell", "tableHeader"):  # a cell is one run of words
+            nonlocal in_cell
+            if in_cell and cells_once:
+                parts.append(" ")
+                walk(node.get("content"), depth + 1)
+                parts.append(" ")
+                return
             start = len(parts)
+            in_cell += 1
             walk(node.get("content"), depth + 1)
-            cell = re.sub(r"\s+", " ", "".join(parts[start:])).strip()
+            in_cell -= 1
+            cell = _BLANK_RUN.sub(" ", "".join(parts[start:])).strip()
             del parts[start:]
             parts.append(" " + cell + " ")
             return

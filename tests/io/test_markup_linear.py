@@ -89,7 +89,21 @@ _HTML_CHARS = list("<>/ab=\"' &;#\n") + ["<a ", "<!--", "-->", "<![", "CDATA[", 
                                          "<script>", "</script>", "&lt;", "&amp", "<img alt=x>", "<td>", "<!doctype"]
 
 
+def _adf_docs():
+    text = st.sampled_from(["a", " b ", "\n", "c  d", "\t", ""])
+    leaf = st.builds(lambda t: {"type": "text", "text": t}, text)
+    return st.recursive(leaf, lambda c: st.builds(lambda t, kids: {"type": t, "content": kids},
+                                                   st.sampled_from(["tableCell", "tableHeader", "paragraph", "tableRow", "doc", "x"]),
+                                                   st.lists(c, max_size=3)), max_leaves=12)
+
+
 class TestSameAsRegexes:
+    @settings(max_examples=300, deadline=None)
+    @given(_adf_docs())
+    def test_adf_nested_cells(self, doc):
+        """Cells inside cells collapse their blanks once, at the outermost cell: the same text as at every level."""
+        assert _markup._adf_text(doc, cells_once=True) == _markup._adf_text(doc, cells_once=False)
+
     @settings(max_examples=600, deadline=None)
     @given(st.lists(st.sampled_from(_WIKI_CHARS), max_size=40).map("".join))
     def test_wiki(self, s):
@@ -137,10 +151,11 @@ ADVERSARIAL = {
 }
 
 
+
 def test_adversarial_megabyte_finishes():
     """A hang guard, not a speed test: 1 MB of each pattern must convert within a generous limit."""
     script = textwrap.dedent(f"""
-        from attn_team.io._markup import wiki_to_text, html_to_text, wiki_mentions
+        from attn_team.io._markup import adf_to_text, wiki_to_text, html_to_text, wiki_mentions
         from attn_team.io._json import parse_jira_json
         from attn_team.io._xml import parse_jira_xml
         n = 1_000_000
@@ -150,6 +165,10 @@ def test_adversarial_megabyte_finishes():
         wiki_to_text("h1." + "\\n" * n + "y")
         for unit in {ADVERSARIAL["html"]!r}:
             html_to_text(unit * (n // len(unit)))
+        node = {{"type": "text", "text": "word " * (n // 5)}}
+        for _ in range(95):
+            node = {{"type": "tableCell", "content": [node]}}
+        adf_to_text({{"type": "doc", "content": [node]}})
         issues = [{{"key": f"A-{{i}}", "fields": {{"summary": "s", "description": "{{{{" * 16000}}}} for i in range(20)]
         parse_jira_json([("hang-guard.json", {{"issues": issues}})])
         item = "<item><key>A-1</key><summary>s</summary><description>" + "&lt;a " * (n // 6) + "</description></item>"
