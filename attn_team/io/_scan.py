@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-__all__ = ["NextMatch", "sub_before_last", "literal_blocks", "first_code_open", "mentions", "citations", "drop_at_line_start"]
+__all__ = ["NextMatch", "sub_before_last", "literal_blocks", "first_code_open", "mentions", "citations", "drop_at_line_start", "drop_at_line_start_scan"]
 
 
 class NextMatch:
@@ -76,12 +76,15 @@ def _opener_end(text: str, m: re.Match, next_brace: NextMatch) -> int:
 
 def literal_blocks(text: str, keep: Callable[[str], str]) -> str:
     """``re.sub(r"\\{(code|noformat)(?::[^}]*)?\\}(.*?)\\{\\1\\}", lambda m: keep(m.group(2)), text, flags=re.S | re.I)``."""
+    m = _OPEN_NAME.search(text)
+    if m is None:  # most texts: no block, nothing to set up
+        return text
     next_brace = NextMatch(_BRACE, text)
     closers = {name: NextMatch(pat, text) for name, pat in _CLOSE.items()}
     out: list[str] = []
     pos = start = 0
     while True:
-        m = _OPEN_NAME.search(text, start)
+        m = _OPEN_NAME.search(text, start) if start else m
         if m is None:
             break
         end = _opener_end(text, m, next_brace)
@@ -100,6 +103,8 @@ def literal_blocks(text: str, keep: Callable[[str], str]) -> str:
 
 def first_code_open(text: str) -> tuple[int, int] | None:
     """``(m.start(), m.end())`` of ``re.search(r"\\{(code|noformat)(?::[^}]*)?\\}", text, re.I)``, or None."""
+    if _OPEN_NAME.search(text) is None:
+        return None
     next_brace = NextMatch(_BRACE, text)
     start = 0
     while True:
@@ -158,12 +163,15 @@ def citations(text: str) -> str:
     ``\S??`` that starts at ``s + 3`` or later on the same line, then ``??x??``; both searches are
     remembered, so a line of ``"??x "`` costs one pass, not one per ``??``.
     """
+    m = _QQ.search(text)
+    if m is None:
+        return text
     end_at = NextMatch(_QQ_END, text)
     newline = NextMatch(_NEWLINE, text)
     out: list[str] = []
     pos = start = 0
     while True:
-        m = _QQ.search(text, start)
+        m = _QQ.search(text, start) if start else m
         if m is None:
             break
         g = m.end()
@@ -189,10 +197,23 @@ def citations(text: str) -> str:
 
 # -- patterns anchored at line starts ----------------------------------------------------------
 _BLANK_RUN = re.compile(r"\s*")
+# A newline followed by 64 blanks: without one, the regex retries at most 64 characters per newline.
+_LONG_BLANKS = re.compile(r"\n\s{64}")
 
 
 def drop_at_line_start(pattern: re.Pattern, text: str) -> str:
     r"""``pattern.sub("\n", text)`` for ``pattern = \n(?:\s*X...)...`` where X cannot match a blank.
+
+    The regex itself runs unless the text has a long run of blanks after a newline; then
+    :func:`drop_at_line_start_scan` gives the same in linear time.
+    """
+    if _LONG_BLANKS.search(text) is None:
+        return pattern.sub("\n", text)
+    return drop_at_line_start_scan(pattern, text)
+
+
+def drop_at_line_start_scan(pattern: re.Pattern, text: str) -> str:
+    r"""``pattern.sub("\n", text)`` (see :func:`drop_at_line_start`), trying one newline per run of blanks.
 
     ``\s*`` from any newline of a run of blanks ends where the run ends, and X must match there (a
     shorter ``\s*`` leaves a blank for X): every newline of the run matches the same way, so only

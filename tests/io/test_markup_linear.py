@@ -114,6 +114,14 @@ class TestSameAsRegexes:
     def test_html(self, s):
         assert html_to_text(s) == _regex_html_to_text(s)
 
+    @settings(max_examples=500, deadline=None)
+    @given(st.lists(st.sampled_from(["\n", " ", "\t", "\n\n", " " * 70, "x", "-", "----", "*", "# ", "h1.", "bq.", "H2. "]),
+                    max_size=30).map("".join))
+    def test_line_start_scan(self, s):
+        """The scan the converter switches to on long blank runs (which short fuzzed text never has)."""
+        for pattern in (_markup._HEADING, _markup._BULLET, _markup._HR):
+            assert _scan.drop_at_line_start_scan(pattern, "\n" + s) == pattern.sub("\n", "\n" + s)
+
     @pytest.mark.parametrize("s", [
         "??a???", "??x ??x", "??a\nb??", "?????", "??ab??cd??",
         "[~accountid:]", "[~accountid:x] [~a|b] [~]", "{CODE}x{code} {code:a}b{Code}", "{code:x{noformat}y{noformat}",
