@@ -20,7 +20,7 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
-from ._scan import NextMatch, citations, drop_at_line_start, escape_html_tail, first_code_open, literal_blocks, mentions, strip_tags, sub_before_last
+from ._scan import NextMatch, citations, drop_at_line_start, escape_html_tail, first_code_open, literal_blocks, mentions, replace_spans, strip_tags, sub_before_last
 
 __all__ = ["wiki_to_text", "adf_to_text", "html_to_text", "wiki_mentions"]
 
@@ -144,11 +144,7 @@ def _macro(m: re.Match) -> str:
 
 
 def _drop_mentions(text: str) -> str:
-    parts, pos = [], 0
-    for start, end, _ in mentions(text):
-        parts.append(text[pos:start])
-        pos = end
-    return "".join(parts) + text[pos:] if parts else text
+    return replace_spans(text, ((start, end, "") for start, end, _ in mentions(text)))
 
 
 def wiki_mentions(s: str) -> list[str]:

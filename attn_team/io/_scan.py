@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-__all__ = ["NextMatch", "sub_before_last", "literal_blocks", "first_code_open", "mentions", "citations", "drop_at_line_start", "drop_at_line_start_scan"]
+__all__ = ["NextMatch", "replace_spans", "sub_before_last", "literal_blocks", "first_code_open", "mentions", "citations", "drop_at_line_start", "drop_at_line_start_scan"]
 
 
 class NextMatch:
@@ -37,6 +37,20 @@ class NextMatch:
             m = self._match = self._pattern.search(self._text, pos)
             self._from = pos
         return m
+
+
+def replace_spans(text: str, spans) -> str:
+    """``text`` with each ``(start, end, new)`` of ``spans`` (in order, not overlapping) put in place of ``text[start:end]``."""
+    out: list[str] = []
+    pos = 0
+    for start, end, new in spans:
+        out.append(text[pos:start])
+        out.append(new)
+        pos = end
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def sub_before_last(pattern: re.Pattern, repl, text: str, closer: str) -> str:
@@ -75,30 +89,24 @@ def _opener_end(text: str, m: re.Match, next_brace: NextMatch) -> int:
 
 
 def literal_blocks(text: str, keep: Callable[[str], str]) -> str:
-    """``re.sub(r"\\{(code|noformat)(?::[^}]*)?\\}(.*?)\\{\\1\\}", lambda m: keep(m.group(2)), text, flags=re.S | re.I)``."""
+    r"""``re.sub(r"\{(code|noformat)(?::[^}]*)?\}(.*?)\{\1\}", lambda m: keep(m.group(2)), text, flags=re.S | re.I)``."""
+    return replace_spans(text, _literal_block_spans(text, keep))
+
+
+def _literal_block_spans(text: str, keep: Callable[[str], str]):
     m = _OPEN_NAME.search(text)
     if m is None:  # most texts: no block, nothing to set up
-        return text
+        return
     next_brace = NextMatch(_BRACE, text)
     closers = {name: NextMatch(pat, text) for name, pat in _CLOSE.items()}
-    out: list[str] = []
-    pos = start = 0
-    while True:
-        m = _OPEN_NAME.search(text, start) if start else m
-        if m is None:
-            break
+    while m is not None:
         end = _opener_end(text, m, next_brace)
         close = closers[m.group(1).lower()](end) if end >= 0 else None
         if close is None:  # no block starts here; the next candidate is one character on
-            start = m.start() + 1
+            m = _OPEN_NAME.search(text, m.start() + 1)
             continue
-        out.append(text[pos:m.start()])
-        out.append(keep(text[end:close.start()]))
-        pos = start = close.end()
-    if not out:
-        return text
-    out.append(text[pos:])
-    return "".join(out)
+        yield m.start(), close.end(), keep(text[end:close.start()])
+        m = _OPEN_NAME.search(text, close.end())
 
 
 def first_code_open(text: str) -> tuple[int, int] | None:
@@ -163,17 +171,16 @@ def citations(text: str) -> str:
     ``\S??`` that starts at ``s + 3`` or later on the same line, then ``??x??``; both searches are
     remembered, so a line of ``"??x "`` costs one pass, not one per ``??``.
     """
+    return replace_spans(text, _citation_spans(text))
+
+
+def _citation_spans(text: str):
     m = _QQ.search(text)
     if m is None:
-        return text
+        return
     end_at = NextMatch(_QQ_END, text)
     newline = NextMatch(_NEWLINE, text)
-    out: list[str] = []
-    pos = start = 0
-    while True:
-        m = _QQ.search(text, start) if start else m
-        if m is None:
-            break
+    while m is not None:
         g = m.end()
         close = -1
         if _NON_BLANK.match(text, g):
@@ -184,15 +191,10 @@ def citations(text: str) -> str:
             elif text.startswith("??", g + 1):
                 close = g + 1
         if close < 0:
-            start = m.start() + 1
+            m = _QQ.search(text, m.start() + 1)
             continue
-        out.append(text[pos:m.start()])
-        out.append(text[g:close])
-        pos = start = close + 2
-    if not out:
-        return text
-    out.append(text[pos:])
-    return "".join(out)
+        yield m.start(), close + 2, text[g:close]
+        m = _QQ.search(text, close + 2)
 
 
 # -- patterns anchored at line starts ----------------------------------------------------------
@@ -219,24 +221,18 @@ def drop_at_line_start_scan(pattern: re.Pattern, text: str) -> str:
     shorter ``\s*`` leaves a blank for X): every newline of the run matches the same way, so only
     its first newline is tried.
     """
-    out: list[str] = []
-    pos = start = 0
-    n = len(text)
-    while start < n:
-        nl = text.find("\n", start)
-        if nl < 0:
-            break
+    return replace_spans(text, _line_start_spans(pattern, text))
+
+
+def _line_start_spans(pattern: re.Pattern, text: str):
+    nl = text.find("\n")
+    while nl >= 0:
         m = pattern.match(text, nl)
         if m is None:
-            start = _BLANK_RUN.match(text, nl).end()
+            nl = text.find("\n", _BLANK_RUN.match(text, nl).end())
             continue
-        out.append(text[pos:nl])
-        out.append("\n")
-        pos = start = m.end()
-    if not out:
-        return text
-    out.append(text[pos:])
-    return "".join(out)
+        yield nl, m.end(), "\n"
+        nl = text.find("\n", m.end())
 
 
 # -- HTML ------------------------------------------------------------------------------------
@@ -282,19 +278,14 @@ def escape_html_tail(s: str) -> str:
 
 def strip_tags(s: str) -> str:
     """``re.sub(r"<[^>]*>", " ", s)``: each match runs from a ``<`` to the first ``>`` after it."""
-    out: list[str] = []
-    pos = 0
-    while True:
-        lt = s.find("<", pos)
-        if lt < 0:
-            break
+    return replace_spans(s, _tag_spans(s))
+
+
+def _tag_spans(s: str):
+    lt = s.find("<")
+    while lt >= 0:
         gt = s.find(">", lt)
         if gt < 0:
-            break
-        out.append(s[pos:lt])
-        out.append(" ")
-        pos = gt + 1
-    if not out:
-        return s
-    out.append(s[pos:])
-    return "".join(out)
+            return
+        yield lt, gt + 1, " "
+        lt = s.find("<", gt + 1)
