@@ -20,6 +20,11 @@ from ._files import shown
 _KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*-\d+$")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$")
 _LEGACY_SPRINT = re.compile(r"com\.atlassian\.greenhopper\.service\.sprint\.Sprint@[0-9a-fA-F]*\[(.*)\]\s*$", re.S)
+
+
+def _legacy_sprint_match(text: str) -> re.Match | None:
+    """``_LEGACY_SPRINT.search(text)``; without a "]" at the end no start can match, and each would scan to the end."""
+    return _LEGACY_SPRINT.search(text) if text.rstrip().endswith("]") else None
 _LEGACY_KEYS = (
     "id", "rapidViewId", "state", "name", "goal", "startDate", "endDate", "completeDate",
     "activatedDate", "sequence", "autoStartStop", "synced", "incompleteIssuesDestinationId",
@@ -151,7 +156,7 @@ def parse_legacy_sprint(text: str) -> dict | None:
     """
     if not isinstance(text, str):
         return None
-    m = _LEGACY_SPRINT.search(text)
+    m = _legacy_sprint_match(text)
     if not m:
         return None
     vals: dict[str, str | None] = {}
@@ -221,4 +226,4 @@ def _is_sprint_value(value: Any) -> bool:
         return _looks_like_sprint(value)
     if not isinstance(value, list) or not value:
         return False
-    return all(_looks_like_sprint(v) or (isinstance(v, str) and _LEGACY_SPRINT.search(v)) for v in value)
+    return all(_looks_like_sprint(v) or (isinstance(v, str) and _legacy_sprint_match(v)) for v in value)

@@ -179,6 +179,9 @@ def test_adversarial_megabyte_finishes():
         adf_to_text({{"type": "doc", "content": [node]}})
         issues = [{{"key": f"A-{{i}}", "fields": {{"summary": "s", "description": "{{{{" * 16000}}}} for i in range(20)]
         parse_jira_json([("hang-guard.json", {{"issues": issues}})])
+        legacy = "com.atlassian.greenhopper.service.sprint.Sprint@1[" * (n // 50)
+        parse_jira_json([("hang-guard-sprint.json", {{"names": {{"customfield_10020": "Sprint"}},
+                          "issues": [{{"key": "A-1", "fields": {{"customfield_10020": [legacy]}}}}]}})])
         item = "<item><key>A-1</key><summary>s</summary><description>" + "&lt;a " * (n // 6) + "</description></item>"
         parse_jira_xml("<rss><channel>" + item + "</channel></rss>", source="hang-guard.xml")
         print("done")
