@@ -17,7 +17,11 @@ Atlassian Document Format (v3) and wiki markup (v2) become plain text;
 The pure parser :func:`parse_jira_json` takes decoded documents;
 :func:`read_jira_json` reads files. Bad input raises
 :class:`~attn_team.errors.JiraFormatError` naming the file, the JSON line or the
-issue index and field, and what was expected.
+issue index and field, and what was expected: also a number longer than 4,300
+digits, ``Infinity`` or ``1e999`` as story points or a sprint id, and a date outside
+1677-09-22..2262-04-11. Half of a UTF-16 pair (``"\ud800x"``: text cut inside an
+emoji) is replaced by U+FFFD when the file is read, with a warning naming the file
+and line, so it cannot fail later when the text is stored.
 """
 
 from __future__ import annotations

@@ -19,6 +19,11 @@ Rules: ``mapping_person`` (the assignee, else the reporter, in ``[people]``),
 ``project`` (the project key). The first rule that gives a team decides, and
 the item records it in ``team_rule``; an item that no rule places gets
 ``team_rule = "none"``. Nothing is guessed silently.
+
+Teams files are UTF-8. A YAML teams file may not use anchors and aliases (``&a``,
+``*a``): nested aliases expand a 1 KB file into gigabytes, so they are refused
+before anything is built. Wrong types (``order = 5``, ``rules = "abc"``) are a
+:class:`~attn_team.errors.JiraFormatError` naming the file and the field.
 """
 
 from __future__ import annotations
