@@ -83,7 +83,7 @@ def parse_jira_date(value: str) -> pd.Timestamp | None:
     if m:
         month = MONTHS.get(m["mon"].casefold())
         if month is None:
-            raise ValueError(f"unknown month name {m['mon']!r}")
+            raise ValueError(f"unknown month name {m['mon'][:20]!r}")
         year = int(m["y"])
         if len(m["y"]) == 2:
             year += 2000 if year < 69 else 1900

@@ -188,7 +188,7 @@ def _item(item: ET.Element, index: int, raw: RawExport, tree: _Tree, source: str
     line = tree.line(item)
     key = _text(item.find("key"))
     if key is None or not _KEY.match(key):
-        raise JiraFormatError(f"item {index}: expected an issue key like 'ABC-12' in <key>, got {key!r}", file=source, line=line, field="key")
+        raise JiraFormatError(f"item {index}: expected an issue key like 'ABC-12' in <key>, got {shown(key)}", file=source, line=line, field="key")
 
     def t(tag: str) -> str | None:
         return _text(item.find(tag))
