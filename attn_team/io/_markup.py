@@ -408,6 +408,27 @@ _HTML_BLOCK = {
 _HTML_SKIP = {"script", "style", "head", "title", "template"}
 
 
+def _ends_as_text() -> bool:
+    """Whether html.parser gives an unclosed tag at the end of the input as text (as up to the 2025
+    security releases of Python, which made it linear and drop the tag): what escape_html_tail assumes."""
+
+    class Probe(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.data: list[str] = []
+
+        def handle_data(self, data):  # noqa: D102
+            self.data.append(data)
+
+    p = Probe()
+    p.feed("x<a ")
+    p.close()
+    return "".join(p.data) == "x<a "
+
+
+_OLD_HTML_PARSER = _ends_as_text() and "parse_comment" not in vars(HTMLParser) and "parse_marked_section" not in vars(HTMLParser)
+
+
 class _TextParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -416,41 +437,43 @@ class _TextParser(HTMLParser):
 
     # The searches for the end of a comment or a marked section, which html.parser repeats from every
     # "<!--" or "<![" to the end of the input when there is none, answered once per parse pass.
-    def goahead(self, end):  # noqa: D102
-        self._ends: dict[re.Pattern, NextMatch] = {}
-        super().goahead(end)
+    # Only over the _markupbase methods they copy (html.parser up to the 2025 security releases).
+    if _OLD_HTML_PARSER:
+        def goahead(self, end):  # noqa: D102
+            self._ends: dict[re.Pattern, NextMatch] = {}
+            super().goahead(end)
 
-    def _end_of(self, pattern: re.Pattern, pos: int) -> re.Match | None:
-        found = self._ends.get(pattern)
-        if found is None:
-            found = self._ends[pattern] = NextMatch(pattern, self.rawdata)
-        return found(pos)
+        def _end_of(self, pattern: re.Pattern, pos: int) -> re.Match | None:
+            found = self._ends.get(pattern)
+            if found is None:
+                found = self._ends[pattern] = NextMatch(pattern, self.rawdata)
+            return found(pos)
 
-    def parse_comment(self, i, report=1):  # noqa: D102 - _markupbase.ParserBase.parse_comment with a remembered search
-        if self.rawdata[i:i + 4] != "<!--":
-            raise AssertionError("unexpected call to parse_comment()")
-        match = self._end_of(_markupbase._commentclose, i + 4)
-        if not match:
-            return -1
-        if report:
-            self.handle_comment(self.rawdata[i + 4: match.start(0)])
-        return match.end(0)
+        def parse_comment(self, i, report=1):  # noqa: D102 - _markupbase.ParserBase.parse_comment with a remembered search
+            if self.rawdata[i:i + 4] != "<!--":
+                raise AssertionError("unexpected call to parse_comment()")
+            match = self._end_of(_markupbase._commentclose, i + 4)
+            if not match:
+                return -1
+            if report:
+                self.handle_comment(self.rawdata[i + 4: match.start(0)])
+            return match.end(0)
 
-    def parse_marked_section(self, i, report=1):  # noqa: D102 - as _markupbase's, with a remembered search
-        sect_name, j = self._scan_name(i + 3, i)
-        if j < 0:
-            return j
-        if sect_name in {"temp", "cdata", "ignore", "include", "rcdata"}:
-            match = self._end_of(_markupbase._markedsectionclose, i + 3)  # ]]>
-        elif sect_name in {"if", "else", "endif"}:
-            match = self._end_of(_markupbase._msmarkedsectionclose, i + 3)  # ]>
-        else:
-            raise AssertionError(f"unknown status keyword {self.rawdata[i + 3:j]!r} in marked section")
-        if not match:
-            return -1
-        if report:
-            self.unknown_decl(self.rawdata[i + 3: match.start(0)])
-        return match.end(0)
+        def parse_marked_section(self, i, report=1):  # noqa: D102 - as _markupbase's, with a remembered search
+            sect_name, j = self._scan_name(i + 3, i)
+            if j < 0:
+                return j
+            if sect_name in {"temp", "cdata", "ignore", "include", "rcdata"}:
+                match = self._end_of(_markupbase._markedsectionclose, i + 3)  # ]]>
+            elif sect_name in {"if", "else", "endif"}:
+                match = self._end_of(_markupbase._msmarkedsectionclose, i + 3)  # ]>
+            else:
+                raise AssertionError(f"unknown status keyword {self.rawdata[i + 3:j]!r} in marked section")
+            if not match:
+                return -1
+            if report:
+                self.unknown_decl(self.rawdata[i + 3: match.start(0)])
+            return match.end(0)
 
     def handle_starttag(self, tag, attrs):  # noqa: D102
         if tag in _HTML_SKIP:
@@ -506,7 +529,7 @@ def html_to_text(s: str) -> str:
         return ""
     p = _TextParser()
     try:
-        p.feed(escape_html_tail(s))
+        p.feed(escape_html_tail(s) if _OLD_HTML_PARSER else s)
         p.close()
     except Exception:  # html.parser is lenient; this only guards against pathological input
         return _tidy(html.unescape(strip_tags(s)))

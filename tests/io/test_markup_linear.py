@@ -7,7 +7,6 @@ names. Both run on fuzzed markup and on the real texts of ``../shared/data/text-
 
 from __future__ import annotations
 
-import _markupbase
 import contextlib
 import json
 import re
@@ -61,8 +60,8 @@ class _PlainParser(_markup._TextParser):
     """The text parser on html.parser's own (quadratic) searches."""
 
     goahead = HTMLParser.goahead
-    parse_comment = _markupbase.ParserBase.parse_comment
-    parse_marked_section = _markupbase.ParserBase.parse_marked_section
+    parse_comment = HTMLParser.parse_comment
+    parse_marked_section = HTMLParser.parse_marked_section
 
 
 def _regex_html_to_text(s: str) -> str:
