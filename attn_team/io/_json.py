@@ -151,7 +151,7 @@ def _describe(obj: Any) -> str:
     return f"a JSON {type(obj).__name__} ({shown(obj, 40)})"
 
 
-class _FieldMap:
+class FieldMap:
     """Which field id plays which role (sprint, story points, team, epic link)."""
 
     def __init__(self) -> None:
@@ -196,8 +196,11 @@ class _FieldMap:
 # ----------------------------------------------------------------------------------------
 
 
+_FieldMap = FieldMap  # the name attn_team.sync imported before FieldMap was public; remove once it imports FieldMap
+
+
 class _IssueReader:
-    def __init__(self, fmap: _FieldMap, boards: dict[str, str], link_phrases: dict[str, str]) -> None:
+    def __init__(self, fmap: FieldMap, boards: dict[str, str], link_phrases: dict[str, str]) -> None:
         self.roles = fmap.roles()
         self.known = bool(fmap)
         self.boards = boards
@@ -492,7 +495,7 @@ def parse_jira_json(docs: Iterable[tuple[str, Any]]) -> list[RawExport]:
             raise JiraFormatError(f"not a Jira REST document: {_EXPECTED}; found {_describe(obj)}", file=name)
 
     # metadata first: fields, boards, link types
-    fmap = _FieldMap()
+    fmap = FieldMap()
     boards: dict[str, str] = {}
     phrases: dict[str, str] = {}
     for (name, obj), kind in zip(docs, kinds):
