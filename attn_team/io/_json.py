@@ -191,7 +191,6 @@ class FieldMap:
         return bool(self.names or self.custom)
 
 
-_FieldMap = FieldMap  # the name attn_team.sync imported before FieldMap was public; remove once it imports FieldMap
 
 
 # ----------------------------------------------------------------------------------------
