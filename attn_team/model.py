@@ -19,6 +19,7 @@ import itertools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -309,9 +310,9 @@ class Backlog:
     def validate(self) -> Backlog:
         """Check the invariants of the data model; return ``self`` or raise ``ValueError``.
 
-        Checks: unique, non-empty item keys; known status categories and link
-        categories; UTC timestamps; list columns hold lists; links, events and
-        item sprints refer to known items and sprints.
+        Checks: unique, non-empty item keys; finite story points; known status
+        categories and link categories; UTC timestamps; list columns hold lists;
+        links, events and item sprints refer to known items and sprints.
         """
         problems: list[str] = []
         items = self.items
@@ -320,6 +321,9 @@ class Backlog:
         dup = items["key"][items["key"].duplicated()].dropna().unique().tolist()
         if dup:
             problems.append(f"items: duplicate key(s) {dup[:5]}")
+        points = items["story_points"].dropna().to_numpy(dtype=float)
+        if len(points) and not np.isfinite(points).all():
+            problems.append(f"items.story_points: {int((~np.isfinite(points)).sum())} infinite value(s), expected finite numbers")
         bad_cat = set(items["status_category"].dropna().unique()) - set(STATUS_CATEGORIES)
         if bad_cat:
             problems.append(f"items.status_category: unexpected {sorted(bad_cat)}, expected one of {STATUS_CATEGORIES}")

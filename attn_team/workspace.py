@@ -50,6 +50,8 @@ import numpy as np
 import pandas as pd
 
 from . import _snapshots
+from . import _workspace_errors as _errors
+from ._workspace_errors import WorkspaceError
 from .model import SCHEMA, Backlog, conform
 
 __all__ = ["Workspace", "WorkspaceError", "SCHEMA_VERSION", "DEFAULT_PATH"]
@@ -65,10 +67,6 @@ TRACKED_FIELDS = _snapshots.TRACKED_FIELDS
 
 _SQL_TYPE = {"string": "VARCHAR", "list": "VARCHAR[]", "datetime64[ns, UTC]": "TIMESTAMPTZ", "Float64": "DOUBLE", "Int64": "BIGINT"}
 _KEYS = {"items": ["key"], "people": ["person"], "sprints": ["sprint_id"], "teams": ["team"]}
-
-
-class WorkspaceError(RuntimeError):
-    """A workspace file that cannot be used; the message names the file and what to do."""
 
 
 def _q(name: str) -> str:
@@ -122,6 +120,8 @@ class Workspace:
         ``attn_team.duckdb`` in the working directory.
     read_only : bool, default=False
         Open without write access (imports and cache writes then raise).
+    wait : float, default=0
+        Seconds to wait while another process holds the file (DuckDB allows one writer).
 
     Notes
     -----
@@ -137,8 +137,10 @@ class Workspace:
     Raises
     ------
     WorkspaceError
-        When the file is not a DuckDB database, was written by a newer
-        attn_team, is locked by another process, or (read-only) does not exist.
+        When the file is not a DuckDB database or is damaged, was written by a newer
+        attn_team, is locked by another process (after ``wait`` seconds), is a folder,
+        cannot be created in its folder, or (read-only) does not exist. Its ``reason``
+        says which (see :mod:`attn_team._workspace_errors`).
 
     Examples
     --------
@@ -153,36 +155,22 @@ class Workspace:
     >>> ws.close()
     """
 
-    def __init__(self, path: str | os.PathLike | None = None, *, read_only: bool = False):
+    def __init__(self, path: str | os.PathLike | None = None, *, read_only: bool = False, wait: float = 0.0):
         import duckdb
 
         self.path = os.path.expanduser(str(path)) if path is not None else DEFAULT_PATH
         self.read_only = read_only
         self._con = None
-        in_memory = self.path == ":memory:"
-        if not in_memory and read_only and not Path(self.path).exists():
-            raise WorkspaceError(f"{self.path}: no such workspace file; import something first (read_only=False creates it)")
-        if not in_memory and Path(self.path).is_dir():
-            raise WorkspaceError(f"{self.path}: is a folder; give the path of a workspace file, e.g. {Path(self.path) / DEFAULT_PATH}")
-        try:
-            self._con = duckdb.connect(self.path, read_only=read_only)
-        except duckdb.IOException as exc:
-            msg = str(exc)
-            if "lock" in msg.lower():
-                raise WorkspaceError(
-                    f"{self.path}: the workspace is open in another process ({msg.splitlines()[0]}); "
-                    "close it there (Workspace.close() or end that kernel) and try again, or use another path"
-                ) from None
-            raise WorkspaceError(
-                f"{self.path}: not a DuckDB workspace file ({msg.splitlines()[0]}); "
-                "give a new file name, or the path of a workspace created by attn_team"
-            ) from None
-        except duckdb.Error as exc:
-            raise WorkspaceError(f"{self.path}: cannot open the workspace ({str(exc).splitlines()[0]})") from None
+        if self.path != ":memory:":
+            _errors.check_path(self.path, read_only=read_only, example=DEFAULT_PATH)
+        self._con = _errors.connect(self.path, read_only=read_only, wait=wait)
         self._con.execute("SET TimeZone = 'UTC'")
         self._con.execute("SET enable_progress_bar = false")
         try:
             self._check_or_create()
+        except duckdb.Error as exc:
+            self.close()
+            raise _errors.translate(exc, self.path) from None
         except BaseException:
             self.close()
             raise

@@ -29,7 +29,7 @@ def layer_of(module: str) -> str | None:
         return "model"
     if head in ("cli", "_commands", "__main__"):
         return "cli"
-    if head in ("_snapshots", "sync"):  # the workspace's snapshot rules; the Jira sync writes snapshots
+    if head in ("_snapshots", "sync", "_workspace_errors"):  # the workspace's snapshot rules, its errors; the Jira sync writes snapshots
         return "workspace"
     return head if head in LAYERS else None
 
@@ -116,7 +116,12 @@ FIT_ALLOWED = {"attn_team.insights._evaluate"}
 
 
 def _package(module: str) -> str:
+    """A sub-package (``attention``, ``io``, ...); the top-level modules of one layer count as one package,
+    and so does the whole workspace layer (``workspace.py``, ``_snapshots.py`` and the ``sync`` package that
+    writes its snapshots)."""
     parts = module.split(".")
+    if layer_of(module) == "workspace" or (len(parts) == 2 and not (PKG / parts[1]).is_dir()):
+        return f"layer:{layer_of(module)}"
     return parts[1] if len(parts) > 1 else parts[0]
 
 

@@ -50,6 +50,12 @@ class TestBacklog:
         with pytest.raises(ValueError, match="links.category"):
             Backlog(items={"key": ["A-1"]}, links={"source_key": ["A-1"], "target_key": ["B"], "link_type": ["x"], "category": ["nope"]}).validate()
 
+    def test_validate_infinite_story_points(self):
+        with pytest.raises(ValueError, match="items.story_points: 2 infinite value"):
+            Backlog(items={"key": ["A-1", "A-2", "A-3"], "story_points": [float("inf"), 3.0, float("-inf")]}).validate()
+        ok = Backlog(items={"key": ["A-1", "A-2"], "story_points": [None, 0.5]})
+        assert ok.validate() is ok
+
     def test_validate_unknown_sprint(self):
         with pytest.raises(ValueError, match="sprint id"):
             Backlog(items={"key": ["A-1"], "sprints": [["S9"]]}).validate()

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 from pathlib import Path
+
+from .._workspace_errors import nearest_existing
+from ._errors import CommandError
 
 DEFAULT_WORKSPACE = "attn_team.duckdb"
 
@@ -14,6 +18,34 @@ def add_workspace_arg(p: argparse.ArgumentParser) -> None:
         "--workspace", "-w", default=DEFAULT_WORKSPACE, type=Path,
         help=f"workspace file (DuckDB) to use (default: ./{DEFAULT_WORKSPACE})",
     )
+    add_wait_arg(p)
+
+
+def add_wait_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--wait", type=seconds, default=0.0, metavar="SECONDS",
+                   help="wait up to SECONDS while another process holds the workspace (default: 0, fail at once)")
+
+
+def seconds(text: str) -> float:
+    """An argparse type: a number of seconds, 0 or more."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not v >= 0 or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds (0 or more), got {text!r}")
+    return v
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
+    return v
 
 
 def add_attention_args(p: argparse.ArgumentParser) -> None:
@@ -22,16 +54,49 @@ def add_attention_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--refit", action="store_true", help="ignore the attention cached in the workspace and fit again")
 
 
-@contextlib.contextmanager
-def workspace_backlog(args):
-    """``(backlog, workspace)`` of ``args.workspace``; the workspace doubles as the embedding cache."""
+def open_workspace(args, *, read_only: bool = False, must_exist: bool = True):
+    """The :class:`~attn_team.workspace.Workspace` of ``args.workspace`` (waiting ``args.wait`` seconds for a lock)."""
     from ..workspace import Workspace
 
     path = Path(args.workspace)
-    if not path.exists():
-        raise FileNotFoundError(f"no workspace at {path}; run 'attn-team import FILE' first or pass --workspace")
-    with Workspace(path) as ws:
+    if must_exist and not path.exists():
+        raise CommandError(f"no workspace at {path}; run 'attn-team import FILE' first, or pass --workspace PATH")
+    return Workspace(path, read_only=read_only, wait=getattr(args, "wait", 0.0))
+
+
+@contextlib.contextmanager
+def workspace_backlog(args):
+    """``(backlog, workspace)`` of ``args.workspace``; the workspace doubles as the embedding cache."""
+    with open_workspace(args) as ws:
         yield ws.backlog(), ws
+
+
+def print_team_note(backlog) -> str | None:
+    """Print, on stderr, the one line saying no cross-team pair is possible (and the fix); return it."""
+    import sys
+
+    from ..insights._teams_check import team_warning
+
+    note = team_warning(backlog)
+    if note:
+        print(f"attn-team: note: {note}", file=sys.stderr)
+    return note
+
+
+def output_file(path, *, flag: str = "--out", example: str = "report.html") -> Path:
+    """Check, before any work, that ``path`` can be written as a file (its missing folders are created later)."""
+    p = Path(path)
+    if p.is_dir():
+        raise CommandError(f"{flag} {p}: is a folder; give a file name, e.g. {flag} {p / example}")
+    probe = nearest_existing(p.absolute().parent)
+    if not probe.is_dir():
+        raise CommandError(f"{flag} {p}: {probe} is a file, not a folder; give a path inside a folder")
+    if p.exists() and not os.access(p, os.W_OK):
+        raise CommandError(f"{flag} {p}: the file is read-only; choose another file or fix its permissions")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise CommandError(f"{flag} {p}: cannot write into folder {probe} (permission denied); "
+                           "choose a folder you can write to")
+    return p
 
 
 def item_attention(backlog, ws, *, refit: bool = False, progress: bool = True, k: int | None = None):

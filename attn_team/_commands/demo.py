@@ -6,6 +6,8 @@ import logging
 import time
 from pathlib import Path
 
+from ._common import CommandError, add_wait_arg, positive_int
+
 log = logging.getLogger(__name__)
 
 
@@ -27,8 +29,9 @@ def add_parser(sub) -> None:
     )
     p.add_argument("--data", type=Path, default=None, help="sample data folder (default: the repository's sample_data/)")
     p.add_argument("--out", type=Path, default=Path("attn_team_demo"), help="folder for the workspace and the report (default: ./attn_team_demo)")
-    p.add_argument("--top", type=int, default=10, help="how many suggestions to print (default: 10)")
+    p.add_argument("--top", type=positive_int, default=10, help="how many suggestions to print (default: 10)")
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    add_wait_arg(p)
     p.set_defaults(func=run)
 
 
@@ -40,6 +43,8 @@ def run(args) -> int:
 
     t0 = time.perf_counter()
     out: Path = args.out
+    if out.exists() and not out.is_dir():
+        raise CommandError(f"--out {out}: is a file; the demo writes a folder (workspace and report): give a folder name")
     out.mkdir(parents=True, exist_ok=True)
     data = args.data or _default_data()
     if data is None:
@@ -54,7 +59,7 @@ def run(args) -> int:
     if not exports:
         raise FileNotFoundError(f"{data} holds no 'jira-json/' folder or CSV export")
 
-    with Workspace(out / "workspace.duckdb") as ws:
+    with Workspace(out / "workspace.duckdb", wait=args.wait) as ws:
         snap = ws.import_files([str(p) for p in exports], teams=str(teams) if teams.exists() else None)
         backlog = ws.backlog()
         print(f"1. imported {', '.join(str(p) for p in exports)} -> {out / 'workspace.duckdb'}")

@@ -6,7 +6,7 @@ import json
 import math
 from pathlib import Path
 
-from ._common import DEFAULT_WORKSPACE
+from ._common import DEFAULT_WORKSPACE, add_wait_arg, open_workspace
 
 _METRICS = ("mrr", "recall@1", "recall@5", "recall@10", "recall@50")
 
@@ -27,6 +27,7 @@ def add_parser(sub) -> None:
     p.add_argument("links", nargs="?", help="links.csv (tidy format)")
     p.add_argument("--workspace", "-w", type=Path, default=None,
                    help=f"evaluate the backlog of a workspace instead (e.g. ./{DEFAULT_WORKSPACE})")
+    add_wait_arg(p)
     p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
     p.add_argument("--holdout", type=float, default=0.2, help="share of links hidden (default: 0.2)")
     p.add_argument("--seed", type=int, default=0, help="random seed of the split and the model (default: 0)")
@@ -43,12 +44,8 @@ def run(args) -> int:
     if args.workspace is not None:
         if args.issues or args.links:
             raise ValueError("give either ISSUES.csv LINKS.csv or --workspace, not both")
-        from ..workspace import Workspace
-
         path = Path(args.workspace)
-        if not path.exists():
-            raise FileNotFoundError(f"no workspace at {path}; run 'attn-team import FILE' first")
-        with Workspace(path) as ws:  # the workspace doubles as the embedding cache
+        with open_workspace(args) as ws:  # the workspace doubles as the embedding cache
             backlog = ws.backlog()
             cache = str(args.cache) if args.cache is not None else ws
             result = evaluate_links(backlog, dataset=path.stem, cache=cache, **kw)

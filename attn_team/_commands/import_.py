@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ._common import add_workspace_arg
+import sys
+
+from ._common import add_workspace_arg, open_workspace, print_team_note
 
 
 def add_parser(sub) -> None:
@@ -13,7 +15,9 @@ def add_parser(sub) -> None:
             "Import Jira exports into a workspace. The format is detected from the content. "
             "Each import is kept as a snapshot; re-importing the same file changes nothing; "
             "a later export of the same project updates items and derives status and sprint "
-            "changes from the difference. An import that fails leaves the workspace as it was."
+            "changes from the difference. An import that fails leaves the workspace as it was. "
+            "When the team rules give one team (a one-project export, say), it says so: "
+            "'attn-team teams init' then proposes teams from who works together."
         ),
     )
     p.add_argument("paths", nargs="+", help="export files, or a folder of REST JSON pages")
@@ -23,9 +27,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..workspace import Workspace
-
-    with Workspace(args.workspace) as ws:
+    with open_workspace(args, must_exist=False) as ws:
         snap = ws.import_files(args.paths, teams=args.teams)
         b = ws.backlog()
         snaps = ws.snapshots()
@@ -37,12 +39,18 @@ def run(args) -> int:
             print(f"  its data (up to {snap['data_time']:%Y-%m-%d %H:%M} UTC) is older than snapshot {last['snapshot_id']} "
                   f"(up to {last['data_time']:%Y-%m-%d %H:%M} UTC): items keep their newer state")
     else:
+        n = snap["n_items"]
         removed = f", {snap['n_removed']:,} removed" if snap.get("n_removed") else ""
-        print(f"imported {snap['n_items']:,} items ({snap.get('n_new', 0):,} new, {snap.get('n_changed', 0):,} changed"
+        print(f"imported {n:,} item{'' if n == 1 else 's'} ({snap.get('n_new', 0):,} new, {snap.get('n_changed', 0):,} changed"
               f"{removed}) from {len(args.paths)} path(s) into {args.workspace}")
         if snap.get("n_older"):
             print(f"  {snap['n_older']:,} items kept their newer state: this data (up to {snap['data_time']:%Y-%m-%d %H:%M} UTC) "
                   "is older than what the workspace holds for them; the older states went to the history")
     s = b.summary()
     print("workspace now holds: " + ", ".join(f"{v:,} {k}" for k, v in s.items()))
+    if not snap.get("unchanged") and snap["n_items"] == 0:
+        print(f"attn-team: note: {', '.join(args.paths)} hold(s) no issues (a list of sprints, boards or fields?); "
+              "export issues instead: a CSV or XML from the issue search, or REST search JSON", file=sys.stderr)
+    if b.n_items:
+        print_team_note(b)
     return 0

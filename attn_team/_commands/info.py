@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._common import add_workspace_arg
+from ._common import add_workspace_arg, open_workspace, print_team_note
 
 
 def add_parser(sub) -> None:
@@ -13,9 +13,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..workspace import Workspace
-
-    with Workspace(args.workspace, read_only=True) as ws:
+    with open_workspace(args, read_only=True) as ws:
         b = ws.backlog()
         snaps = ws.snapshots()
     print(f"workspace {args.workspace}")
@@ -28,4 +26,5 @@ def run(args) -> int:
     print(f"snapshots: {len(snaps)}")
     for s in snaps.tail(10).itertuples():
         print(f"  {s.imported_at:%Y-%m-%d %H:%M}  {s.n_items:>6} items  {s.files}")
+    print_team_note(b)
     return 0

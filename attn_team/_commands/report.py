@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._common import add_attention_args, add_workspace_arg, item_attention, workspace_backlog
+from ._common import add_attention_args, add_workspace_arg, item_attention, output_file, workspace_backlog
 
 
 def add_parser(sub) -> None:
@@ -29,6 +29,7 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from ..views._report import SprintReport
 
+    output_file(args.out, example="report.html")  # before any work: not a folder, a writable place
     fmt = args.format
     if fmt is None:
         fmt = "md" if args.out.suffix.lower() in (".md", ".markdown") else "html"

@@ -178,12 +178,12 @@ def train(p, backlog, feats: ItemFeatures, *, exclude_links=None, rng: np.random
     eye = torch.eye(dim)
     best = (math.inf, copy.deepcopy(mixer.state_dict()), 0)
     bad = 0
-    epochs = range(1, p.max_epochs + 1)
+    bar = None
     if p.progress:
         from tqdm.auto import tqdm
 
-        epochs = tqdm(epochs, desc="fit attention", unit="epoch")
-    for epoch in epochs:
+        bar = tqdm(total=p.max_epochs, desc="fit attention", unit="epoch")
+    for epoch in range(1, p.max_epochs + 1):
         mixer.train()
         order = torch.randperm(n_main, generator=gen)
         aux_order = torch.randperm(n_aux, generator=gen) if n_aux else None
@@ -209,6 +209,8 @@ def train(p, backlog, feats: ItemFeatures, *, exclude_links=None, rng: np.random
                    else tot / max(cnt, 1))
         history.append({"epoch": epoch, "train_loss": tot / max(cnt, 1), "val_loss": val})
         log.debug("epoch %d: train %.4f val %.4f", epoch, tot / max(cnt, 1), val)
+        if bar is not None:
+            bar.update(1)
         if val < best[0] - 1e-4:
             best = (val, copy.deepcopy(mixer.state_dict()), epoch)
             bad = 0
@@ -216,6 +218,9 @@ def train(p, backlog, feats: ItemFeatures, *, exclude_links=None, rng: np.random
             bad += 1
             if bad >= p.patience:
                 break
+    if bar is not None:  # stopped early: the bar ends full, at the epochs run
+        bar.total = bar.n
+        bar.close()
     mixer.load_state_dict(best[1])
     log.info("fitted attention on %d links and %d assignment pairs (best epoch %d): heads %s", len(pairs),
              n_assignment_pairs, best[2], {h: round(float(torch.exp(mixer.log_head[i].detach())), 3) for i, h in enumerate(HEADS)})

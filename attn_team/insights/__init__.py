@@ -23,6 +23,8 @@ _LAZY = {
     "FlowMetrics": "attn_team.insights._flow",
     "FLOW_DEFINITIONS": "attn_team.insights._flow",
     "forecast": "attn_team.insights._forecast",
+    "propose_teams": "attn_team.insights._propose_teams",
+    "team_warning": "attn_team.insights._teams_check",
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _LAZY)

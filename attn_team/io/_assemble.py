@@ -26,6 +26,7 @@ import pandas as pd
 
 from ..errors import AttnTeamWarning
 from ..model import Backlog, conform
+from ._files import shown
 from ._links import link_category
 from ._locale import EPIC_TYPE_NAMES
 from ._teams import TeamRules, load_team_rules
@@ -209,8 +210,8 @@ def assemble(raws: RawExport | Iterable[RawExport], *, teams: Any = None, link_t
             sid = str(s.get("sprint_id") or s.get("name"))
             prev = sprints.get(sid, {})
             if prev.get("name") and s.get("name") and str(prev["name"]) != str(s["name"]):
-                _warn(f"sprint id {sid!r} is named both {prev['name']!r} and {s['name']!r} "
-                      f"(exports from different Jira sites?): kept as one sprint named {s['name']!r}", notes)
+                _warn(f"sprint id {shown(sid)} is named both {shown(prev['name'])} and {shown(s['name'])} "
+                      f"(exports from different Jira sites?): kept as one sprint named {shown(s['name'])}", notes)
             merged = {**prev, **{k: v for k, v in s.items() if v is not None and v == v}}
             merged["sprint_id"] = sid
             merged.setdefault("name", sid)
@@ -271,7 +272,7 @@ def assemble(raws: RawExport | Iterable[RawExport], *, teams: Any = None, link_t
                 cat = "relation"
             link_rows.append({**ln, "category": cat})
     for lt in sorted(unknown_types):
-        _warn(f"unknown link type {lt!r}: counted as 'relation' (extend attn_team.io.LINK_CATEGORY_TABLE or pass link_types=)", notes)
+        _warn(f"unknown link type {shown(lt)}: counted as 'relation' (extend attn_team.io.LINK_CATEGORY_TABLE or pass link_types=)", notes)
 
     # -- people table: a person's team is where they work most ------------------
     people = conform("people", _people_rows(items, display, rules)).sort_values("person", ignore_index=True)

@@ -52,7 +52,6 @@ Everything else that cannot be read raises :class:`~attn_team.errors.JiraFormatE
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import csv
 import gc
@@ -69,6 +68,7 @@ import pandas as pd
 from ..errors import AttnTeamWarning, JiraFormatError
 from ._files import read_export_bytes
 from ._assemble import IssueColumns, RawExport
+from ._csv_text import _first_bad_row, _line_of_row, _separators_per_line, _utf8_bytes, decode_jira_bytes
 from ._dates import parse_jira_dates
 from ._locale import EPIC_TYPE_NAMES, canonical_header
 
@@ -141,71 +141,6 @@ _HEAD_BYTES = 1 << 20
 _DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
-def decode_jira_bytes(data: bytes, *, file=None) -> tuple[str, list[str]]:
-    """Decode a CSV file's bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252.
-
-    Returns the text and a list of warning messages (the cp1252 fallback).
-
-    Raises
-    ------
-    JiraFormatError
-        For an empty file, binary data (NUL bytes) or bytes that are neither UTF-8 nor cp1252.
-    """
-    notes: list[str] = []
-    if not data or data.isspace():
-        raise JiraFormatError("empty file; expected a Jira CSV export with a header row", file=file, line=1)
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        try:
-            return data.decode("utf-16"), notes
-        except UnicodeDecodeError as exc:
-            raise JiraFormatError(f"invalid UTF-16 text at byte {exc.start}; expected a UTF-8 Jira CSV export", file=file) from None
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        raise JiraFormatError(
-            f"binary data (NUL byte at offset {nul}); expected a text CSV export from Jira",
-            file=file, line=data.count(b"\n", 0, nul) + 1,
-        )
-    try:
-        return data.decode("utf-8-sig"), notes
-    except UnicodeDecodeError as exc:
-        bad = exc.start
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise JiraFormatError(
-            f"not text: byte 0x{data[exc.start]:02x} at offset {exc.start} is neither UTF-8 nor cp1252; expected a Jira CSV export",
-            file=file, line=data.count(b"\n", 0, exc.start) + 1,
-        ) from None
-    line = data.count(b"\n", 0, bad) + 1
-    msg = (f"{file or 'input'}: not UTF-8 (byte 0x{data[bad]:02x} at offset {bad}, line {line}); "
-           f"read as Windows cp1252, check accented characters")
-    notes.append(msg)
-    return text, notes
-
-
-def _utf8_bytes(data: bytes, *, file=None) -> tuple[bytes, int, list[str]]:
-    """The file as UTF-8 bytes, the offset after a BOM, and warnings (the cp1252 fallback).
-
-    UTF-8 is validated in slices, so no decoded copy of a large file is kept.
-    """
-    if not data or data.isspace():
-        raise JiraFormatError("empty file; expected a Jira CSV export with a header row", file=file, line=1)
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data.find(b"\x00") >= 0:
-        text, notes = decode_jira_bytes(data, file=file)  # UTF-16, or the NUL-byte error
-        return text.encode("utf-8"), 0, notes
-    begin = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    step = 1 << 22
-    try:
-        for i in range(begin, len(data), step):
-            decoder.decode(data[i:i + step])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        text, notes = decode_jira_bytes(data, file=file)  # cp1252, with a warning, or an error
-        return text.encode("utf-8"), 0, notes
-    return data, begin, []
-
-
 def read_jira_csv(path: str | PathLike) -> RawExport:
     """Read a Jira CSV export file into a :class:`~attn_team.io.RawExport`.
 
@@ -242,48 +177,6 @@ def read_jira_csv(path: str | PathLike) -> RawExport:
 
 
 # -- helpers -------------------------------------------------------------------
-
-
-def _line_of_row(data: str, row: int) -> int | None:
-    """Physical line (1-based, in the whole file) where data row ``row`` starts; ``data`` starts after the header."""
-    reader = csv.reader(io.StringIO(data, newline=""))
-    n = 0
-    last = 0
-    try:
-        for rec in reader:
-            if not rec:
-                last = reader.line_num
-                continue
-            n += 1
-            if n == row:
-                return last + 1
-            last = reader.line_num
-    except csv.Error:
-        return None
-    return None
-
-
-def _first_bad_row(data: str, ncols: int) -> tuple[int, int, int] | None:
-    """(row, line, n_cells) of the first data row whose length differs from ``ncols``."""
-    reader = csv.reader(io.StringIO(data, newline=""))
-    n = 0
-    last = 0
-    for rec in reader:
-        if rec:
-            n += 1
-            if len(rec) != ncols:
-                return n, last + 1, len(rec)
-        last = reader.line_num
-    return None
-
-
-def _separators_per_line(stripped: bytes) -> np.ndarray:
-    """Commas per non-blank line of CSV text whose quoted cells were removed.
-
-    (``bytes.count`` per line: faster here than NumPy segment sums, which need
-    an 8-byte counter per character.)
-    """
-    return np.fromiter((ln.count(b",") for ln in stripped.split(b"\n") if ln.strip(b"\r")), dtype=np.int64)
 
 
 def _stripped(a: np.ndarray) -> np.ndarray:
@@ -423,6 +316,12 @@ def _parse_body(holder: list[bytes], begin: int, *, source: str, file, reload) -
     except (csv.Error, StopIteration) as exc:
         raise JiraFormatError(f"unreadable header ({exc}); expected a comma-separated Jira header row", file=file, line=1) from None
     header_lines = reader.line_num
+    for pos, h in enumerate(header):
+        if "\n" in h or "\r" in h:  # a quote opened in the header and closed (if ever) lines later
+            raise JiraFormatError(
+                f"header cell {pos + 1} opens a quote that is not closed on the header line ({h[:40]!r}...): "
+                "expected one header line of column names, each quote closed", file=file, line=1, field=h.split("\n")[0][:40] or None,
+            )
     consumed = buf.tell()
     if consumed >= len(head) and len(data) - begin > _HEAD_BYTES:
         raise JiraFormatError(f"the header row is longer than {_HEAD_BYTES} bytes; expected Jira's CSV header", file=file, line=1)
@@ -635,11 +534,12 @@ def _parse_body(holder: list[bytes], begin: int, *, source: str, file, reload) -
         codes, uniq = pd.factorize(sp)  # a handful of distinct values: each converted once
         s = [u.strip() for u in uniq.tolist()]
         num = pd.to_numeric(pd.Series([u.replace(",", ".") for u in s], dtype=object), errors="coerce").to_numpy(dtype=float)
-        bad = np.flatnonzero((np.array(s, dtype=object) != "") & np.isnan(num))
+        bad = np.flatnonzero(((np.array(s, dtype=object) != "") & np.isnan(num)) | np.isinf(num))
         if len(bad):
             row = int(np.flatnonzero(np.isin(codes, bad))[0]) + 1
             shown = s[codes[row - 1]]
-            raise fail(f"story points {shown[:30]!r} is not a number; expected e.g. '3' or '0.5'", row, "Story Points")
+            what = "not a finite number" if np.isinf(num[codes[row - 1]]) else "not a number"
+            raise fail(f"story points {shown[:30]!r} is {what}; expected e.g. '3' or '0.5'", row, "Story Points")
         points = pd.Series(num[codes] if len(num) else np.full(n, np.nan)).astype("Float64")
 
     # -- dates ------------------------------------------------------------------------------

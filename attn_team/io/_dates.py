@@ -27,7 +27,17 @@ import pandas as pd
 
 from ..errors import JiraFormatError
 
-__all__ = ["MONTHS", "parse_jira_date", "parse_jira_dates", "EXPECTED_DATE"]
+__all__ = ["MONTHS", "parse_jira_date", "parse_jira_dates", "EXPECTED_DATE", "in_range", "RANGE"]
+
+#: What a time column holds (nanoseconds since 1970 in 64 bits), for error messages.
+RANGE = "between 1677-09-22 and 2262-04-11 (the range of a pandas timestamp)"
+
+
+def in_range(ts: pd.Timestamp) -> bool:
+    """Whether a time-zone aware ``ts`` fits a ``datetime64[ns]`` column (pandas parses wider ranges)."""
+    if 1677 < ts.year < 2262:  # the exact bounds only matter in their own years (the year is cheap to read)
+        return True
+    return pd.Timestamp.min < ts.tz_convert(None) < pd.Timestamp.max
 
 _MONTH_NAMES = {
     1: ["jan", "january", "ene", "enero", "janv", "janvier", "jän", "jänner", "januar", "gen", "gennaio", "janeiro", "янв", "январь", "января"],
@@ -73,7 +83,7 @@ def parse_jira_date(value: str) -> pd.Timestamp | None:
     if m:
         month = MONTHS.get(m["mon"].casefold())
         if month is None:
-            raise ValueError(f"unknown month name {m['mon']!r}")
+            raise ValueError(f"unknown month name {m['mon'][:20]!r}")
         year = int(m["y"])
         if len(m["y"]) == 2:
             year += 2000 if year < 69 else 1900
@@ -173,8 +183,8 @@ def parse_jira_dates(values: Sequence[str] | np.ndarray | pd.Series, *, file=Non
         u = uniq[i]
         try:  # ISO 8601, or an error message for what is neither
             ts = parse_jira_date(u)
-            if not (pd.Timestamp.min < ts.tz_convert(None) < pd.Timestamp.max):
-                raise ValueError("out of range")
+            if not in_range(ts):
+                raise ValueError(f"out of range: expected a date {RANGE}")
         except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
             row = int(np.flatnonzero(codes == i)[0]) + 1
             raise JiraFormatError(f"invalid date {u[:60]!r} ({exc}); {EXPECTED_DATE}", file=file, row=row, field=field) from None

@@ -6,7 +6,22 @@ from pathlib import Path
 
 from ..errors import JiraFormatError
 
-__all__ = ["read_export_bytes"]
+__all__ = ["read_export_bytes", "shown"]
+
+
+def shown(value, limit: int = 60) -> str:
+    """``repr(value)`` for an error message, cut to ``limit`` characters of text with the full length said.
+
+    A value quoted in a message may be a 200 KB description or a token pasted into a field:
+    messages show its start only.
+    """
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}... ({len(value):,} characters)"
+    try:
+        text = repr(value)
+    except ValueError:  # an int longer than int -> str allows (4,300 digits)
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
+    return text if len(text) <= limit + 2 else f"{text[:limit]}... ({len(text):,} characters)"
 
 
 def read_export_bytes(path: Path, *, expected: str, allow_empty: bool = False) -> bytes:

@@ -17,7 +17,11 @@ Atlassian Document Format (v3) and wiki markup (v2) become plain text;
 The pure parser :func:`parse_jira_json` takes decoded documents;
 :func:`read_jira_json` reads files. Bad input raises
 :class:`~attn_team.errors.JiraFormatError` naming the file, the JSON line or the
-issue index and field, and what was expected.
+issue index and field, and what was expected: also a number longer than 4,300
+digits, ``Infinity`` or ``1e999`` as story points or a sprint id, and a date outside
+1677-09-22..2262-04-11. Half of a UTF-16 pair (``"\ud800x"``: text cut inside an
+emoji) is replaced by U+FFFD when the file is read, with a warning naming the file
+and line, so it cannot fail later when the text is stored.
 """
 
 from __future__ import annotations
@@ -30,12 +34,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 
 from ..errors import AttnTeamWarning, JiraFormatError
 from ._files import read_export_bytes
 from ._locale import EPIC_TYPE_NAMES
 from ._assemble import RawExport
+from ._files import shown
+from ._json_fields import _KEY, _Ctx, _get, _is_sprint_value, _name, _names, _person, _sprint_record, _str, _time, parse_legacy_sprint, sprint_number, story_points
 from ._markup import adf_to_text, wiki_to_text
 
 __all__ = ["parse_jira_json", "read_jira_json", "parse_legacy_sprint", "normalise_event_field", "epics_from_parents"]
@@ -55,15 +60,6 @@ COMMON_STORY_POINT_IDS = ("customfield_10016", "customfield_10026", "customfield
 COMMON_EPIC_LINK_IDS = ("customfield_10014", "customfield_10008", "customfield_10100")
 COMMON_TEAM_IDS = ("customfield_10001",)
 
-_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*-\d+$")
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$")
-_LEGACY_SPRINT = re.compile(r"com\.atlassian\.greenhopper\.service\.sprint\.Sprint@[0-9a-fA-F]*\[(.*)\]\s*$", re.S)
-_LEGACY_KEYS = (
-    "id", "rapidViewId", "state", "name", "goal", "startDate", "endDate", "completeDate",
-    "activatedDate", "sequence", "autoStartStop", "synced", "incompleteIssuesDestinationId",
-)
-_LEGACY_SPLIT = re.compile(r",(?=(?:" + "|".join(_LEGACY_KEYS) + r")=)")
-_SPRINT_STATES = {"future", "active", "closed"}
 
 #: changelog field names (lower case) -> events.field
 _EVENT_FIELDS = {
@@ -100,181 +96,6 @@ def normalise_event_field(name: str) -> str:
     """Changelog field name -> ``events.field`` (``Sprint`` -> ``sprint``, ``Story point estimate`` -> ``story_points``)."""
     s = str(name).strip().lower()
     return _EVENT_FIELDS.get(s) or re.sub(r"[^\w]+", "_", s).strip("_") or "unknown"
-
-
-# ----------------------------------------------------------------------------------------
-# small typed accessors
-# ----------------------------------------------------------------------------------------
-
-
-def _get(obj: Any, *path: str) -> Any:
-    for p in path:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(p)
-    return obj
-
-
-def _str(value: Any) -> str | None:
-    if value is None or isinstance(value, (dict, list)):
-        return None
-    if isinstance(value, bool):
-        return str(value).lower()
-    s = str(value).strip()
-    return s or None
-
-
-def _name(value: Any) -> str | None:
-    """``{"name": ..}`` / ``{"value": ..}`` / plain string -> str."""
-    if isinstance(value, dict):
-        for k in ("name", "value", "title", "key"):
-            s = _str(value.get(k))
-            if s:
-                return s
-        return None
-    return _str(value)
-
-
-class _Ctx:
-    """Where we are, for error messages."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.row: int | None = None
-        self.key: str | None = None
-
-    def error(self, message: str, field: str | None = None) -> JiraFormatError:
-        if self.key:
-            message = f"issue {self.key}: {message}"
-        return JiraFormatError(message, file=self.file, row=self.row, field=field)
-
-
-def _names(value: Any, ctx: _Ctx, field: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value] if value.strip() else []
-    if not isinstance(value, list):
-        raise ctx.error(f"expected a list of names, got {type(value).__name__}", field)
-    out = []
-    for v in value:
-        s = _name(v)
-        if s and s not in out:
-            out.append(s)
-    return out
-
-
-def _time(value: Any, ctx: _Ctx, field: str) -> pd.Timestamp | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        # epoch milliseconds (some Agile payloads)
-        try:
-            return pd.Timestamp(int(value), unit="ms", tz="UTC")
-        except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
-            raise ctx.error(f"invalid time {value!r}: expected ISO 8601 or epoch milliseconds ({exc})", field) from None
-    s = str(value).strip() if isinstance(value, str) else None
-    if s is None or not _ISO.match(s):
-        raise ctx.error(f"invalid date {value!r}: expected ISO 8601 like '2024-03-05T14:05:20.974+0100'", field)
-    try:
-        ts = pd.Timestamp(s)
-    except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
-        raise ctx.error(f"invalid date {value!r}: {exc}", field) from None
-    if ts.tzinfo is None:
-        ts = ts.tz_localize("UTC")
-    return ts.tz_convert("UTC")
-
-
-def _person(user: Any, people: dict[str, str]) -> str | None:
-    """Stable id of a Jira user object: accountId, else key/name, else displayName."""
-    if isinstance(user, str):
-        s = user.strip()
-        return s or None
-    if not isinstance(user, dict):
-        return None
-    pid = None
-    for k in ("accountId", "key", "name", "displayName", "emailAddress"):
-        pid = _str(user.get(k))
-        if pid:
-            break
-    if pid is None or pid == "-1":
-        return None
-    display = _str(user.get("displayName")) or pid
-    if pid not in people or people[pid] == pid:
-        people[pid] = display
-    return pid
-
-
-# ----------------------------------------------------------------------------------------
-# sprints
-# ----------------------------------------------------------------------------------------
-
-
-def parse_legacy_sprint(text: str) -> dict | None:
-    """Parse Jira's legacy sprint string into a sprint record, or ``None`` if it is not one.
-
-    ``com.atlassian.greenhopper.service.sprint.Sprint@1a2b[id=3,rapidViewId=1,state=CLOSED,
-    name=Sprint 3,startDate=...,endDate=...,completeDate=<null>,sequence=3]``, keys in any order.
-
-    Examples
-    --------
-    >>> s = "com.atlassian.greenhopper.service.sprint.Sprint@5f[rapidViewId=2,state=ACTIVE,name=S 1,id=7]"
-    >>> parse_legacy_sprint(s)["sprint_id"], parse_legacy_sprint(s)["state"]
-    ('7', 'active')
-    """
-    if not isinstance(text, str):
-        return None
-    m = _LEGACY_SPRINT.search(text)
-    if not m:
-        return None
-    vals: dict[str, str | None] = {}
-    for part in _LEGACY_SPLIT.split(m.group(1)):
-        k, sep, v = part.partition("=")
-        if sep:
-            v = v.strip()
-            vals[k.strip()] = None if v in ("", "<null>") else v
-    if not vals.get("id") and not vals.get("name"):
-        return None
-    return {
-        "sprint_id": vals.get("id") or vals.get("name"),
-        "name": vals.get("name") or vals.get("id"),
-        "state": (vals.get("state") or "").lower() or None,
-        "start": vals.get("startDate"),
-        "end": vals.get("endDate"),
-        "complete": vals.get("completeDate"),
-        "goal": vals.get("goal"),
-        "board": vals.get("rapidViewId"),
-    }
-
-
-def _sprint_record(obj: dict, ctx: _Ctx, field: str, boards: dict[str, str]) -> dict:
-    sid = _str(obj.get("id")) or _str(obj.get("name"))
-    if sid is None:
-        raise ctx.error("sprint without id or name: expected {'id': .., 'name': .., 'state': ..}", field)
-    board = _str(obj.get("originBoardId") or obj.get("boardId") or obj.get("rapidViewId") or obj.get("board"))
-    state = _str(obj.get("state"))
-    return {
-        "sprint_id": sid,
-        "name": _str(obj.get("name")) or sid,
-        "state": state.lower() if state else None,
-        "start": _time(obj.get("startDate", obj.get("start")), ctx, f"{field}.startDate"),
-        "end": _time(obj.get("endDate", obj.get("end")), ctx, f"{field}.endDate"),
-        "complete": _time(obj.get("completeDate", obj.get("complete")), ctx, f"{field}.completeDate"),
-        "team": boards.get(board) if board else None,
-        "goal": _str(obj.get("goal")),
-    }
-
-
-def _looks_like_sprint(v: Any) -> bool:
-    return isinstance(v, dict) and "id" in v and "name" in v and ("state" in v or "boardId" in v or "startDate" in v)
-
-
-def _is_sprint_value(value: Any) -> bool:
-    if isinstance(value, dict):
-        return _looks_like_sprint(value)
-    if not isinstance(value, list) or not value:
-        return False
-    return all(_looks_like_sprint(v) or (isinstance(v, str) and _LEGACY_SPRINT.search(v)) for v in value)
 
 
 # ----------------------------------------------------------------------------------------
@@ -327,10 +148,10 @@ def _describe(obj: Any) -> str:
         return f"an object with keys {keys}" if keys else "an empty object"
     if isinstance(obj, list):
         return f"a list of {len(obj)} element(s)" if obj else "an empty list"
-    return f"a JSON {type(obj).__name__} ({str(obj)[:40]!r})"
+    return f"a JSON {type(obj).__name__} ({shown(obj, 40)})"
 
 
-class _FieldMap:
+class FieldMap:
     """Which field id plays which role (sprint, story points, team, epic link)."""
 
     def __init__(self) -> None:
@@ -370,13 +191,15 @@ class _FieldMap:
         return bool(self.names or self.custom)
 
 
+
+
 # ----------------------------------------------------------------------------------------
 # issues
 # ----------------------------------------------------------------------------------------
 
 
 class _IssueReader:
-    def __init__(self, fmap: _FieldMap, boards: dict[str, str], link_phrases: dict[str, str]) -> None:
+    def __init__(self, fmap: FieldMap, boards: dict[str, str], link_phrases: dict[str, str]) -> None:
         self.roles = fmap.roles()
         self.known = bool(fmap)
         self.boards = boards
@@ -393,7 +216,7 @@ class _IssueReader:
             raise ctx.error(f"expected an issue object {{'key', 'fields'}}, got {_describe(issue)}")
         key = issue.get("key")
         if not isinstance(key, str) or not _KEY.match(key.strip()):
-            raise ctx.error(f"expected an issue key like 'ABC-12', got {key!r}", "key")
+            raise ctx.error(f"expected an issue key like 'ABC-12', got {shown(key)}", "key")
         key = key.strip()
         ctx.key = key
         fields = issue.get("fields")
@@ -454,14 +277,11 @@ class _IssueReader:
         for fid in self._field_ids(fields, "story_points", COMMON_STORY_POINT_IDS):
             v = fields.get(fid)
             if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v:
-                rec["story_points"] = float(v)
+                rec["story_points"] = story_points(v, ctx, fid)
                 break
             if isinstance(v, str) and v.strip():
-                try:
-                    rec["story_points"] = float(v)
-                    break
-                except ValueError:
-                    raise ctx.error(f"expected a number of story points, got {v!r}", fid) from None
+                rec["story_points"] = story_points(v, ctx, fid)
+                break
         rec["team_field"] = None
         team_ids = self._field_ids(fields, "team", COMMON_TEAM_IDS)
         for fid in team_ids:
@@ -508,7 +328,7 @@ class _IssueReader:
                         for k in ("start", "end", "complete"):
                             rec[k] = _time(rec[k], ctx, f"{fid}.{k}Date")
                 elif isinstance(v, (int, float)) and not isinstance(v, bool):
-                    rec = {"sprint_id": str(int(v)), "name": None}
+                    rec = {"sprint_id": sprint_number(v, ctx, fid), "name": None}
                 else:
                     raise ctx.error(f"expected a sprint object or Jira's sprint string, got {_describe(v)}", fid)
                 if rec.get("sprint_id"):
@@ -674,7 +494,7 @@ def parse_jira_json(docs: Iterable[tuple[str, Any]]) -> list[RawExport]:
             raise JiraFormatError(f"not a Jira REST document: {_EXPECTED}; found {_describe(obj)}", file=name)
 
     # metadata first: fields, boards, link types
-    fmap = _FieldMap()
+    fmap = FieldMap()
     boards: dict[str, str] = {}
     phrases: dict[str, str] = {}
     for (name, obj), kind in zip(docs, kinds):
@@ -746,7 +566,37 @@ def epics_from_parents(raws: Sequence[RawExport]) -> None:
                 rec["epic_key"] = parent
 
 
-def _load(path: Path) -> Any:
+# A JSON number longer than int() reads (Python's limit: 4,300 digits), and \u escapes of UTF-16 surrogates
+# that do not form a pair (a high one not followed by a low one, a low one not preceded by a high one).
+_LONG_NUMBER = re.compile(r"-?\d{4301,}")
+_FIELD_BEFORE = re.compile(r'"((?:[^"\\\n]|\\.){1,80})"\s*:\s*\[?\s*$')
+_LONE_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _place(text: str, pos: int) -> tuple[int, str | None]:
+    """Line of ``pos`` in ``text`` and the name of the JSON field whose value starts there, if any."""
+    m = _FIELD_BEFORE.search(text, max(0, pos - 200), pos)
+    return text.count("\n", 0, pos) + 1, (m.group(1) if m else None)
+
+
+def _repair_surrogates(obj: Any, path: str, found: list[str]) -> Any:
+    """``obj`` with each lone surrogate in its strings (keys too) replaced by U+FFFD; paths of the changed strings in ``found``."""
+    if isinstance(obj, str):
+        if _SURROGATE.search(obj):
+            found.append(path)
+            return _SURROGATE.sub("\ufffd", obj)
+        return obj
+    if isinstance(obj, list):
+        return [_repair_surrogates(v, f"{path}[{i}]", found) for i, v in enumerate(obj)]
+    if isinstance(obj, dict):
+        return {_repair_surrogates(k, path, found): _repair_surrogates(v, f"{path}.{k}" if path else str(k), found) for k, v in obj.items()}
+    return obj
+
+
+def _load(path: Path, notes: list[str] | None = None) -> Any:
+    """The decoded JSON of ``path``; lone surrogates repaired (and said in ``notes``), other damage a JiraFormatError."""
     name = str(path)
     data = read_export_bytes(path, expected="a Jira REST JSON document")
     try:
@@ -755,12 +605,31 @@ def _load(path: Path) -> Any:
         line = data[: exc.start].count(b"\n") + 1
         raise JiraFormatError(f"not UTF-8 text (byte {exc.start}): expected a Jira REST JSON document", file=name, line=line) from None
     try:
-        return json.loads(text)
+        obj = json.loads(text)
     except json.JSONDecodeError as exc:
         what = "truncated JSON" if exc.pos >= len(text.rstrip()) else "invalid JSON"
         raise JiraFormatError(f"{what} at column {exc.colno}: {exc.msg}; expected a Jira REST JSON document", file=name, line=exc.lineno) from None
     except RecursionError:
         raise JiraFormatError("JSON nested too deeply: expected a Jira REST JSON document", file=name) from None
+    except ValueError as exc:  # an integer too long for int() (json raises no JSONDecodeError for it)
+        m = _LONG_NUMBER.search(text)
+        if m is None:
+            raise JiraFormatError(f"unreadable JSON ({str(exc)[:80]}): expected a Jira REST JSON document", file=name) from None
+        line, field = _place(text, m.start())
+        raise JiraFormatError(f"a number of {len(m.group().lstrip('-')):,} digits: expected a number of at most 4,300 digits",
+                              file=name, line=line, field=field) from None
+    lone = _LONE_SURROGATE.search(text) if _SURROGATE_ESCAPE.search(text) else None  # the prefilter is the faster scan
+    if lone is not None:
+        found: list[str] = []
+        obj = _repair_surrogates(obj, "", found)
+        if found:  # (the escape found may be an escaped backslash before "ud800": then nothing is repaired)
+            line, _ = _place(text, lone.start())
+            more = f" and {len(found) - 1} more" if len(found) > 1 else ""
+            msg = (f"{name}: half of a UTF-16 character pair (lone surrogate {lone.group()}, first at line {line}) in {found[0]}{more}: "
+                   "replaced by U+FFFD (the text was cut inside an emoji or other character)")
+            if notes is not None:
+                notes.append(msg)
+    return obj
 
 
 def read_jira_json(paths: Path | str | Sequence[Path | str], *, progress: bool = False) -> list[RawExport]:
@@ -793,5 +662,13 @@ def read_jira_json(paths: Path | str | Sequence[Path | str], *, progress: bool =
         from tqdm.auto import tqdm
 
         it = tqdm(files, desc="JSON", unit="file")
-    docs = [(str(p), _load(p)) for p in it]
-    return parse_jira_json(docs)
+    notes: list[list[str]] = []
+    docs = []
+    for p in it:
+        notes.append([])
+        docs.append((str(p), _load(p, notes[-1])))
+    out = parse_jira_json(docs)
+    for raw, said in zip(out, notes):
+        for msg in said:
+            _warn(raw, msg)
+    return out

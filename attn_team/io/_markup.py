@@ -13,11 +13,14 @@ never an exception (unknown ADF nodes and unbalanced markup are tolerated).
 
 from __future__ import annotations
 
+import _markupbase
 import html
 import operator
 import re
 from html.parser import HTMLParser
 from typing import Any
+
+from ._scan import NextMatch, citations, drop_at_line_start, escape_html_tail, first_code_open, literal_blocks, mentions, replace_spans, strip_tags, sub_before_last
 
 __all__ = ["wiki_to_text", "adf_to_text", "html_to_text", "wiki_mentions"]
 
@@ -58,15 +61,17 @@ _MANY_NL = re.compile(r"\n\n\n+")  # \n{3,}
 # Jira wiki markup
 # --------------------------------------------------------------------------------------
 
-# {code}, {code:java}, {code:title=x|borderStyle=solid}, {noformat} ... blocks whose body is literal.
-_LITERAL_BLOCK = re.compile(r"\{(code|noformat)(?::[^}]*)?\}(.*?)\{\1\}", re.S | re.I)
+# {code}, {code:java}, {code:title=x|borderStyle=solid}, {noformat} ... blocks whose body is literal:
+# r"\{(code|noformat)(?::[^}]*)?\}(.*?)\{\1\}" (re.S | re.I), in linear time by _scan.literal_blocks.
 # {panel:title=Notes|bgColor=#fff}, {quote}, {color:red}, {anchor:x}, {expand:title} ... tags (open or close).
 _MACRO = re.compile(r"\{(panel|quote|color|anchor|expand|section|column|tip|info|note|warning|toc|status)(?::([^}]*))?\}", re.I)
-_MENTION = re.compile(r"\[~(?:accountid:)?([^\]\s|]+)\]", re.I)
+# Mentions, r"\[~(?:accountid:)?([^\]\s|]+)\]" (re.I), are found in linear time by _scan.mentions.
 _LINK = re.compile(r"\[([^\[\]|\n]*)\|([^\[\]\n]*)\]")
 _BARE_LINK = re.compile(r"\[((?:https?|ftp|mailto|file):[^\[\]\n|]*|#[^\[\]\n|]*|\^[^\[\]\n|]*)\]", re.I)
-_IMAGE = re.compile(r"!(?=[^\s!])[^!\n]*?\.(?:png|jpe?g|gif|bmp|svg|webp|tiff?)(?:\|[^!\n]*)?!", re.I)
-_IMAGE_URL = re.compile(r"!https?://[^!\s]+(?:\|[^!\n]*)?!", re.I)
+# An image ends at the first "!" after its start on the same line; the lookahead (?=[^!\n]*!) says so once,
+# so a "!" without a closing one fails before the parts between try every ".png|" on the line.
+_IMAGE = re.compile(r"!(?=[^\s!])(?=[^!\n]*!)[^!\n]*?\.(?:png|jpe?g|gif|bmp|svg|webp|tiff?)(?:\|[^!\n]*)?!", re.I)
+_IMAGE_URL = re.compile(r"!(?=[^!\n]*!)https?://[^!\s]+(?:\|[^!\n]*)?!", re.I)
 _TABLE_CELL = re.compile(r"\|\|?")
 
 
@@ -84,9 +89,10 @@ def _at_line_start(body: str, flags: int = 0) -> re.Pattern:
 def _drop_at_line_start(pat: re.Pattern, text: str) -> str:
     r"""``re.sub(r"^(?:body)", "", text, flags=re.M)`` for ``pat = _at_line_start(body)``.
 
-    The newline put in front stands in for the start of the text.
+    The newline put in front stands in for the start of the text; :func:`_scan.drop_at_line_start`
+    tries one newline per run of blanks, in linear time.
     """
-    return pat.sub("\n", "\n" + text)[1:]
+    return drop_at_line_start(pat, "\n" + text)[1:]
 
 
 _HEADING = _at_line_start(r"\s*(?:h[1-6]|bq)\.\s*", re.I)  # ^\s*(?:h[1-6]|bq)\.\s*  (re.M | re.I)
@@ -118,7 +124,6 @@ _PHRASES = [
     ("-", re.compile(r"-(?<![\w\-]-)(?=[^\s\-])([^\-\n]+?)(?<=[^\s\-])-(?![\w\-])")),  # -strike-
 ]
 _GROUP1 = operator.itemgetter(1)  # as the template r"\1", without re's per-call template handling
-_CODE_OPEN = re.compile(r"\{(code|noformat)(?::[^}]*)?\}", re.I)
 _ESCAPE = re.compile(r"\\([^\w\s\\])")
 _MACRO_TITLE = re.compile(r"(?:^|\|)title=([^|]*)")
 _ESCAPED_MARK = re.compile("\x01(\\d+)\x01")
@@ -138,14 +143,18 @@ def _macro(m: re.Match) -> str:
     return "\n" if name in _MACRO_BLOCKS else ""
 
 
+def _drop_mentions(text: str) -> str:
+    return replace_spans(text, ((start, end, "") for start, end, _ in mentions(text)))
+
+
 def wiki_mentions(s: str) -> list[str]:
     """User ids mentioned as ``[~accountid:...]`` or ``[~username]`` in wiki markup, in order."""
     if not isinstance(s, str):
         return []
     out: list[str] = []
-    for m in _MENTION.finditer(s):
-        if m.group(1) not in out:
-            out.append(m.group(1))
+    for _, _, ident in mentions(s):
+        if ident not in out:
+            out.append(ident)
     return out
 
 
@@ -185,16 +194,16 @@ def wiki_to_text(s: str) -> str:
     # necessary condition for its patterns to match, except the bullet one (kept as it was).
     if "{" in text:
 
-        def _keep(m: re.Match) -> str:
-            literals.append(m.group(2).strip("\n"))
+        def _keep(body: str) -> str:
+            literals.append(body.strip("\n"))
             return "\n" + _PLACEHOLDER.format(len(literals) - 1) + "\n"
 
-        text = _LITERAL_BLOCK.sub(_keep, text)
+        text = literal_blocks(text, _keep)
         # An unclosed {code} keeps the rest literally.
-        m = _CODE_OPEN.search(text)
-        if m:
-            literals.append(text[m.end():].strip("\n"))
-            text = text[: m.start()] + "\n" + _PLACEHOLDER.format(len(literals) - 1)
+        opened = first_code_open(text)
+        if opened:
+            literals.append(text[opened[1]:].strip("\n"))
+            text = text[: opened[0]] + "\n" + _PLACEHOLDER.format(len(literals) - 1)
     if "\\" in text:
         text = text.replace("\\\\", "\n")  # \\ line break
         if "\\" in text:
@@ -205,9 +214,10 @@ def wiki_to_text(s: str) -> str:
 
             text = _ESCAPE.sub(_escape, text)  # \* \{ \[ escapes: literal characters
     if "{" in text:
-        text = _MACRO.sub(_macro, text)
+        text = sub_before_last(_MACRO, _macro, text, "}")  # every macro ends with "}"
     if "[" in text:
-        text = _MENTION.sub("", text)
+        if "[~" in text:
+            text = _drop_mentions(text)
         text = _LINK.sub(lambda m: m.group(1).strip() or m.group(2).strip(), text)
         text = _BARE_LINK.sub(lambda m: m.group(1).lstrip("#^"), text)
     if "!" in text:
@@ -222,7 +232,14 @@ def wiki_to_text(s: str) -> str:
         text = _drop_at_line_start(_BULLET, text)
     for marker, pat in _PHRASES:
         if marker in text:
-            text = pat.sub(_GROUP1, text)
+            # {{monospace}} ends with "}}", ??citation?? has its own scan (_scan.citations); the other
+            # phrases cannot cross their own mark or a line end
+            if marker == "{":
+                text = sub_before_last(pat, _GROUP1, text, "}}")
+            elif marker == "?":
+                text = citations(text)
+            else:
+                text = pat.sub(_GROUP1, text)
     if "(" in text or ";" in text:
         text = _EMOTICON.sub("", text)
     elif ":" in text:
@@ -254,6 +271,7 @@ _ADF_BLOCK = {
     "extension", "layoutSection", "layoutColumn",
 }
 _ADF_MAX_DEPTH = 200
+_BLANK_RUN = re.compile(r"\s+")
 
 
 def _adf_inline(node: dict) -> str:
@@ -317,7 +335,18 @@ def adf_to_text(doc: Any) -> str:
         return wiki_to_text(doc)
     if not isinstance(doc, (dict, list)):
         return ""
+    return _adf_text(doc, cells_once=True)
+
+
+def _adf_text(doc: dict | list, *, cells_once: bool) -> str:
+    """The walk of :func:`adf_to_text`.
+
+    A table cell's words become one run (blanks collapsed). With ``cells_once`` a cell inside a
+    cell leaves that to the outermost one, which gives the same text (collapsing is idempotent)
+    in one pass instead of one per level of nesting (up to 100 on 1 MB: 100 MB of work).
+    """
     parts: list[str] = []
+    in_cell = 0
 
     def walk(node: Any, depth: int) -> None:
         if depth > _ADF_MAX_DEPTH:
@@ -334,9 +363,17 @@ def adf_to_text(doc: Any) -> str:
         if inline:
             parts.append(inline)
         if t in ("tableCell", "tableHeader"):  # a cell is one run of words
+            nonlocal in_cell
+            if in_cell and cells_once:
+                parts.append(" ")
+                walk(node.get("content"), depth + 1)
+                parts.append(" ")
+                return
             start = len(parts)
+            in_cell += 1
             walk(node.get("content"), depth + 1)
-            cell = re.sub(r"\s+", " ", "".join(parts[start:])).strip()
+            in_cell -= 1
+            cell = _BLANK_RUN.sub(" ", "".join(parts[start:])).strip()
             del parts[start:]
             parts.append(" " + cell + " ")
             return
@@ -371,11 +408,72 @@ _HTML_BLOCK = {
 _HTML_SKIP = {"script", "style", "head", "title", "template"}
 
 
+def _ends_as_text() -> bool:
+    """Whether html.parser gives an unclosed tag at the end of the input as text (as up to the 2025
+    security releases of Python, which made it linear and drop the tag): what escape_html_tail assumes."""
+
+    class Probe(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.data: list[str] = []
+
+        def handle_data(self, data):  # noqa: D102
+            self.data.append(data)
+
+    p = Probe()
+    p.feed("x<a ")
+    p.close()
+    return "".join(p.data) == "x<a "
+
+
+_OLD_HTML_PARSER = _ends_as_text() and "parse_comment" not in vars(HTMLParser) and "parse_marked_section" not in vars(HTMLParser)
+
+
 class _TextParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skip = 0
+
+    # The searches for the end of a comment or a marked section, which html.parser repeats from every
+    # "<!--" or "<![" to the end of the input when there is none, answered once per parse pass.
+    # Only over the _markupbase methods they copy (html.parser up to the 2025 security releases).
+    if _OLD_HTML_PARSER:
+        def goahead(self, end):  # noqa: D102
+            self._ends: dict[re.Pattern, NextMatch] = {}
+            super().goahead(end)
+
+        def _end_of(self, pattern: re.Pattern, pos: int) -> re.Match | None:
+            found = self._ends.get(pattern)
+            if found is None:
+                found = self._ends[pattern] = NextMatch(pattern, self.rawdata)
+            return found(pos)
+
+        def parse_comment(self, i, report=1):  # noqa: D102 - _markupbase.ParserBase.parse_comment with a remembered search
+            if self.rawdata[i:i + 4] != "<!--":
+                raise AssertionError("unexpected call to parse_comment()")
+            match = self._end_of(_markupbase._commentclose, i + 4)
+            if not match:
+                return -1
+            if report:
+                self.handle_comment(self.rawdata[i + 4: match.start(0)])
+            return match.end(0)
+
+        def parse_marked_section(self, i, report=1):  # noqa: D102 - as _markupbase's, with a remembered search
+            sect_name, j = self._scan_name(i + 3, i)
+            if j < 0:
+                return j
+            if sect_name in {"temp", "cdata", "ignore", "include", "rcdata"}:
+                match = self._end_of(_markupbase._markedsectionclose, i + 3)  # ]]>
+            elif sect_name in {"if", "else", "endif"}:
+                match = self._end_of(_markupbase._msmarkedsectionclose, i + 3)  # ]>
+            else:
+                raise AssertionError(f"unknown status keyword {self.rawdata[i + 3:j]!r} in marked section")
+            if not match:
+                return -1
+            if report:
+                self.unknown_decl(self.rawdata[i + 3: match.start(0)])
+            return match.end(0)
 
     def handle_starttag(self, tag, attrs):  # noqa: D102
         if tag in _HTML_SKIP:
@@ -431,8 +529,8 @@ def html_to_text(s: str) -> str:
         return ""
     p = _TextParser()
     try:
-        p.feed(s)
+        p.feed(escape_html_tail(s) if _OLD_HTML_PARSER else s)
         p.close()
     except Exception:  # html.parser is lenient; this only guards against pathological input
-        return _tidy(html.unescape(re.sub(r"<[^>]*>", " ", s)))
+        return _tidy(html.unescape(strip_tags(s)))
     return re.sub(r"\n{2,}", "\n", _tidy("".join(p.parts)))

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..errors import JiraFormatError
 from ._assemble import RawExport, assemble
+from ._files import shown
 
 __all__ = ["read_tables", "parse_tables"]
 
@@ -51,7 +52,7 @@ def _time(v: str, path: Path, row: int, field: str):
     try:
         return pd.Timestamp(v).tz_convert("UTC") if pd.Timestamp(v).tzinfo else pd.Timestamp(v).tz_localize("UTC")
     except (ValueError, TypeError) as exc:
-        raise JiraFormatError(f"invalid date {v!r}; expected an ISO 8601 timestamp", file=path, row=row, field=field) from exc
+        raise JiraFormatError(f"invalid date {shown(v)}; expected an ISO 8601 timestamp", file=path, row=row, field=field) from exc
 
 
 def parse_tables(issues: pd.DataFrame, links: pd.DataFrame | None = None, *, source: str = "tables", path: Any = None) -> RawExport:

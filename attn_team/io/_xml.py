@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import math
 import re
 import warnings
 import xml.etree.ElementTree as ET
@@ -28,7 +29,8 @@ from xml.parsers import expat
 import pandas as pd
 
 from ..errors import AttnTeamWarning, JiraFormatError
-from ._files import read_export_bytes
+from ._dates import RANGE, in_range
+from ._files import read_export_bytes, shown
 from ._assemble import RawExport
 from ._json import SPRINT_SCHEMA, STORY_POINT_NAMES, EPIC_LINK_SCHEMA, TEAM_SCHEMAS, STORY_POINTS_SCHEMA, epics_from_parents, parse_legacy_sprint
 from ._markup import html_to_text
@@ -120,24 +122,35 @@ def _text(el: ET.Element | None) -> str | None:
     return s or None
 
 
+# The year of an RFC 822 date: email.utils reads a year below 100 as 19xx/20xx, also when written "0001".
+_RFC822_YEAR = re.compile(r"\b\d{1,2}\s+[A-Za-z]{3,}\.?\s+(\d{3,})\b")
+
+
 def _rfc822(value: str | None, *, source: str, line: int | None, field: str, key: str | None) -> pd.Timestamp | None:
     if not value:
         return None
+    where = f"issue {key}: " if key else ""
     try:
         dt = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
         dt = None
-    if dt is None:
-        try:  # some exports write ISO dates
+    year = _RFC822_YEAR.search(value) if dt is not None else None
+    if year is not None and int(year.group(1)) != dt.year:
+        raise JiraFormatError(f"{where}invalid date {shown(value)} (year {year.group(1)}): expected a date {RANGE}", file=source, line=line, field=field)
+    try:
+        if dt is None:  # some exports write ISO dates
             ts = pd.Timestamp(value) if re.match(r"^\d{4}-\d{2}-\d{2}", value) else None
-        except (ValueError, OverflowError):
-            ts = None
-        if ts is None:
-            where = f"issue {key}: " if key else ""
-            raise JiraFormatError(f"{where}invalid date {value!r}: expected an RFC 822 date like 'Sun, 8 Sep 2024 17:43:07 +0300'", file=source, line=line, field=field)
-        return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-    ts = pd.Timestamp(dt)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        else:
+            ts = pd.Timestamp(dt)
+        if ts is not None:
+            ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+            if not in_range(ts):
+                raise ValueError("out of range")
+    except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
+        raise JiraFormatError(f"{where}invalid date {shown(value)} ({exc}): expected a date {RANGE}", file=source, line=line, field=field) from None
+    if ts is None:
+        raise JiraFormatError(f"{where}invalid date {shown(value)}: expected an RFC 822 date like 'Sun, 8 Sep 2024 17:43:07 +0300'", file=source, line=line, field=field)
+    return ts
 
 
 def _person(el: ET.Element | None, people: dict[str, str]) -> str | None:
@@ -175,7 +188,7 @@ def _item(item: ET.Element, index: int, raw: RawExport, tree: _Tree, source: str
     line = tree.line(item)
     key = _text(item.find("key"))
     if key is None or not _KEY.match(key):
-        raise JiraFormatError(f"item {index}: expected an issue key like 'ABC-12' in <key>, got {key!r}", file=source, line=line, field="key")
+        raise JiraFormatError(f"item {index}: expected an issue key like 'ABC-12' in <key>, got {shown(key)}", file=source, line=line, field="key")
 
     def t(tag: str) -> str | None:
         return _text(item.find(tag))
@@ -245,9 +258,12 @@ def _item(item: ET.Element, index: int, raw: RawExport, tree: _Tree, source: str
             s = vals[0][1] if vals else None
             if s:
                 try:
-                    rec["story_points"] = float(s)
+                    rec["story_points"] = points = float(s)
                 except ValueError:
-                    raise JiraFormatError(f"issue {key}: expected a number of story points, got {s!r}", file=source, line=tree.line(vals[0][0]), field=name) from None
+                    points = None
+                if points is None or math.isinf(points):
+                    what = "a finite number" if points is not None else "a number"
+                    raise JiraFormatError(f"issue {key}: expected {what} of story points, got {shown(s)}", file=source, line=tree.line(vals[0][0]), field=name)
         elif ckey in TEAM_SCHEMAS or lname == "team":
             s = vals[0][1] if vals else None
             rec["team_field"] = s
@@ -336,7 +352,12 @@ def parse_jira_xml(text: str, *, source: str) -> RawExport:
         raw.issues.append(rec)
     epics_from_parents([raw])
     declared = channel.find("issue")
-    if declared is not None and (declared.get("total") or "").isdigit() and int(declared.get("end") or declared.get("total")) > len(raw.issues):
+    if declared is not None:
+        for attr in ("start", "end", "total"):
+            v = declared.get(attr)
+            if v is not None and not (v.strip().isascii() and v.strip().isdigit()):
+                raise JiraFormatError(f"<issue {attr}={shown(v)}>: expected a whole number of issues", file=source, line=tree.line(declared), field=f"issue.{attr}")
+    if declared is not None and (declared.get("total") or "").strip().isdigit() and int(declared.get("end") or declared.get("total")) > len(raw.issues):
         msg = f"{source}: <issue total={declared.get('total')} end={declared.get('end')}> but {len(raw.issues)} item(s) found: the export is incomplete"
         raw.warnings.append(msg)
         log.info("%s", msg)

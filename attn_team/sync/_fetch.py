@@ -120,10 +120,10 @@ class Fetcher:
             COMMON_EPIC_LINK_IDS,
             COMMON_STORY_POINT_IDS,
             COMMON_TEAM_IDS,
-            _FieldMap,
+            FieldMap,
         )
 
-        fmap = _FieldMap()
+        fmap = FieldMap()
         fmap.add_list(fields)
         roles = fmap.roles()
         wanted = list(SYSTEM_FIELDS)

@@ -37,7 +37,7 @@ For future sprints only ``committed`` (planned so far) is filled.
 
 from ._build import generate
 from ._sample import write_sample_data
-from ._simulate import SyntheticOrg
+from ._types import SyntheticOrg
 from ._writers import (
     truth_json,
     write_jira_csv,

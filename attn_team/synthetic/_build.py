@@ -6,7 +6,8 @@ import logging
 
 from ..io._assemble import RawExport, assemble
 from ._catalogue import _DAY, _JIRA_CATEGORY, _STANDARD, _STATUSES, LINK_TYPES
-from ._simulate import WAIT_DAYS, SyntheticOrg, _Gen, _ts
+from ._simulate import _Gen
+from ._types import WAIT_DAYS, SyntheticOrg, _ts
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..model import Backlog
 from ._catalogue import _STATUS_IDS, _STATUSES, LINK_TYPES, TEAMS
-from ._simulate import SyntheticOrg
+from ._types import SyntheticOrg
 
 log = logging.getLogger(__name__)
 

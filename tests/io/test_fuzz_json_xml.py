@@ -7,11 +7,13 @@ runs the same properties with many more.
 from __future__ import annotations
 
 import json
+import math
 import tempfile
 import warnings
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -51,10 +53,13 @@ FIELD_NAMES = [
     "customfield_10020", "customfield_10016", "customfield_10001", "customfield_10014", "project", "id", "state",
     "startDate", "endDate", "completeDate", "content", "text", "attrs", "version", "fields", "issues", "values",
 ]
-DATES = ["2024-03-05T10:00:00.000+0100", "2024-02-31T10:00:00Z", "2024-03-05", "yesterday", "", "9999-99-99T99:99", "2024-03-05T10:00:00.000+9900"]
+DATES = ["2024-03-05T10:00:00.000+0100", "2024-02-31T10:00:00Z", "2024-03-05", "yesterday", "", "9999-99-99T99:99", "2024-03-05T10:00:00.000+9900",
+         # issue 10: dates pandas cannot hold
+         "1600-01-01T00:00:00.000+0000", "0001-01-01", "9999-12-31T23:59:59+14:00"]
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True), st.text(max_size=12),
-    st.sampled_from(DATES + ["PAY-1", "A-1", "Done", "new", "done", "closed", "-1",
+    st.sampled_from([float("inf"), float("-inf")]), st.just(5000).map(lambda n: 10**n),  # issue 10: Infinity, a 5,000-digit number
+    st.sampled_from(DATES + ["PAY-1", "A-1", "Done", "new", "done", "closed", "-1", "inf", "1e999", "Infinity", "\ud800x",
                              "com.atlassian.greenhopper.service.sprint.Sprint@1[id=1,state=CLOSED,name=S,startDate=2024-01-01T00:00:00Z]",
                              "com.atlassian.greenhopper.service.sprint.Sprint@1[id=,name=,startDate=bad]"]),
 )
@@ -136,10 +141,12 @@ XML_TAGS = ["key", "summary", "type", "status", "statusCategory", "priority", "a
             "inwardlinks", "issuelink", "issuekey", "comments", "comment", "project", "watchers", "watcher"]
 _XML_CHARS = st.characters(blacklist_categories=("Cs", "Cc"), max_codepoint=0x2FFF) | st.sampled_from(["\n", "\t", "\r"])
 XML_TEXT = st.one_of(st.text(_XML_CHARS, max_size=12), st.sampled_from(
-    ["PAY-1", "A-1", "Sprint", "Story Points", "Team", "Epic Link", "3.5", "lots", "Sun, 8 Sep 2024 17:43:07 +0300",
+    ["inf", "1e999", "Infinity", "abc", "Sat, 1 Jan 1600 00:00:00 +0000", "Mon, 1 Jan 0001 00:00:00 +0000",  # issue 10
+     "Fri, 31 Dec 9999 23:59:59 +1400", "1600-01-01T00:00:00+0000", "&lt;a " * 20,
+     "PAY-1", "A-1", "Sprint", "Story Points", "Team", "Epic Link", "3.5", "lots", "Sun, 8 Sep 2024 17:43:07 +0300",
      "Mon, 31 Feb 2024 10:00:00 +0000", "2024-03-05", "yesterday", "<p>x &amp; y</p>", "-1", "Blocks",
      "com.atlassian.greenhopper.service.sprint.Sprint@1[id=1,name=S,startDate=bad]"]))
-XML_ATTRS = st.dictionaries(st.sampled_from(["id", "key", "accountid", "username", "author", "description", "total", "end"]), XML_TEXT, max_size=2)
+XML_ATTRS = st.dictionaries(st.sampled_from(["id", "key", "accountid", "username", "author", "description", "total", "end", "start"]), XML_TEXT, max_size=2)
 
 
 def _element(tag: str, attrs: dict, body: str) -> str:
@@ -179,7 +186,8 @@ def rss_docs(draw):
             kids.insert(draw(st.integers(0, len(kids))), _element("key", {}, escape(draw(_key))))
         items.append("<item>" + "".join(kids) + "</item>")
     head = draw(st.sampled_from(["", "This XML file does not appear to have any style information.\n", "<?xml version='1.0' encoding='UTF-8'?>\n", "junk\r\n"]))
-    return head + '<rss version="0.92"><channel>' + "".join(items) + "</channel></rss>"
+    declared = draw(st.one_of(st.just(""), st.builds(lambda a: _element("issue", a, ""), XML_ATTRS)))  # <issue start= end= total=>
+    return head + '<rss version="0.92"><channel>' + declared + "".join(items) + "</channel></rss>"
 
 
 def _real(kind: str) -> list[bytes]:
@@ -208,7 +216,8 @@ def mutated(draw, sources: list[bytes]):
         elif op == "flip" and data:
             data[pos] = draw(st.integers(0, 255))
         elif op == "insert":
-            data[pos:pos] = draw(st.sampled_from([b"<", b">", b"{", b"}", b'"', b",", b"&", b"\x00", b"\xff", b"]]>", b"<item>", b"null", b"[]"]))
+            data[pos:pos] = draw(st.sampled_from([b"<", b">", b"{", b"}", b'"', b",", b"&", b"\x00", b"\xff", b"]]>", b"<item>", b"null", b"[]",
+                                                  b"Infinity", b"1e999", b"9" * 5000, b"\\ud800", b"&lt;a " * 30]))  # issue 10
         else:
             del data[pos:pos + draw(st.integers(1, 50))]
     return bytes(data)
@@ -230,17 +239,27 @@ def _json_any(obj):
     _ok_or_format_error(parse_jira_json, [("fuzz.json", obj)])
 
 
+def _sane(rec):
+    """What a parser accepts is what the workspace can store: finite points, times in pandas' range."""
+    assert rec["story_points"] is None or math.isfinite(rec["story_points"])
+    for field in ("created", "updated", "resolved"):
+        assert rec.get(field) is None or (str(rec[field].tz) == "UTC" and pd.Timestamp.min < rec[field].tz_convert(None) < pd.Timestamp.max)
+
+
 def _json_shaped(docs):
     raws = _ok_or_format_error(parse_jira_json, [(f"d{i}.json", d) for i, d in enumerate(docs)])
     if raws is not None:
         for r in raws:
             for rec in r.issues:
                 assert isinstance(rec["key"], str) and isinstance(rec["labels"], list)
-                assert rec["created"] is None or str(rec["created"].tz) == "UTC"
+                _sane(rec)
 
 
 def _json_bytes(data):
-    _read_bytes(read_jira_json, data, ".json")
+    raws = _read_bytes(read_jira_json, data, ".json")
+    for rec in (rec for r in raws or [] for rec in r.issues):
+        _sane(rec)
+        assert rec["summary"] is None or rec["summary"].encode("utf-8")  # no lone surrogate gets through
 
 
 def _xml_text(text):
@@ -256,6 +275,7 @@ def _xml_shaped(text):
     if raw is not None:
         for rec in raw.issues:
             assert isinstance(rec["key"], str) and all(isinstance(s, str) for s in rec["sprints"])
+            _sane(rec)
 
 
 # name, property, strategy, examples in the normal run (generating the structured

@@ -1,0 +1,76 @@
+"""The suggest table: fits the terminal, shows both summaries (cut), one score column."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from attn_team._commands.suggest import _width, format_table
+
+
+def _df(n=5, long=True):
+    text = "Migrate the checkout flow to the new payment tokens and retire the legacy gateway " * (3 if long else 1)
+    return pd.DataFrame({
+        "rank": range(1, n + 1),
+        "source": [f"PAY-{100 + i}" for i in range(n)], "source_team": ["Payments"] * n,
+        "target": [f"IDN-{i}" for i in range(n)], "target_team": ["Identity and Access Management"] * n,
+        "score": [2.3456 - i / 10 for i in range(n)], "weight": [0.3] * n,
+        "reason": ["shared people Ana Lopez, Ben Okafor; text: tokens, gateway, checkout"] * n,
+        "source_summary": [f"{text} #{i}" for i in range(n)],
+        "target_summary": ["Token refresh for SSO sessions \u8a8d\u8a3c\u30c8\u30fc\u30af\u30f3 " * 4] * n,
+    })
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 100, 120, 200, 400])
+def test_every_line_fits_the_width(width):
+    table = format_table(_df(), width=width)
+    assert all(_width(line) <= max(width, 40) for line in table.splitlines()), table
+
+
+def test_wide_table_shows_summaries_reason_and_one_score(capsys):
+    table = format_table(_df(), width=160)
+    head = table.splitlines()[0]
+    assert "source summary" in head and "target summary" in head and "reason" in head
+    assert "score" in head and "weight" not in head
+    first = table.splitlines()[2]
+    assert "PAY-100" in first and "IDN-0" in first and "2.35" in first and "Migrate the checkout" in first
+    assert "\u2026" in first  # long summaries are cut, with an ellipsis
+    assert len(table.splitlines()) == 2 + 5
+
+
+def test_narrow_table_puts_summaries_on_their_own_lines():
+    table = format_table(_df(n=2), width=70)
+    lines = table.splitlines()
+    assert any(ln.strip().startswith("source: Migrate") for ln in lines)
+    assert any(ln.strip().startswith("target: Token refresh") for ln in lines)
+    assert any(ln.strip().startswith("reason: shared people") for ln in lines)
+
+
+def test_short_text_is_not_cut_and_missing_values_are_blank():
+    df = _df(n=1, long=False)
+    df.loc[0, "target_summary"] = None
+    table = format_table(df, width=300)
+    assert " ".join(df.loc[0, "source_summary"].split()) in table.splitlines()[2]  # room enough: not cut
+    assert "None" not in table and "<NA>" not in table
+
+
+def test_suggest_uses_the_terminal_width(monkeypatch, capsys):
+    import contextlib
+
+    from attn_team import cli
+    from attn_team._commands import suggest as suggest_cmd
+    from attn_team.model import Backlog
+
+    b = Backlog(items={"key": ["PAY-100", "IDN-0"], "summary": ["a", "b"], "team": ["Payments", "Identity"]})
+
+    @contextlib.contextmanager
+    def fake(args):
+        yield b, None
+
+    monkeypatch.setattr(suggest_cmd, "workspace_backlog", fake)
+    monkeypatch.setattr(suggest_cmd, "item_attention", lambda *a, **kw: None)
+    monkeypatch.setattr("attn_team.insights._dependencies.suggest_dependencies", lambda *a, **kw: _df())
+    monkeypatch.setenv("COLUMNS", "90")
+    assert cli.main(["suggest"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(map(_width, lines)) <= 90 and "PAY-100" in lines[2]
