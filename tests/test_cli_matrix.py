@@ -33,7 +33,6 @@ SHARED_CASES = [pytest.param(p, id=f"{p.parent.name}/{p.name}") for p in _SHARED
     pytest.param(None, id="shared-data-absent")]
 SAMPLES = [pytest.param(REPO / "sample_data" / "jira-export.csv", id="sample_data/jira-export.csv"),
            pytest.param(REPO / "sample_data" / "jira-json", id="sample_data/jira-json")]
-REPORT_XFAIL = pytest.mark.xfail(strict=False, reason="report on CSV: fixed on branch report")
 
 
 @pytest.fixture
@@ -137,7 +136,6 @@ def test_whole_sample_csv_on_the_real_default_path(tmp_path, capsys):
     assert res["n_items"] > 1000 and res["n_suggestions"] > 0
 
 
-@REPORT_XFAIL
 @pytest.mark.parametrize("path", SHARED_CASES + SAMPLES[:1])
 def test_report(path, request, fake_embedder, tmp_path, capsys):
     if path is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._common import add_attention_args, add_workspace_arg, item_attention, output_file, workspace_backlog
+from ._common import add_attention_args, add_workspace_arg, item_attention, output_file, print_team_note, workspace_backlog
 
 
 def add_parser(sub) -> None:
@@ -37,7 +37,7 @@ def run(args) -> int:
         report = SprintReport(backlog, args.sprint, attention=False, last_closed=args.last,
                               team=args.team)  # fails early on a bad sprint or team
         attention = False
-        if not args.no_attention and backlog.n_items >= 2:
+        if not args.no_attention and backlog.n_items >= 2 and not print_team_note(backlog):  # no pair: no fit
             attention = item_attention(backlog, ws, refit=args.refit, progress=not args.no_progress)
         report = SprintReport(backlog, args.sprint, attention=attention, last_closed=args.last, team=args.team)
         path = report.write(args.out, format=fmt)

@@ -22,6 +22,7 @@ from .. import _svg
 from .._display import graph_payload
 from ..insights._coupling import team_coupling
 from ..attention._fitted import DEFAULT_K, as_backlog_attention
+from ..insights._teams_check import team_warning
 from ..insights._dependencies import suggest_dependencies
 from ..insights._rules import strong_edge_definition
 from ..insights._sprint_state import EXCLUDED_TYPES, counted_items, listing_sprint
@@ -258,8 +259,11 @@ class SprintReport:
         """Everything the report shows (DataFrames, the coupling result, the graph payload, notes)."""
         b = self.backlog
         notes: list[str] = []
+        team_note = team_warning(b)  # one team, or none: no cross-team pair is possible (and the fix)
+        if team_note:
+            notes.append(team_note)
         att = self.attention
-        use_att = att is not False and b.n_items >= 2
+        use_att = att is not False and b.n_items >= 2 and not team_note
         bound = as_backlog_attention(b, att) if use_att else None
         if bound is not None:  # None: the untrained model (the report never fits)
             att = bound.attend("items", DEFAULT_K)  # once, shared by every section
@@ -356,6 +360,11 @@ class SprintReport:
         out["at risk"] = ("item of the sprint, unfinished, waiting (by a dependency link, or a strong attention edge) "
                           "on an unfinished item of another team")
         out["strong edge"] = strong_edge_definition().removeprefix("strong edge: ")
+        out["cycle time (similar history)"] = (
+            "from when work started (the first move into an in-progress or done status; created, when there is no "
+            "status history) to resolved. One definition for the whole library: the similar-history outcomes used "
+            "to count from any first status change and the attention history from creation; the flow literature's "
+            "(and jira-agile-metrics') start of work won")
         return out
 
     def _rule_counts(self) -> str:

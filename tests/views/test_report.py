@@ -267,3 +267,17 @@ def test_strong_edge_sentence_comes_from_the_rule(monkeypatch):
     r = SprintReport(_backlog(), attention=_edges(), now=NOW)
     assert "RULE-FROM-RULES-MODULE" in r.html() and "RULE-FROM-RULES-MODULE" in r.markdown()
     assert "top 10%" not in r.markdown().replace("RULE-FROM-RULES-MODULE", "")
+
+
+def test_report_says_when_no_cross_team_pair_is_possible(tmp_path):
+    """One team: the report says so in one line with the fix, and uses no attention."""
+    from attn_team.model import Backlog
+    from attn_team.views._report import SprintReport
+
+    items = {"key": [f"ONE-{i}" for i in range(6)], "summary": [f"task {i}" for i in range(6)],
+             "project": ["ONE"] * 6, "team": ["ONE"] * 6, "team_rule": ["project"] * 6}
+    rep = SprintReport(Backlog(items=items))
+    assert rep.data["suggestions"] is None  # no attention used
+    md = rep.markdown()
+    assert "teams init" in md and "one team" in md.lower()
+    assert "cycle time (similar history)" in md
