@@ -1,5 +1,6 @@
 /** Which edges and nodes are visible for a filter. Pure functions: unit tested. */
 
+import { edgeStyle } from './colors';
 import type { GraphEdge, GraphFilter, GraphNode } from './types';
 
 /** The head that contributes most to an edge's score, or null without head columns. */
@@ -26,9 +27,12 @@ export interface Visible {
 }
 
 /**
- * Apply a filter. Without a team filter every node stays visible (isolated ones too),
- * so the node count is stable while the threshold moves; with a team filter the
- * team's nodes and the endpoints of its visible edges remain.
+ * Apply a filter (the rule of `_display.visible_mask` in Python). The threshold applies to
+ * attention edges only (kinds marked `thresholded` in the palette); links, at-risk and gap
+ * edges are facts and always drawn. Scope "cross-team" leaves out edges within one known team.
+ * Without a team focus every node stays visible (isolated ones too), so the node count is
+ * stable while the threshold moves; with a team focus the team's nodes and the endpoints of
+ * its visible edges remain.
  */
 export function applyFilter(
   nodes: GraphNode[],
@@ -39,18 +43,22 @@ export function applyFilter(
   const keepEdges: number[] = [];
   const team = filter.team || null;
   const head = filter.head || null;
+  const crossOnly = filter.scope === 'cross-team';
   for (let i = 0; i < edges.length; i++) {
     const e = edges[i];
-    if (!(e.weight >= filter.threshold)) {
+    if (!(e.weight >= filter.threshold) && edgeStyle(e.kind).thresholded) {
       continue;
     }
     if (head !== null && dominantHead(e) !== head) {
       continue;
     }
-    if (team !== null) {
-      const s = nodes[index.get(e.source) as number];
-      const t = nodes[index.get(e.target) as number];
-      if ((s.team ?? null) !== team && (t.team ?? null) !== team) {
+    if (team !== null || crossOnly) {
+      const st = nodes[index.get(e.source) as number].team ?? null;
+      const tt = nodes[index.get(e.target) as number].team ?? null;
+      if (crossOnly && st !== null && st === tt) {
+        continue;
+      }
+      if (team !== null && st !== team && tt !== team) {
         continue;
       }
     }
