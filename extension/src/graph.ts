@@ -311,15 +311,16 @@ export class GraphView {
       return;
     }
     const t0 = now();
+    this.project();
     const ctx = this.canvas.getContext('2d');
     if (!ctx) {
+      this.updateDataset();
       return;
     }
     const dark = this.root.ownerDocument.body?.dataset?.jpThemeLight === 'false';
     const dpr = this.canvas.width / this.width;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, this.width, this.height);
-    this.project();
     const { nodes, edges } = this.payload;
     const sc = this.screen;
     const focus = new Set<number>();
