@@ -2,10 +2,11 @@
 
 import { quadtree, Quadtree } from 'd3-quadtree';
 
-import { edgeKind, edgeStyle, EDGE_KINDS, nodeStyle, NODE_KINDS, shapeOf, teamColors, traceShape, NO_TEAM } from './colors';
+import { edgeKind, edgeStyle, nodeStyle, shapeOf, teamColors, traceShape, NO_TEAM } from './colors';
 import { applyFilter, headsOf, teamsOf, Visible } from './filter';
 import { computeLayout } from './layout';
 import { teamPairs } from './pairs';
+import { fillLegend, fillPairList } from './panels';
 import { injectStyles } from './styles';
 import { fillEdgeTip, fillNodeTip, formatNumber } from './tooltip';
 import { GraphFilter, GraphPayload, NO_FILTER, Scope } from './types';
@@ -563,91 +564,15 @@ export class GraphView {
     this.options.onFilter?.(this.getFilter());
   }
 
-  /** Team colours, node kinds and the edge kinds drawn (their colour, dash and meaning). */
   private buildLegend(): void {
-    const doc = this.legend.ownerDocument;
-    const items: HTMLElement[] = [];
-    for (const [team, color] of this.colors) {
-      const span = doc.createElement('span');
-      const sw = doc.createElement('span');
-      sw.className = 'attn-team-swatch';
-      sw.style.background = color;
-      span.append(sw, doc.createTextNode(team));
-      items.push(span);
-    }
-    const kinds = new Set(this.payload.nodes.map(n => n.kind ?? 'item'));
-    for (const k of NODE_KINDS) {
-      if (kinds.has(k) && kinds.size > 1) {
-        const span = doc.createElement('span');
-        span.textContent = `${nodeStyle(k).glyph} ${k}`;
-        items.push(span);
-      }
-    }
-    const drawn = new Set(Array.from(this.visible.edges, i => edgeKind(this.payload.edges[i].kind)));
-    if (drawn.size > 1 || (drawn.size === 1 && !drawn.has('suggested'))) {
-      for (const k of EDGE_KINDS) {
-        if (!drawn.has(k)) {
-          continue;
-        }
-        const st = edgeStyle(k);
-        const span = doc.createElement('span');
-        span.className = `attn-team-edge-kind attn-team-edge-${k}`;
-        const sw = doc.createElement('span');
-        sw.className = 'attn-team-edge-swatch';
-        sw.style.borderTop = `3px ${st.dash.length ? 'dashed' : 'solid'} ${st.color}`;
-        span.append(sw, doc.createTextNode(st.label));
-        items.push(span);
-      }
-    }
-    this.legend.replaceChildren(...items);
+    fillLegend(this.legend, this.colors, this.payload.nodes, Array.from(this.visible.edges, i => this.payload.edges[i].kind));
   }
 
-  /** The team-pair list: which teams to talk to, and about what (text only, never HTML). */
   private fillPairs(): void {
-    const doc = this.side.ownerDocument;
     const pairs = this.hasTeams ? this.pairs() : [];
     this.root.dataset.attnPairs = String(pairs.length);
-    if (!this.hasTeams) {
-      this.side.replaceChildren();
-      this.side.style.display = 'none';
-      return;
-    }
-    this.side.style.display = '';
-    const head = doc.createElement('div');
-    head.className = 'attn-team-pairs-title';
-    head.textContent = this.filter.team
-      ? `${this.filter.team} and the teams it attends to`
-      : 'Which teams to talk to, and about what';
-    const children: HTMLElement[] = [head];
-    if (!pairs.length) {
-      const none = doc.createElement('div');
-      none.className = 'attn-team-pairs-none';
-      none.textContent = 'No cross-team edges drawn: lower the threshold or show all edges.';
-      children.push(none);
-    }
-    for (const p of pairs.slice(0, 30)) {
-      const box = doc.createElement('div');
-      box.className = 'attn-team-pair';
-      const title = doc.createElement('div');
-      title.className = 'attn-team-pair-title';
-      title.textContent = `${p.teamA} \u2194 ${p.teamB}`;
-      const n = doc.createElement('span');
-      n.className = 'attn-team-count';
-      n.textContent = ` ${p.nEdges} edge${p.nEdges === 1 ? '' : 's'}`;
-      title.append(n);
-      box.append(title);
-      p.examples.forEach(([a, b], j) => {
-        const btn = doc.createElement('button');
-        btn.type = 'button';
-        btn.className = 'attn-team-pair-edge';
-        btn.textContent = `${a} / ${b}` + (j === 0 && p.reason ? `, ${p.reason}` : '');
-        btn.title = `select ${a}`;
-        btn.dataset.id = a;
-        box.append(btn);
-      });
-      children.push(box);
-    }
-    this.side.replaceChildren(...children);
+    this.side.style.display = this.hasTeams ? '' : 'none';
+    fillPairList(this.side, this.hasTeams ? pairs : null, this.filter.team);
   }
 
   // ---- interaction ------------------------------------------------------
