@@ -27,6 +27,16 @@ def test_the_three_notebooks_exist_without_outputs():
 _RUNS: dict = {}
 
 
+@pytest.fixture
+def sample_env(repo_root, monkeypatch):
+    """sample_data/ present (else skip), and nothing downloads."""
+    if not (repo_root / "sample_data" / "jira-export.csv").is_file():
+        pytest.skip("sample_data/ is missing")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+
+
 def _executed(path):
     """The notebook run top to bottom on sample_data/ (once per session: both tests below read it)."""
     if path not in _RUNS:
@@ -39,12 +49,7 @@ def _executed(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs(path, repo_root, monkeypatch):
-    if not (repo_root / "sample_data" / "jira-export.csv").is_file():
-        pytest.skip("sample_data/ is missing")
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
-    monkeypatch.setenv("TQDM_DISABLE", "1")
+def test_notebook_runs(path, sample_env):
     nb = _executed(path)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert errors == []
@@ -155,12 +160,7 @@ def test_answer_check_catches_empty_and_na_answers():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_reads_well(path, repo_root, monkeypatch):
+def test_notebook_reads_well(path, sample_env):
     """Every cell a user reads shows a non-empty answer on the sample (issue 11)."""
-    if not (repo_root / "sample_data" / "jira-export.csv").is_file():
-        pytest.skip("sample_data/ is missing")
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
-    monkeypatch.setenv("TQDM_DISABLE", "1")
     nb = _executed(path)
     assert answer_problems(nb) == []

@@ -12,9 +12,32 @@ import { Fallback, renderFallback } from './fallback';
 import { AnyModel, bindGraph, bindHeatmap, liveModels, LIVE_EVENT, renderStaticGraph, renderStaticHeatmap } from './render';
 import { GRAPH_MIME, VIEW_MIME } from './types';
 
+/** Calls `fn(model)` when the live widget `uid` registers (its model may load after the output). */
+class LiveWatch {
+  private handler: ((e: Event) => void) | null = null;
+
+  watch(uid: string, fn: (model: AnyModel) => void): void {
+    this.stop();
+    this.handler = (e: Event) => {
+      const m = (e as CustomEvent).detail === uid ? liveModels().get(uid) : undefined;
+      if (m) {
+        fn(m);
+      }
+    };
+    window.addEventListener(LIVE_EVENT, this.handler);
+  }
+
+  stop(): void {
+    if (this.handler) {
+      window.removeEventListener(LIVE_EVENT, this.handler);
+      this.handler = null;
+    }
+  }
+}
+
 export class GraphRenderer extends Widget implements IRenderMime.IRenderer {
   private cleanup: (() => void) | null = null;
-  private onLive: ((e: Event) => void) | null = null;
+  private readonly live = new LiveWatch();
 
   constructor(private readonly mimeType: string) {
     super();
@@ -32,17 +55,10 @@ export class GraphRenderer extends Widget implements IRenderMime.IRenderer {
     }
     this.cleanup = renderStaticGraph(this.node, data);
     if (uid) {
-      // the widget's model may still be loading: upgrade when it registers
-      this.onLive = (e: Event) => {
-        if ((e as CustomEvent).detail === uid) {
-          const m = liveModels().get(uid);
-          if (m) {
-            this.reset();
-            this.cleanup = bindGraph(m, this.node);
-          }
-        }
-      };
-      window.addEventListener(LIVE_EVENT, this.onLive);
+      this.live.watch(uid, m => {
+        this.reset();
+        this.cleanup = bindGraph(m, this.node);
+      });
     }
     return Promise.resolve();
   }
@@ -50,10 +66,7 @@ export class GraphRenderer extends Widget implements IRenderMime.IRenderer {
   private reset(): void {
     this.cleanup?.();
     this.cleanup = null;
-    if (this.onLive) {
-      window.removeEventListener(LIVE_EVENT, this.onLive);
-      this.onLive = null;
-    }
+    this.live.stop();
   }
 
   dispose(): void {
@@ -79,7 +92,7 @@ interface ViewData {
  */
 export class ViewRenderer extends Panel implements IRenderMime.IRenderer {
   private cleanup: (() => void) | null = null;
-  private onLive: ((e: Event) => void) | null = null;
+  private readonly live = new LiveWatch();
   private child: Widget | null = null;
 
   constructor(private readonly mimeType: string) {
@@ -97,13 +110,7 @@ export class ViewRenderer extends Panel implements IRenderMime.IRenderer {
     }
     this.showStatic(data);
     if (uid) {
-      this.onLive = (e: Event) => {
-        const m = (e as CustomEvent).detail === uid ? liveModels().get(uid) : undefined;
-        if (m) {
-          void this.showLive(data, m);
-        }
-      };
-      window.addEventListener(LIVE_EVENT, this.onLive);
+      this.live.watch(uid, m => void this.showLive(data, m));
     }
   }
 
@@ -147,10 +154,7 @@ export class ViewRenderer extends Panel implements IRenderMime.IRenderer {
     this.cleanup = null;
     this.child?.dispose();
     this.child = null;
-    if (this.onLive) {
-      window.removeEventListener(LIVE_EVENT, this.onLive);
-      this.onLive = null;
-    }
+    this.live.stop();
   }
 
   dispose(): void {
