@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 __all__ = ["GRAPH_MIME", "VIEW_MIME", "GRAPH_VERSION", "SCOPES", "graph_payload", "graph_mimebundle", "table_html",
-           "table_mimebundle", "visible_mask", "team_pairs"]
+           "table_mimebundle", "visible_mask", "team_pairs", "pairs_html", "first_reason"]
 
 GRAPH_MIME = "application/vnd.attn-team.graph+json"
 #: Heatmap and explorer outputs: what they draw with no kernel (the widget model gone) and the live widget's id.

@@ -32,8 +32,11 @@ export const CSS = `
 .attn-team-scale { display: flex; align-items: center; gap: 6px; margin-top: 6px; color: var(--jp-ui-font-color2, #555); }
 .attn-team-scale-bar { width: 160px; height: 10px; border: 1px solid var(--jp-border-color2, #ddd); }
 .attn-team-cell-edges { margin-top: 6px; }
-.attn-team-cell-edges table { border-collapse: collapse; }
-.attn-team-cell-edges td, .attn-team-cell-edges th { padding: 1px 8px 1px 0; text-align: left; vertical-align: top; }
+.attn-team-cell-title { font-weight: 600; margin-bottom: 2px; }
+.attn-team-heatmap .attn-team-cell-edges table { border-collapse: collapse; }
+.attn-team-heatmap .attn-team-cell-edges td, .attn-team-heatmap .attn-team-cell-edges th { padding: 1px 10px 1px 0;
+  text-align: left; vertical-align: top; min-width: 0; height: auto; cursor: default; border: 0; font-weight: normal; }
+.attn-team-heatmap .attn-team-cell-edges th { color: var(--jp-ui-font-color2, #666); }
 .attn-team-heatmap td.attn-team-apart { background: repeating-linear-gradient(45deg, #f4f4f4, #f4f4f4 4px, #e8e8e8 4px, #e8e8e8 8px) !important;
   color: var(--jp-ui-font-color2, #777) !important; }
 .attn-team-fallback table { border-collapse: collapse; margin: 4px 0 8px 0; }

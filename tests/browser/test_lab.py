@@ -190,7 +190,7 @@ def test_team_focus_shows_the_team_and_whom_it_attends_to(page, shot):
                         FOCUS)
     assert 0 <= fit["x0"] and fit["x1"] <= fit["w"] and 0 <= fit["y0"] and fit["y1"] <= fit["h"]
     assert (fit["x1"] - fit["x0"]) > 0.5 * fit["w"] or (fit["y1"] - fit["y0"]) > 0.5 * fit["h"]
-    # the focus menu shows the team; no ring is drawn for a selection that is not drawn
+    # the focus menu shows the team
     assert page.evaluate("(sel) => document.querySelector(sel + ' select.attn-team-team').value", FOCUS) == "Payments"
     page.locator(FOCUS).scroll_into_view_if_needed()
     shot(page, "focus")
@@ -300,7 +300,8 @@ display(attn_team.AttentionHeatmap(_types.SimpleNamespace(edges=_e, nodes=_n)))
 
 def test_new_exploration_notebook_command(page, lab):
     before = {p.name for p in (lab.root).glob("*.ipynb")}
-    page.evaluate("() => window.jupyterapp.commands.execute('attn-team:new-exploration-notebook')")
+    # the commands resolve to the opened widget: await it, return nothing (Playwright cannot serialise a widget)
+    page.evaluate("async () => { await window.jupyterapp.commands.execute('attn-team:new-exploration-notebook'); }")
     info = wait_for(page, """() => { const w = window.jupyterapp.shell.currentWidget;
         if (!w || !w.context || !w.content || !w.content.widgets) return null;
         const src = w.content.widgets.map(c => c.model.sharedModel.getSource()).join('\\n');
@@ -311,11 +312,11 @@ def test_new_exploration_notebook_command(page, lab):
 
 
 def test_saved_notebook_renders_without_kernel(page, lab, shot):
-    page.evaluate("(path) => window.jupyterapp.commands.execute('docmanager:open', {path})", NOTEBOOK)
+    page.evaluate("async (path) => { await window.jupyterapp.commands.execute('docmanager:open', {path}); }", NOTEBOOK)
     wait_for(page, "(path) => window.jupyterapp.shell.currentWidget.context.path === path", NOTEBOOK, timeout=20,
              what="notebook 01 in front")
     expected = int(py(page, "print(len(graph.nodes))"))
-    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    page.evaluate("async () => { await window.jupyterapp.commands.execute('docmanager:save'); }")
     time.sleep(1.0)
     page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
     wait_for(page, "() => { const w = window.jupyterapp.shell.currentWidget;"
