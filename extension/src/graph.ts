@@ -40,6 +40,14 @@ function rgba(color: string, alpha: number): string {
   return `rgba(${r},${g},${b},${alpha})`;
 }
 
+/** `a` moved a fraction `t` towards `b` (both #rrggbb). */
+function mix(a: string, b: string, t: number): string {
+  const p = (c: string) => [1, 3, 5].map(i => parseInt(c.slice(i, i + 2), 16));
+  const x = p(a);
+  const y = p(b);
+  return '#' + x.map((v, i) => Math.round(v + (y[i] - v) * t).toString(16).padStart(2, '0')).join('');
+}
+
 function now(): number {
   return typeof performance !== 'undefined' ? performance.now() : Date.now();
 }
@@ -426,18 +434,17 @@ export class GraphView {
       const [color, kind, faded] = key.split('|');
       const shape = shapeOf(kind);
       const r = this.radius(kind);
-      ctx.globalAlpha = faded === '1' ? 0.28 : 1;
-      ctx.fillStyle = color;
+      // faded: an opaque colour mixed towards the background (alpha blending is slow in software raster)
+      ctx.fillStyle = faded === '1' ? mix(color, dark ? '#111111' : '#ffffff', 0.72) : color;
       ctx.beginPath();
       for (const i of members) {
         traceShape(ctx, shape, sc[i * 2], sc[i * 2 + 1], r);
       }
       ctx.fill();
-      if (members.length < 1500) {
+      if (members.length < 1500 && faded !== '1') {
         ctx.stroke();
       }
     }
-    ctx.globalAlpha = 1;
     // rings for the highlighted and selected nodes that are drawn
     for (const i of focus) {
       if (!shown[i]) {
