@@ -5,7 +5,8 @@ and by anything else that needs a picture without JavaScript, a CDN or a font
 download. Every piece of text that reaches the SVG goes through :func:`esc`, so
 issue summaries, team names and sprint names cannot inject markup.
 
-All functions are deterministic: the graph layout is seeded.
+All functions are deterministic: the graph layout is seeded. Colours, shapes and edge kinds are
+read from ``_palette.json``, the definition the canvas views bundle too.
 """
 
 from __future__ import annotations
@@ -405,10 +406,13 @@ def graph_svg(payload: Mapping[str, Any], *, width: int = 720, height: int = 480
     """Draw a graph MIME payload (``_display.graph_payload``) as a static SVG.
 
     Layout: ``networkx.spring_layout`` seeded (by ``seed`` or a hash of the node ids), so the
-    same payload always gives the same picture. Nodes are coloured by team, items are circles,
-    people squares, teams larger circles; edge width follows ``weight``; dashed edges are
-    existing links (``kind`` ``"link"``), solid ones suggestions. When the graph has more than
-    ``max_nodes`` nodes, only the nodes of the heaviest edges are drawn, and the picture says so.
+    same payload always gives the same picture. Colours, node shapes and edge kinds come from
+    ``_palette.json`` (:data:`STYLE`), as in the canvas view: nodes coloured by team, one shape
+    per kind (item circle, member square, team hexagon, sprint diamond); edges coloured and
+    dashed by kind (suggested, link, at_risk, gap), width following ``weight``, with a legend of
+    the kinds drawn. The payload's ``meta`` (threshold, head, scope, team) selects the edges drawn,
+    by the canvas's rule (:func:`drawn_edges`). When the graph has more than ``max_nodes`` nodes,
+    only the nodes of the heaviest edges are drawn, and the picture says so.
     Every label and tooltip is escaped.
     """
     import networkx as nx
