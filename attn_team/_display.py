@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 __all__ = ["GRAPH_MIME", "VIEW_MIME", "GRAPH_VERSION", "SCOPES", "graph_payload", "graph_mimebundle", "table_html",
-           "table_mimebundle", "visible_mask", "team_pairs", "pairs_html", "first_reason"]
+           "visible_mask", "team_pairs", "pairs_html", "first_reason"]
 
 GRAPH_MIME = "application/vnd.attn-team.graph+json"
 #: Heatmap and explorer outputs: what they draw with no kernel (the widget model gone) and the live widget's id.
@@ -119,10 +119,6 @@ def table_html(df: pd.DataFrame, *, title: str = "", max_rows: int = 50) -> str:
     cap = f"<caption>{html.escape(title)}</caption>" if title else ""
     return (f"<div class='attn-team-table'><table style='border-collapse:collapse'>{cap}<thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table>{more}</div>")
-
-
-def table_mimebundle(df: pd.DataFrame, *, title: str = "") -> dict:
-    return {"text/plain": (title + "\n" if title else "") + df.to_string(max_rows=20), "text/html": table_html(df, title=title)}
 
 
 def graph_mimebundle(payload: dict, *, plain: str | None = None, pairs: pd.DataFrame | None = None) -> dict:

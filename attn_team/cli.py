@@ -16,7 +16,7 @@ from . import __version__
 from .errors import JiraFormatError
 
 # order = order in --help
-_COMMANDS = ("import_", "info", "suggest", "report", "evaluate", "demo")
+_COMMANDS = ("import_", "sync", "info", "suggest", "report", "flow", "evaluate", "demo")
 
 _DESCRIPTION = """\
 attn_team reads your organisation's Jira exports (CSV in any locale, REST JSON,
@@ -28,6 +28,7 @@ Typical use:
   attn-team import export.csv --teams teams.toml   # build up a workspace
   attn-team suggest --team Payments --top 10         # likely unlinked dependencies
   attn-team report --last --out sprint.html          # a sprint report for the review
+  attn-team flow --team Payments --out flow.html     # cycle time, forecasts, cost of waiting
   attn-team demo                                     # all of it on the sample organisation
 """
 

@@ -34,7 +34,6 @@ __all__ = [
     "item_text",
     "text_hash",
     "bf16_is_faster",
-    "cpu_supports_bf16",
     "DEFAULT_MODEL",
     "DIM",
 ]
@@ -305,12 +304,6 @@ def _cpu_flags() -> tuple[str, set[str]]:
     vendor = re.search(r"^vendor_id\s*:\s*(\S+)", info, re.M)
     flags = re.search(r"^flags\s*:(.*)$", info, re.M)
     return (vendor.group(1) if vendor else ""), set(flags.group(1).split() if flags else ())
-
-
-def cpu_supports_bf16() -> bool:
-    """True when the CPU has native bfloat16 dot products (AVX512_BF16 or AMX-BF16)."""
-    _, flags = _cpu_flags()
-    return bool(flags & {"avx512_bf16", "amx_bf16"})
 
 
 def bf16_is_faster() -> bool:

@@ -13,6 +13,7 @@ nothing).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html
 import itertools
 from collections.abc import Iterable, Mapping
@@ -232,8 +233,8 @@ class Backlog:
 
     # -- construction -------------------------------------------------------
     @classmethod
-    def _from_conformed(cls, conformed: Mapping[str, pd.DataFrame], **tables: Any) -> Backlog:
-        """Internal: a Backlog from tables of which those in ``conformed`` are :func:`conform`'s own output.
+    def from_conformed(cls, conformed: Mapping[str, pd.DataFrame], **tables: Any) -> Backlog:
+        """A Backlog from tables of which those in ``conformed`` are already :func:`conform`'s own output.
 
         Those are taken as they are (conforming a large items table twice costs as
         much as reading it); the others are conformed as in the constructor.
@@ -266,6 +267,38 @@ class Backlog:
         if len(hit) == 0:
             raise KeyError(f"no item with key {key!r} in this backlog")
         return self.items.loc[hit[0]]
+
+    # -- derived facts (computed once per backlog; see attn_team._derived) ---------------
+    @functools.cached_property
+    def involvement(self) -> pd.DataFrame:
+        """``key, person, role``: who was involved in which item (assignee, reporter, commenter, watcher)."""
+        from ._derived import involvement_table
+
+        return involvement_table(self.items)
+
+    @functools.cached_property
+    def dependencies(self) -> pd.DataFrame:
+        """``waiting, waits_for, label, directed``: which item waits for which, per dependency link."""
+        from ._derived import dependency_table
+
+        return dependency_table(self.links)
+
+    @functools.cached_property
+    def _outcomes(self) -> pd.DataFrame:
+        from ._derived import outcome_table
+
+        return outcome_table(self)
+
+    def outcomes(self, keys: Iterable[str] | None = None) -> pd.DataFrame:
+        """What happened to items: cycle and lead time, sprints, carry-over, teams involved.
+
+        Columns ``key, cycle_time_days, cycle_from, lead_time_days, n_sprints, carried_over,
+        teams_involved``; the definitions are in :mod:`attn_team._derived`.
+        """
+        out = self._outcomes
+        if keys is not None:
+            out = out[out["key"].isin(set(map(str, keys)))].reset_index(drop=True)
+        return out.copy()
 
     def team_of(self) -> dict[str, str]:
         """Mapping item key -> team (items with no team are left out)."""

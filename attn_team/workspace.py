@@ -12,6 +12,12 @@ A :class:`Workspace` accumulates a backlog over successive Jira exports:
   over weekly exports; exports with changelogs (REST JSON) add their own events;
 * an import is **one transaction**: if it fails, or the process dies half way,
   the file is exactly as before; input files are only read;
+* snapshots are ordered by the **data's own time** (the export's latest ``updated``),
+  not the order of import, so importing an older file later never rolls an item back;
+  items of a project that a later snapshot covers but that are missing from it are
+  **marked removed** (kept, with their history) and left out of :meth:`~Workspace.backlog`
+  unless ``include_removed=True``; a :meth:`~Workspace.sync` covers its JQL instead
+  (see :mod:`attn_team._snapshots`);
 * caches for later layers: sentence vectors by model and text hash
   (:meth:`~Workspace.load_vectors` / :meth:`~Workspace.store_vectors`, stored
   as float16) and small result tables (:meth:`~Workspace.store_frame` /
@@ -43,6 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import _snapshots
 from .model import SCHEMA, Backlog, conform
 
 __all__ = ["Workspace", "WorkspaceError", "SCHEMA_VERSION", "DEFAULT_PATH"]
@@ -50,11 +57,11 @@ __all__ = ["Workspace", "WorkspaceError", "SCHEMA_VERSION", "DEFAULT_PATH"]
 log = logging.getLogger(__name__)
 
 #: Version of the tables' layout; a file written by a newer layout is refused.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: File used when no path is given (in the working directory).
 DEFAULT_PATH = "attn_team.duckdb"
 #: Item columns whose change between snapshots becomes an event (item column -> event field).
-TRACKED_FIELDS = {"status": "status", "sprints": "sprint", "assignee": "assignee", "story_points": "story_points"}
+TRACKED_FIELDS = _snapshots.TRACKED_FIELDS
 
 _SQL_TYPE = {"string": "VARCHAR", "list": "VARCHAR[]", "datetime64[ns, UTC]": "TIMESTAMPTZ", "Float64": "DOUBLE", "Int64": "BIGINT"}
 _KEYS = {"items": ["key"], "people": ["person"], "sprints": ["sprint_id"], "teams": ["team"]}
@@ -84,21 +91,6 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _plain(v: Any) -> Any:
-    """A JSON-able, comparable form of one cell (for state hashes and diffs)."""
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, float) and v != v:
-        return None
-    if isinstance(v, pd.Timestamp):
-        return v.isoformat()
-    if isinstance(v, (list, tuple, np.ndarray)):
-        return [str(x) for x in v]
-    if isinstance(v, (np.floating, float)):
-        return float(v)
-    return str(v)
-
-
 def _state_hashes(items: pd.DataFrame) -> list[str]:
     """One 64-bit hash (hex) per item over every column but ``source``: equal states, equal hashes."""
     if len(items) == 0:
@@ -120,18 +112,6 @@ def _state_hashes(items: pd.DataFrame) -> list[str]:
     return [f"{int(h):016x}" for h in hashed]
 
 
-def _event_value(field: str, v: Any) -> str | None:
-    v = _plain(v)
-    if v is None:
-        return None
-    if field == "sprints":
-        return ", ".join(v) if v else None
-    if field == "story_points":
-        f = float(v)
-        return str(int(f)) if f.is_integer() else str(f)
-    return v
-
-
 class Workspace:
     """An embedded DuckDB file holding snapshots of Jira exports, their history and caches.
 
@@ -142,6 +122,17 @@ class Workspace:
         ``attn_team.duckdb`` in the working directory.
     read_only : bool, default=False
         Open without write access (imports and cache writes then raise).
+
+    Notes
+    -----
+    Two rules decide what :meth:`backlog` holds. **Order**: snapshots follow the data's own
+    time (an export's latest ``updated``; a sync's latest fetched ``updated``), not the order
+    of import; an older export imported later adds its states to the history but never rolls
+    an item back. **Removed items**: an item of a project that a later snapshot covers, but
+    missing from it, is marked removed as of that snapshot; it is kept with its history (see
+    :meth:`removed`, :meth:`history`) and left out of :meth:`backlog`, with its events and
+    links, unless ``include_removed=True``. A sync marks the items that left its JQL's scope
+    the same way. A workspace file of an older schema is upgraded in place when opened writable.
 
     Raises
     ------
@@ -235,6 +226,11 @@ class Workspace:
                     f"{self.path}: written by a newer attn_team (workspace schema {version}, this version reads "
                     f"up to {SCHEMA_VERSION}); upgrade attn_team (pip install -U attn-team) or use another file"
                 )
+            if version < SCHEMA_VERSION:
+                if self.read_only:
+                    raise WorkspaceError(f"{self.path}: written by an older attn_team (workspace schema {version}); "
+                                         "open it once with read_only=False to upgrade it in place")
+                _snapshots.migrate(con, version, SCHEMA_VERSION)
             return
         if tables:
             raise WorkspaceError(
@@ -248,22 +244,7 @@ class Workspace:
             con.execute("CREATE TABLE attn_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
             con.execute("INSERT INTO attn_meta VALUES ('schema_version', ?), ('created_at', ?)",
                         [str(SCHEMA_VERSION), _utcnow().isoformat()])
-            con.execute(
-                "CREATE TABLE snapshots (snapshot_id INTEGER PRIMARY KEY, imported_at TIMESTAMPTZ, label VARCHAR, "
-                "files VARCHAR[], file_hashes VARCHAR[], source_format VARCHAR, content_hash VARCHAR, "
-                "n_items INTEGER, n_new INTEGER, n_changed INTEGER, n_events INTEGER)"
-            )
-            con.execute(f"CREATE TABLE items ({_columns_sql('items')}, state_hash VARCHAR, first_snapshot INTEGER, "
-                        "last_snapshot INTEGER, PRIMARY KEY (key))")
-            con.execute(f"CREATE TABLE item_history (snapshot_id INTEGER, {_columns_sql('items')}, state_hash VARCHAR)")
-            con.execute(f"CREATE TABLE people ({_columns_sql('people')}, PRIMARY KEY (person))")
-            con.execute(f"CREATE TABLE teams ({_columns_sql('teams')})")
-            con.execute(f"CREATE TABLE sprints ({_columns_sql('sprints')}, PRIMARY KEY (sprint_id))")
-            con.execute(f"CREATE TABLE links ({_columns_sql('links')}, snapshot_id INTEGER)")
-            con.execute(f"CREATE TABLE events ({_columns_sql('events')}, snapshot_id INTEGER)")
-            con.execute("CREATE TABLE vectors (model VARCHAR, hash VARCHAR, dim INTEGER, vec BLOB, PRIMARY KEY (model, hash))")
-            con.execute("CREATE TABLE frames (name VARCHAR, key VARCHAR, table_name VARCHAR, stored_at TIMESTAMPTZ, "
-                        "PRIMARY KEY (name, key))")
+            _snapshots.create_tables(con, _columns_sql)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -271,31 +252,47 @@ class Workspace:
 
     # -- reading -------------------------------------------------------------------
     def snapshots(self) -> pd.DataFrame:
-        """One row per import: ``snapshot_id``, ``imported_at``, ``label``, ``files``, ``file_hashes``
-        (sha256), ``source_format``, ``n_items``, ``n_new``, ``n_changed``, ``n_events``."""
-        df = _df(self.con, "SELECT * EXCLUDE (content_hash) FROM snapshots ORDER BY snapshot_id")
-        for c in ("files", "file_hashes"):
-            df[c] = [list(v) if v is not None else [] for v in df[c]]
+        """One row per import or sync, in the order of the data's own time: ``snapshot_id``, ``imported_at``,
+        ``label``, ``files``, ``file_hashes`` (sha256), ``source_format``, ``n_items``, ``n_new``, ``n_changed``,
+        ``n_events``, ``data_time`` (the latest ``updated`` of its data), ``scope`` (a sync's JQL),
+        ``changelog``, ``n_removed`` (items it marked removed), ``n_older`` (items it held in an older state),
+        ``projects`` (those a file snapshot covers)."""
+        df = _df(self.con, f"SELECT * EXCLUDE (content_hash) FROM snapshots s ORDER BY {_snapshots.TIME}, snapshot_id")
+        for c in ("files", "file_hashes", "projects"):
+            df[c] = [list(v) if isinstance(v, (list, tuple, np.ndarray)) else [] for v in df[c]]
         return df
 
-    def _table(self, name: str) -> pd.DataFrame:
+    def _table(self, name: str, live: bool = False) -> pd.DataFrame:
         cols = ", ".join(_q(c) for c in SCHEMA[name])
+        where = _snapshots.live_filter(name) if live else ""
         order = {"items": " ORDER BY first_snapshot, rowid", "events": " ORDER BY \"key\", \"at\", rowid",
                  "links": " ORDER BY rowid", "people": " ORDER BY person", "sprints": " ORDER BY rowid",
                  "teams": " ORDER BY team"}[name]
-        return conform(name, _df(self.con, f"SELECT {cols} FROM {name}{order}"))
+        return conform(name, _df(self.con, f"SELECT {cols} FROM {name}{where}{order}"))
 
-    def backlog(self) -> Backlog:
-        """The accumulated backlog: the latest state of every item ever imported, all events."""
-        tables = {name: self._table(name) for name in ("items", "people", "teams", "sprints", "links", "events")}
+    def backlog(self, *, include_removed: bool = False) -> Backlog:
+        """The accumulated backlog: the latest state (in data order) of every item, and its events.
+
+        Items marked removed (see the class notes), their events and their links are left out
+        unless ``include_removed=True``.
+        """
+        tables = {name: self._table(name, live=not include_removed)
+                  for name in ("items", "people", "teams", "sprints", "links", "events")}
         return Backlog(**tables)
 
+    def removed(self) -> pd.DataFrame:
+        """Items marked removed: ``key``, ``project``, ``summary``, ``status`` (last known), ``removed_snapshot``,
+        ``removed_at`` (that snapshot's data time) and ``last_seen_snapshot``."""
+        return _df(self.con, _snapshots.REMOVED_SQL)
+
     def history(self, key: str | None = None) -> pd.DataFrame:
-        """Item states per snapshot (rows only where an item was new or changed), optionally for one key."""
-        cols = "snapshot_id, " + ", ".join(_q(c) for c in SCHEMA["items"])
+        """Item states per snapshot, in data order (rows where an item was new or changed), optionally for one key."""
+        cols = "h.snapshot_id, " + ", ".join("h." + _q(c) for c in SCHEMA["items"])
+        sql = f"SELECT {cols} FROM item_history h JOIN snapshots s USING (snapshot_id)"
+        order = f" ORDER BY {_snapshots.TIME}, h.snapshot_id, h.key"
         if key is None:
-            return _df(self.con, f"SELECT {cols} FROM item_history ORDER BY snapshot_id, key")
-        return _df(self.con, f"SELECT {cols} FROM item_history WHERE key = ? ORDER BY snapshot_id", [key])
+            return _df(self.con, sql + order)
+        return _df(self.con, sql + " WHERE h.key = ?" + order, [key])
 
     # -- importing ----------------------------------------------------------------------
     def import_files(self, paths, *, teams: Any = None) -> dict:
@@ -351,6 +348,16 @@ class Workspace:
             return {**seen, "unchanged": True}
         return self._import(backlog, files=[], hashes=[], fmt="backlog", content=content, label=label, states=states)
 
+    def sync(self, url: str, *, jql: str, **options: Any) -> dict:
+        """Fetch the issues of ``jql`` (with changelogs), fields, boards and sprints from Jira as one snapshot.
+
+        Incremental after the first sync of the same URL and JQL; options and errors as for
+        :func:`attn_team.sync.sync` (credentials from ``JIRA_EMAIL``/``JIRA_API_TOKEN`` or ``JIRA_TOKEN``).
+        """
+        from .sync import sync
+
+        return sync(self, url, jql=jql, **options)
+
     def _snapshot_by_content(self, content: str) -> dict | None:
         df = _df(self.con, "SELECT * EXCLUDE (content_hash) FROM snapshots WHERE content_hash = ? "
                  "ORDER BY snapshot_id LIMIT 1", [content])
@@ -361,7 +368,10 @@ class Workspace:
     def _checkpoint(self, stage: str) -> None:
         """Called inside the import transaction after each stage (a seam for tests that kill the process)."""
 
-    def _import(self, backlog: Backlog, *, files, hashes, fmt, content, label, states=None) -> dict:
+    def _import(self, backlog: Backlog, *, files, hashes, fmt, content, label, states=None, scope=None) -> dict:
+        """One snapshot, in one transaction. ``scope`` (a sync): an object with ``name``, ``present`` (keys its
+        JQL returns now), ``gone`` (keys that left it), ``data_time`` (lower bound), ``write(con, sid)`` and
+        ``touch(con)``; a repeated sync (``known``) that would change nothing makes no snapshot (returns ``None``)."""
         con = self.con
         unified = self._unify_sprints(backlog)
         if unified is not backlog:
@@ -370,24 +380,29 @@ class Workspace:
         new_hashes = _state_hashes(items) if states is None else states
         con.execute("BEGIN TRANSACTION")
         try:
+            before = _snapshots.fingerprint(con) if scope is not None else None
             sid = _one(con, "SELECT coalesce(max(snapshot_id), 0) + 1 FROM snapshots")[0]
             imported_at = _utcnow()
             first = sid == 1
-            # -- previous states of the items in this export
+            times = [x for x in (_snapshots.data_time(items), getattr(scope, "data_time", None)) if x is not None]
+            t = max(times) if times else pd.Timestamp(imported_at)  # the snapshot's place in order
+            # -- previous states of the items in this export; items the workspace knows in a newer state
             keys = pd.DataFrame({"key": items["key"].astype(object), "state_hash": new_hashes})
             con.register("_attn_keys", keys)
-            prev = _df(con, "SELECT i.key, i.state_hash, i.status, i.sprints, i.assignee, i.story_points "
-                            "FROM items i JOIN _attn_keys k ON i.key = k.key")
+            prev = _df(con, "SELECT i.key, i.state_hash, i.status, i.sprints, i.assignee, i.story_points, "
+                            "i.removed_snapshot FROM items i JOIN _attn_keys k ON i.key = k.key")
             con.unregister("_attn_keys")
             prev_by_key = {r["key"]: r for r in prev.to_dict("records")}
+            older = _snapshots.older_keys(con, list(prev_by_key), t)
             is_new = [k not in prev_by_key for k in items["key"]]
-            changed = [not n and prev_by_key[k]["state_hash"] != h for k, n, h in zip(items["key"], is_new, new_hashes)]
+            changed = [not n and k not in older and prev_by_key[k]["state_hash"] != h
+                       for k, n, h in zip(items["key"], is_new, new_hashes)]
             touched = [n or c for n, c in zip(is_new, changed)]
             # -- events: the export's changelog, or derived from the snapshot difference
             if len(backlog.events):
                 ev = backlog.events.copy()
             else:
-                ev = self._derive_events(items, changed, prev_by_key, imported_at)
+                ev = _snapshots.derive_events(items, changed, prev_by_key, imported_at)
             self._checkpoint("read")
             # -- items: replace the touched ones, keep history
             cols = list(SCHEMA["items"])
@@ -395,13 +410,22 @@ class Workspace:
             up["state_hash"] = [h for h, t in zip(new_hashes, touched) if t]
             first_seen = {r[0]: r[1] for r in con.execute("SELECT key, first_snapshot FROM items").fetchall()} if not first else {}
             up["first_snapshot"] = [first_seen.get(k, sid) for k in up["key"]]
-            up["last_snapshot"] = sid
+            up["last_snapshot"] = up["seen_snapshot"] = sid
+            up["removed_snapshot"] = [_snapshots.plain(prev_by_key.get(k, {}).get("removed_snapshot")) for k in up["key"]]
             self._insert("_attn_up", up)
             con.execute("DELETE FROM items WHERE key IN (SELECT key FROM _attn_up)")
             sel = ", ".join(_cast(c) for c in cols)
-            con.execute(f"INSERT INTO items SELECT {sel}, state_hash, first_snapshot, last_snapshot FROM _attn_up")
+            con.execute(f"INSERT INTO items SELECT {sel}, state_hash, first_snapshot, last_snapshot, seen_snapshot, "
+                        "CAST(removed_snapshot AS INTEGER) FROM _attn_up")
             con.execute(f"INSERT INTO item_history SELECT {sid}, {sel}, state_hash FROM _attn_up")
             con.unregister("_attn_up")
+            is_older = items["key"].isin(older).to_numpy()
+            old_rows = items.loc[is_older].assign(state_hash=[h for h, o in zip(new_hashes, is_older) if o])
+            rebuild = _snapshots.record_older(con, self._insert, sid, t, old_rows, sel)
+            present = getattr(scope, "present", None) or items["key"].tolist()
+            covers = None if scope is not None else sorted(items["project"].dropna().unique().tolist())
+            n_removed = _snapshots.apply(con, sid, t, present=present, gone=getattr(scope, "gone", None), projects=covers,
+                                         new_keys=[k for k, n in zip(items["key"], is_new) if n])
             self._checkpoint("items")
             # -- people, sprints (upsert, keeping known values where the export has none)
             self._upsert("people", backlog.people)
@@ -435,16 +459,26 @@ class Workspace:
             con.execute("DELETE FROM teams")
             con.execute(
                 "INSERT INTO teams SELECT team, arg_max(team_rule, n) AS rule, sum(n)::BIGINT FROM "
-                "(SELECT team, team_rule, count(*) AS n FROM items WHERE team IS NOT NULL GROUP BY team, team_rule) "
+                "(SELECT team, team_rule, count(*) AS n FROM items WHERE team IS NOT NULL AND removed_snapshot IS NULL "
+                "GROUP BY team, team_rule) "
                 "GROUP BY team"
             )
             row = {
                 "snapshot_id": int(sid), "imported_at": imported_at, "label": label, "files": list(files),
                 "file_hashes": list(hashes), "source_format": fmt, "content_hash": content,
                 "n_items": int(len(items)), "n_new": int(sum(is_new)), "n_changed": int(sum(changed)),
-                "n_events": int(n_events),
+                "n_events": int(n_events), "data_time": t, "scope": getattr(scope, "name", None),
+                "changelog": bool(len(backlog.events)), "n_removed": n_removed, "n_older": len(older), "projects": covers,
             }
-            con.execute("INSERT INTO snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", list(row.values()))
+            con.execute(f"INSERT INTO snapshots ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+            row["n_events"] += _snapshots.rebuild_events(con, sid, rebuild)
+            if getattr(scope, "known", False) and not (row["n_new"] or row["n_changed"] or n_removed or n_events) \
+                    and _snapshots.fingerprint(con) == before:  # a sync that found nothing new: no snapshot
+                con.execute("ROLLBACK")
+                scope.touch(con)
+                return None
+            if scope is not None:
+                scope.write(con, sid)
             self._checkpoint("snapshot")
             con.execute("COMMIT")
         except BaseException:
@@ -458,7 +492,7 @@ class Workspace:
                         pass
             raise
         row.pop("content_hash")
-        row["imported_at"] = pd.Timestamp(imported_at)
+        row["imported_at"], row["data_time"] = pd.Timestamp(imported_at), pd.Timestamp(t)
         log.info("snapshot %s: %d items (%d new, %d changed), %d events", sid, row["n_items"], row["n_new"],
                  row["n_changed"], row["n_events"])
         return row
@@ -495,31 +529,15 @@ class Workspace:
             fixed["sprints"] = [[mapping.get(s, s) for s in lst] for lst in fixed["sprints"]]
             fixed["state_hash"] = _state_hashes(fixed)
             fixed["first_snapshot"] = old["first_snapshot"].to_numpy()
-            fixed["last_snapshot"] = old["last_snapshot"].to_numpy()
+            for c in ("last_snapshot", "seen_snapshot", "removed_snapshot"):
+                fixed[c] = old[c].to_numpy()
             self._insert("_attn_fix", fixed)
             con.execute("DELETE FROM items WHERE key IN (SELECT key FROM _attn_fix)")
             sel = ", ".join(_cast(c) for c in SCHEMA["items"])
-            con.execute(f"INSERT INTO items SELECT {sel}, state_hash, first_snapshot, last_snapshot FROM _attn_fix")
+            con.execute(f"INSERT INTO items SELECT {sel}, state_hash, first_snapshot, last_snapshot, seen_snapshot, "
+                        "CAST(removed_snapshot AS INTEGER) FROM _attn_fix")
             con.unregister("_attn_fix")
         con.execute("DELETE FROM sprints WHERE sprint_id = name AND sprint_id IN (SELECT unnest(?::VARCHAR[]))", [list(mapping)])
-
-    def _derive_events(self, items: pd.DataFrame, changed, prev_by_key, imported_at) -> pd.DataFrame:
-        """Events (origin "snapshot") for the tracked fields that differ from the previous snapshot."""
-        rows = []
-        cols = {c: items[c].tolist() for c in ("key", "updated", *TRACKED_FIELDS)}
-        for i, ch in enumerate(changed):
-            if not ch:
-                continue
-            key = cols["key"][i]
-            old = prev_by_key[key]
-            upd = cols["updated"][i]
-            at = upd if upd is not None and upd is not pd.NaT else pd.Timestamp(imported_at)
-            for col, field in TRACKED_FIELDS.items():
-                a, b = _event_value(col, old[col]), _event_value(col, cols[col][i])
-                if a != b:
-                    rows.append({"key": key, "at": at, "field": field, "from": a, "to": b, "author": None,
-                                 "origin": "snapshot"})
-        return conform("events", pd.DataFrame(rows) if rows else None)
 
     def _insert(self, name: str, df: pd.DataFrame) -> None:
         """Register ``df`` for SQL, with list columns that DuckDB reads as VARCHAR[]."""
@@ -637,10 +655,10 @@ def _cast(col: str, table: str = "items") -> str:
 
 def _row(df: pd.DataFrame) -> dict:
     rec = df.iloc[0].to_dict()
-    for c in ("files", "file_hashes"):
+    for c in ("files", "file_hashes", "projects"):
         if c in rec:
-            rec[c] = list(rec[c]) if rec[c] is not None else []
-    for c in ("snapshot_id", "n_items", "n_new", "n_changed", "n_events"):
+            rec[c] = list(rec[c]) if isinstance(rec[c], (list, tuple, np.ndarray)) else []
+    for c in ("snapshot_id", "n_items", "n_new", "n_changed", "n_events", "n_removed", "n_older"):
         if c in rec and rec[c] is not None:
             rec[c] = int(rec[c])
     return rec

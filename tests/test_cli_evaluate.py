@@ -17,8 +17,10 @@ def fake_embedder(monkeypatch):
     from attn_team.attention import _model
     from attn_team.embed import Embedder
 
-    monkeypatch.setattr(_model.CrossAttention, "_embedder",
-                        lambda self: Embedder(model=BagOfWords(), precision="fp32", progress=False))
+    # every model's item features come from one fake sentence model (the CLI builds its own models)
+    emb = Embedder(model=BagOfWords(), precision="fp32", progress=False)
+    real = _model.item_features
+    monkeypatch.setattr(_model.CrossAttention, "item_features", lambda self, backlog: real(backlog, embedder=emb))
 
 
 @pytest.fixture

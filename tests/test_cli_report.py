@@ -10,7 +10,7 @@ import json
 import pandas as pd
 import pytest
 
-import attn_team.insights._dependencies as deps
+from attn_team.attention._fitted import BacklogAttention
 from attn_team import cli
 from attn_team._commands import report as report_cmd
 from attn_team._commands import suggest as suggest_cmd
@@ -52,7 +52,7 @@ def fake_workspace(monkeypatch):
 
     monkeypatch.setattr(suggest_cmd, "workspace_backlog", fake)
     monkeypatch.setattr(report_cmd, "workspace_backlog", fake)
-    monkeypatch.setattr(deps, "default_model", lambda backlog, **kw: _FakeModel())
+    monkeypatch.setattr(BacklogAttention, "fit", classmethod(lambda cls, backlog, **kw: cls(backlog, _FakeModel())))
     return b
 
 
@@ -135,13 +135,13 @@ def test_report_from_a_real_workspace(tmp_path, capsys):
 def test_item_attention_is_cached_in_the_workspace(tmp_path, monkeypatch):
     from attn_team.workspace import Workspace
 
-    monkeypatch.setattr(deps, "default_model", lambda backlog, **kw: _FakeModel())
+    monkeypatch.setattr(BacklogAttention, "fit", classmethod(lambda cls, backlog, **kw: cls(backlog, _FakeModel())))
     _FakeModel.calls = 0
     with Workspace(tmp_path / "ws.duckdb") as ws:
         ws.import_backlog(_backlog(), label="test")
         b = ws.backlog()
-        first = suggest_cmd.item_attention(b, ws)
-        second = suggest_cmd.item_attention(b, ws)
+        first = suggest_cmd.item_attention(b, ws).edges("items")
+        second = suggest_cmd.item_attention(b, ws).edges("items")
         assert _FakeModel.calls == 1  # the second run reads the cached edges
         assert list(second["source"]) == list(first["source"]) and second["score"].tolist() == first["score"].tolist()
         suggest_cmd.item_attention(b, ws, refit=True)

@@ -23,10 +23,14 @@ def layer_of(module: str) -> str | None:
     if len(parts) == 1:
         return None  # the package root re-exports lazily
     head = parts[1]
-    if head in ("errors", "_display", "_svg", "_version", "_lazy"):
+    if head in ("errors", "_display", "_svg", "_svg_flow", "_version", "_lazy", "_heads"):
         return "base"
+    if head == "_derived":
+        return "model"
     if head in ("cli", "_commands", "__main__"):
         return "cli"
+    if head in ("_snapshots", "sync"):  # the workspace's snapshot rules; the Jira sync writes snapshots
+        return "workspace"
     return head if head in LAYERS else None
 
 
@@ -101,3 +105,100 @@ def test_public_names_resolve():
         assert getattr(attn_team, name) is not None
     with pytest.raises(AttributeError, match="no attribute"):
         attn_team.not_a_name  # noqa: B018
+
+
+# -- rooms with one job, and no reaching into another package's private state -------------------
+
+MAX_LINES = 700
+# insights and views read a fitted result; none of them trains a model. The one exception is the
+# evaluation, whose job is to fit on the links it did not hide and measure the rest.
+FIT_ALLOWED = {"attn_team.insights._evaluate"}
+
+
+def _package(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def _private_names() -> dict[str, set[str]]:
+    """Package -> private names (``_x``, not dunder or sunder) its modules and classes define."""
+    out: dict[str, set[str]] = {}
+    for module, path in _modules():
+        names = out.setdefault(_package(module), set())
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            name = None
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                name = node.name
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                name = node.id
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                name = node.attr
+            if name and name.startswith("_") and not name.startswith("__") and not name.endswith("_"):
+                names.add(name)
+    return out
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(PKG.parent))
+    except ValueError:
+        return str(path)
+
+
+def _private_reaches(module: str, path: Path, private: dict[str, set[str]]) -> list[str]:
+    own = _package(module)
+    others = set().union(*(v for k, v in private.items() if k != own)) - private.get(own, set())
+    problems = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr in others:
+            if not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
+                problems.append(f"{_rel(path)}:{node.lineno} reaches .{node.attr}")
+        if isinstance(node, ast.ImportFrom):
+            for a in node.names:
+                if a.name in others and not (PKG / f"{a.name}.py").exists() and not (PKG / a.name).is_dir():
+                    problems.append(f"{_rel(path)}:{node.lineno} imports private {a.name}")
+    return problems
+
+
+def test_no_module_reaches_a_private_name_of_another_package():
+    private = _private_names()
+    problems = [p for module, path in _modules() for p in _private_reaches(module, path, private)]
+    assert not problems, "private names used across packages:\n" + "\n".join(problems)
+
+
+def test_private_reach_checker_can_fail(tmp_path):
+    fake = tmp_path / "m.py"
+    fake.write_text("from ..attention._model import _satisfies\nx = model._feature_memo\n")
+    private = {"attention": {"_satisfies", "_feature_memo"}, "views": set()}
+    found = _private_reaches("attn_team.views._fake", fake, private)
+    assert len(found) == 2, found
+
+
+def _fit_calls(path: Path) -> list[int]:
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "fit":
+            lines.append(node.lineno)
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.endswith("attention._model"):
+            lines += [node.lineno for a in node.names if a.name == "attend"]  # the one-call form fits
+    return lines
+
+
+def test_insights_and_views_never_fit():
+    problems = []
+    for module, path in _modules():
+        if layer_of(module) in ("insights", "views") and module not in FIT_ALLOWED:
+            problems += [f"{path.relative_to(PKG.parent)}:{n}" for n in _fit_calls(path)]
+    assert not problems, "insights/views must read a fitted result, not fit one:\n" + "\n".join(problems)
+
+
+def test_fit_checker_can_fail(tmp_path):
+    fake = tmp_path / "m.py"
+    fake.write_text("from ..attention._model import attend\nmodel.fit(backlog)\n")
+    assert _fit_calls(fake) == [1, 2]
+
+
+def test_no_module_over_700_lines():
+    long = {str(p.relative_to(PKG.parent)): n for _, p in _modules()
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert not long, f"modules over {MAX_LINES} lines (split them into rooms with one job): {long}"

@@ -11,10 +11,11 @@ nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]-*.ipynb"))
-EXPECTED = {"01-explore-backlog.ipynb", "02-sprint-report.ipynb", "03-import-your-jira-export.ipynb"}
+EXPECTED = {"01-explore-backlog.ipynb", "02-sprint-report.ipynb", "03-import-your-jira-export.ipynb",
+            "04-flow-and-forecast.ipynb"}
 
 
-def test_the_three_notebooks_exist_without_outputs():
+def test_the_notebooks_exist_without_outputs():
     assert EXPECTED <= {p.name for p in NOTEBOOKS}
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)

@@ -34,36 +34,14 @@ def workspace_backlog(args):
         yield ws.backlog(), ws
 
 
-ATTENTION_FRAME = "attention_items"
+def item_attention(backlog, ws, *, refit: bool = False, progress: bool = True, k: int | None = None):
+    """The workspace's fitted attention result (:func:`attn_team.attention.workspace_attention`).
 
-
-def item_attention(backlog, ws, *, refit: bool = False, progress: bool = True, k: int = 20):
-    """Item-to-item attention edges for ``backlog``, cached in workspace ``ws``.
-
-    The cache key is the workspace's import history (snapshot ids and file hashes), the library
-    version and the model settings, so any new import, upgrade or setting change recomputes.
-    Without a workspace (``ws=None``) the model is simply fitted. Returns a DataFrame of edges,
-    or ``None`` for a backlog of fewer than two items.
+    Fitted once and kept in the workspace (model weights and item attention); an unchanged
+    workspace reloads it. ``None`` for a backlog of fewer than two items.
     """
-    import hashlib
-
-    from .. import __version__
-    from ..insights._dependencies import default_model
+    from ..attention._fitted import DEFAULT_K, workspace_attention
 
     if backlog.n_items < 2:
         return None
-    key = None
-    if ws is not None and hasattr(ws, "load_frame"):
-        snaps = ws.snapshots()
-        ident = repr((__version__, "CrossAttention(random_state=0)", k, backlog.n_items,
-                      [(int(r.snapshot_id), list(r.file_hashes)) for r in snaps.itertuples()]))
-        key = hashlib.sha1(ident.encode("utf-8")).hexdigest()
-        if not refit:
-            cached = ws.load_frame(ATTENTION_FRAME, key)
-            if cached is not None:
-                return cached
-    model = default_model(backlog, cache=ws, progress=progress)
-    edges = model.attend(backlog, to="items", k=k).edges
-    if key is not None:
-        ws.store_frame(ATTENTION_FRAME, key, edges)
-    return edges
+    return workspace_attention(ws, backlog, refit=refit, progress=progress, k=DEFAULT_K if k is None else k)

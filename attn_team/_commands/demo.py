@@ -65,10 +65,10 @@ def run(args) -> int:
         from ._common import item_attention
 
         t1 = time.perf_counter()
-        edges = item_attention(backlog, ws, progress=not args.no_progress)
-        print(f"2. item-to-item cross-attention (model fitted on the backlog's own links, cached in the workspace): "
+        model = item_attention(backlog, ws, progress=not args.no_progress)
+        edges = model.edges("items")
+        print(f"2. item-to-item cross-attention (model fitted on the backlog's own links, kept in the workspace): "
               f"{len(edges):,} edges in {time.perf_counter() - t1:.0f} s")
-        model = {"items": edges}
 
         from ..insights import suggest_dependencies, team_coupling
 

@@ -28,11 +28,21 @@ def run(args) -> int:
     with Workspace(args.workspace) as ws:
         snap = ws.import_files(args.paths, teams=args.teams)
         b = ws.backlog()
+        snaps = ws.snapshots()
+    later = snaps[snaps["data_time"] > snap["data_time"]] if snap.get("data_time") is not None else snaps.iloc[:0]
     if snap.get("unchanged"):
         print(f"already imported: {', '.join(args.paths)} (same content); {args.workspace} is unchanged")
+        if len(later):
+            last = later.iloc[-1]
+            print(f"  its data (up to {snap['data_time']:%Y-%m-%d %H:%M} UTC) is older than snapshot {last['snapshot_id']} "
+                  f"(up to {last['data_time']:%Y-%m-%d %H:%M} UTC): items keep their newer state")
     else:
-        print(f"imported {snap['n_items']:,} items ({snap.get('n_new', 0):,} new, {snap.get('n_changed', 0):,} changed) "
-              f"from {len(args.paths)} path(s) into {args.workspace}")
+        removed = f", {snap['n_removed']:,} removed" if snap.get("n_removed") else ""
+        print(f"imported {snap['n_items']:,} items ({snap.get('n_new', 0):,} new, {snap.get('n_changed', 0):,} changed"
+              f"{removed}) from {len(args.paths)} path(s) into {args.workspace}")
+        if snap.get("n_older"):
+            print(f"  {snap['n_older']:,} items kept their newer state: this data (up to {snap['data_time']:%Y-%m-%d %H:%M} UTC) "
+                  "is older than what the workspace holds for them; the older states went to the history")
     s = b.summary()
     print("workspace now holds: " + ", ".join(f"{v:,} {k}" for k, v in s.items()))
     return 0

@@ -7,6 +7,7 @@ import io
 import json
 import sys
 
+from .._heads import HEADS
 from ._common import add_attention_args, add_workspace_arg, item_attention, workspace_backlog
 
 _COLUMNS = ["rank", "source", "source_team", "target", "target_team", "score", "reason",
@@ -64,7 +65,7 @@ def run(args) -> int:
         model = item_attention(backlog, ws, refit=args.refit, progress=not args.no_progress)
         df = suggest_dependencies(backlog, team=args.team, top=args.top, cross_team=not args.same_team,
                                   exclude_linked=not args.include_linked, attention=model)
-    heads = [c for c in ("text", "structure", "people", "time") if c in df.columns]
+    heads = [c for c in HEADS if c in df.columns]
     cols = [c for c in _COLUMNS[:5] + ["score"] + heads + _COLUMNS[6:] if c in df.columns]
     df = df[cols]
     if args.format == "json":

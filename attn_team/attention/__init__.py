@@ -14,6 +14,9 @@ _LAZY = {
     "CrossAttention": "attn_team.attention._model",
     "attend": "attn_team.attention._model",
     "Attention": "attn_team.attention._result",
+    "BacklogAttention": "attn_team.attention._fitted",
+    "resolve_attention": "attn_team.attention._fitted",
+    "workspace_attention": "attn_team.attention._fitted",
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _LAZY)

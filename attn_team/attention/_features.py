@@ -47,6 +47,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .._heads import GROUPS, HEAD_GROUPS
+
 __all__ = [
     "HEADS",
     "GROUPS",
@@ -60,21 +62,13 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: head -> its groups, in order.
-HEADS: dict[str, tuple[str, ...]] = {
-    "text": ("emb", "lex"),
-    "structure": ("component", "label", "hierarchy", "mention", "project", "version"),
-    "people": ("people",),
-    "time": ("created", "sequence", "sprint"),
-}
-#: group -> head
-GROUPS: dict[str, str] = {g: h for h, gs in HEADS.items() for g in gs}
+#: head -> its groups, in order (the table lives in :mod:`attn_team._heads`).
+HEADS = HEAD_GROUPS
 
 _CREATED_WIDTH_DAYS = 30.0
 _SEQUENCE_WIDTH = 20.0
 _N_SHIFTS = 4
 _TOKEN = re.compile(r"(?u)\b[a-zA-Z][a-zA-Z0-9_]{2,}\b")
-_TEXT_CHARS = 4000
 
 
 @dataclasses.dataclass
@@ -93,6 +87,8 @@ class ItemFeatures:
         Terms of the ``lex`` group's columns.
     people_vocab : dict of str -> int
         Person -> column of the ``people`` group.
+    term_df : ndarray of int, shape (len(vocabulary),)
+        Number of items whose text has each term (document frequency).
     """
 
     keys: np.ndarray
@@ -101,6 +97,7 @@ class ItemFeatures:
     has_text: np.ndarray
     vocabulary: np.ndarray
     people_vocab: dict = dataclasses.field(default_factory=dict)
+    term_df: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -112,30 +109,19 @@ class ItemFeatures:
         return ItemFeatures(
             keys=self.keys[rows], embeddings=self.embeddings[rows],
             groups={g: m[rows] for g, m in self.groups.items()}, has_text=self.has_text[rows],
-            vocabulary=self.vocabulary, people_vocab=self.people_vocab,
+            vocabulary=self.vocabulary, people_vocab=self.people_vocab, term_df=self.term_df,
         )
 
 
 def item_texts(items: pd.DataFrame) -> list[str]:
     """Summary and description of each item as one string (the text both text groups read).
 
-    Uses :func:`attn_team.embed.item_text` when the embed layer provides it
-    (so the lexical and embedding halves read the same text), else summary +
-    ". " + description, cut at 4000 characters.
+    The same text the embedder reads (:func:`attn_team.embed.item_text`), so the lexical and
+    embedding halves of the text head see one text.
     """
-    try:
-        from ..embed import item_text
-    except ImportError:  # pragma: no cover - embed layer not installed
-        item_text = None
-    if item_text is not None:
-        return [str(t) for t in item_text(items)]
-    out = []
-    for s, d in zip(items["summary"].fillna(""), items["description"].fillna("")):
-        t = str(s).strip()
-        if str(d).strip():
-            t = f"{t}. {str(d).strip()}" if t else str(d).strip()
-        out.append(t[:_TEXT_CHARS])
-    return out
+    from ..embed import item_text
+
+    return [str(t) for t in item_text(items)]
 
 
 def _idf_multihot(lists: Sequence[Iterable[str]], n: int, *, idf: bool = True, vocab: dict | None = None) -> sp.csr_matrix:
@@ -300,8 +286,9 @@ def build_item_features(items: pd.DataFrame, embeddings: np.ndarray, *, texts: l
     proj, num = _issue_numbers(keys)
     groups["sequence"] = _shifted_bins(num, _SEQUENCE_WIDTH, prefix=proj)
     groups["sprint"] = _idf_multihot(_str_lists(items, ["sprints"]), n)
+    df = np.diff(sp.csc_matrix(groups["lex"]).indptr) if len(vocab) else np.zeros(0)
     return ItemFeatures(keys=keys, embeddings=E, groups=groups, has_text=has_text, vocabulary=np.asarray(vocab),
-                        people_vocab=people_vocab)
+                        people_vocab=people_vocab, term_df=np.asarray(df, dtype=np.int64))
 
 
 def pool_matrix(owner_items: dict[str, list[int]], embeddings: np.ndarray, *, temperature: float = 0.1) -> tuple[list[str], sp.csr_matrix]:
@@ -341,12 +328,36 @@ def pooled_features(feats: ItemFeatures, P: sp.csr_matrix, names: list[str]) -> 
     groups = {g: _l2(P @ m) for g, m in feats.groups.items()}
     return ItemFeatures(keys=np.asarray(names, dtype=object), embeddings=E / En, groups=groups,
                         has_text=np.asarray((P @ feats.has_text.astype(np.float32)) > 0).ravel(),
-                        vocabulary=feats.vocabulary)
+                        vocabulary=feats.vocabulary, term_df=feats.term_df)
 
 
-def shared_terms(q_lex: sp.csr_matrix, k_lex: sp.csr_matrix, vocabulary: np.ndarray, top: int = 3) -> list[list[str]]:
-    """For aligned rows of two TF-IDF matrices, the ``top`` terms contributing most to their dot product."""
-    prod = sp.csr_matrix(q_lex.multiply(k_lex))
+#: a term is distinctive for an explanation when it weighs at least this much in both texts ...
+MIN_TERM_WEIGHT = 0.1
+#: ... and appears in at most this share of the backlog's items (filler words are everywhere)
+MAX_TERM_SHARE = 0.05
+
+
+def shared_terms(q_lex: sp.csr_matrix, k_lex: sp.csr_matrix, vocabulary: np.ndarray, top: int = 3, *,
+                 term_df: np.ndarray | None = None, n_items: int | None = None, min_weight: float = MIN_TERM_WEIGHT,
+                 max_share: float = MAX_TERM_SHARE) -> list[list[str]]:
+    """For aligned rows of two TF-IDF matrices, the distinctive terms they share, strongest first.
+
+    A term is kept when its TF-IDF weight is at least ``min_weight`` in *both* rows (it matters
+    to both texts, not a word said once in passing) and, given ``term_df`` and ``n_items``, it
+    appears in at most ``max_share`` of the items (or in at most two items of a small backlog). At most
+    ``top`` terms per pair, by the product of the two weights.
+    """
+    q = sp.csr_matrix(q_lex)
+    k = sp.csr_matrix(k_lex)
+    qm = q.copy()
+    qm.data = np.where(qm.data >= min_weight, qm.data, 0)
+    km = k.copy()
+    km.data = np.where(km.data >= min_weight, km.data, 0)
+    prod = sp.csr_matrix(qm.multiply(km))
+    prod.eliminate_zeros()
+    rare = None
+    if term_df is not None and n_items:
+        rare = (term_df <= max_share * n_items) | (term_df <= 2)
     out: list[list[str]] = []
     for r in range(prod.shape[0]):
         a, b = prod.indptr[r], prod.indptr[r + 1]
@@ -354,6 +365,9 @@ def shared_terms(q_lex: sp.csr_matrix, k_lex: sp.csr_matrix, vocabulary: np.ndar
             out.append([])
             continue
         idx, val = prod.indices[a:b], prod.data[a:b]
+        if rare is not None:
+            keep = rare[idx]
+            idx, val = idx[keep], val[keep]
         order = np.argsort(-val, kind="stable")[:top]
         out.append([str(vocabulary[idx[o]]) for o in order if val[o] > 0])
     return out

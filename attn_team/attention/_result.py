@@ -8,11 +8,11 @@ import html
 import numpy as np
 import pandas as pd
 
+from .._heads import HEADS
 from .._display import graph_mimebundle, graph_payload, table_html
 
 __all__ = ["Attention"]
 
-_HEADS = ("text", "structure", "people", "time")
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -50,7 +50,7 @@ class Attention:
     edges: pd.DataFrame
     to: str = "items"
     k: int = 20
-    heads: tuple = _HEADS
+    heads: tuple = HEADS
     context: np.ndarray | None = None
     query_keys: np.ndarray | None = None
     lse: np.ndarray | None = None

@@ -19,6 +19,10 @@ _LAZY = {
     "sprint_metrics": "attn_team.insights._sprints",
     "at_risk_dependencies": "attn_team.insights._sprints",
     "METRIC_DEFINITIONS": "attn_team.insights._sprints",
+    "flow_metrics": "attn_team.insights._flow",
+    "FlowMetrics": "attn_team.insights._flow",
+    "FLOW_DEFINITIONS": "attn_team.insights._flow",
+    "forecast": "attn_team.insights._forecast",
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _LAZY)

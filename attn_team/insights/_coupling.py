@@ -36,7 +36,7 @@ from .._display import GRAPH_MIME, graph_payload, table_html
 from .._svg import graph_svg, heatmap_svg
 from ..model import Backlog
 from ._dependencies import attention_edges
-from ._rules import STRONG_QUANTILE, strong_edges
+from ._rules import STRONG_QUANTILE, strong_edges, team_mass
 
 __all__ = ["team_coupling", "TeamCoupling"]
 
@@ -150,7 +150,7 @@ def team_coupling(backlog: Backlog, *, attention: Any = None, strong_quantile: f
     backlog : Backlog
     attention : optional
         A fitted ``CrossAttention``, an item ``Attention`` result or an edges DataFrame (see
-        :func:`~attn_team.insights._dependencies.attention_edges`); fitted here when ``None``.
+        :func:`~attn_team.insights._dependencies.attention_edges`); the untrained model when ``None`` (nothing is fitted here).
     strong_quantile : float, default=0.9
         Cross-team edges with a score at or above this quantile of all cross-team edge scores are strong.
     required_ratio : float, default=1.0
@@ -178,9 +178,8 @@ def team_coupling(backlog: Backlog, *, attention: Any = None, strong_quantile: f
         ok = src.notna() & dst.notna() & (edges["source"] != edges["target"])
         e = edges[ok].assign(_a=src[ok], _b=dst[ok])
         if len(e):
-            mass = e.groupby(["_a", "_b"])["weight"].sum()
-            for (a, b), v in mass.items():
-                matrix.loc[a, b] = float(v)
+            mass = team_mass(e, team_of)
+            matrix.loc[:, :] = mass.reindex(index=teams, columns=teams, fill_value=0.0).to_numpy()
             cross = e[e["_a"] != e["_b"]].sort_values("score", ascending=False)
             strong = strong_edges(cross, team_of, strong_quantile)
             for a, b in zip(strong["_a"], strong["_b"]):
@@ -206,12 +205,11 @@ def team_coupling(backlog: Backlog, *, attention: Any = None, strong_quantile: f
 
     # shared people: involved in items of both teams
     person_teams: dict[str, set] = defaultdict(set)
-    for t, a, r, cs, ws in zip(items["team"], items["assignee"], items["reporter"], items["commenters"], items["watchers"]):
-        if t is None or t is pd.NA:
-            continue
-        for p in [a, r, *cs, *ws]:
-            if p is not None and p is not pd.NA and str(p):
-                person_teams[str(p)].add(str(t))
+    inv = backlog.involvement
+    for key, p in zip(inv["key"], inv["person"]):
+        t = team_of.get(str(key))
+        if t is not None:
+            person_teams[str(p)].add(t)
     shared: dict[frozenset, int] = defaultdict(int)
     for ts in person_teams.values():
         for a, b in combinations(sorted(ts), 2):

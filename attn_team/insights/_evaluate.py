@@ -30,35 +30,13 @@ import time
 import numpy as np
 import pandas as pd
 
+from ..attention._metrics import KS, rank_metrics, ranks_from_scores
+
 __all__ = ["evaluate_links", "rank_metrics", "ranks_from_scores", "KS"]
 
 log = logging.getLogger(__name__)
 
-#: Recall cut-offs reported.
-KS = (1, 5, 10, 50)
 METHODS = ("attention", "attention_untrained", "tfidf", "bm25", "embedding")
-
-
-def ranks_from_scores(S: np.ndarray, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """Rank of ``targets[r]`` in row ``r`` of ``S`` (scores of source ``sources[r]`` against all items).
-
-    The source itself is left out; ties count half (a target tied with ``m``
-    other items gets rank ``1 + #better + m / 2``).
-    """
-    S = np.array(S, dtype=np.float64, copy=True)
-    r = np.arange(len(sources))
-    S[r, sources] = -np.inf
-    ts = S[r, targets][:, None]
-    return 1.0 + (S > ts).sum(axis=1) + 0.5 * ((S == ts).sum(axis=1) - 1)
-
-
-def rank_metrics(ranks: np.ndarray) -> dict:
-    """MRR and Recall@k of an array of ranks (``nan`` for an empty array)."""
-    ranks = np.asarray(ranks, dtype=float)
-    if len(ranks) == 0:
-        return {"mrr": float("nan"), **{f"recall@{k}": float("nan") for k in KS}, "n": 0}
-    return {"mrr": float(np.mean(1.0 / ranks)), **{f"recall@{k}": float(np.mean(ranks <= k)) for k in KS},
-            "n": int(len(ranks))}
 
 
 def _tfidf_scores(texts, rows):
@@ -178,18 +156,15 @@ def evaluate_links(backlog, *, holdout: float = 0.2, random_state: int = 0, mode
                              "epochs": len(fitted.history_), "temperature": fitted.temperature_,
                              "head_weights": fitted.head_weights_, "group_weights": fitted.group_weights_}
         elif m == "attention_untrained":
-            untrained = CrossAttention(**{**params, "max_epochs": 0})
-            memo = getattr(fitted, "_feature_memo", None)
-            if memo is not None:
-                untrained._feature_memo = memo
-            S = untrained.fit(backlog).score_rows(backlog, rows)
+            # the untrained weights (features are shared through the backlog's feature cache)
+            S = CrossAttention(**params).score_rows(backlog, rows)
         elif m == "tfidf":
             S = _tfidf_scores(texts, rows)
         elif m == "bm25":
             S = _bm25_scores(texts, rows)
         else:  # embedding
             if feats is None:
-                feats = fitted._features(backlog)
+                feats = fitted.item_features(backlog)
             E = feats.embeddings
             S = E[rows] @ E.T
         ranks[m] = ranks_from_scores(S[inv], s, t)

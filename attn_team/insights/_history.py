@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from typing import Any
 
 import pandas as pd
@@ -19,56 +18,12 @@ log = logging.getLogger(__name__)
 def item_outcomes(backlog: Backlog, keys: list[str] | None = None) -> pd.DataFrame:
     """What happened to items: cycle time, carried over or not, teams involved.
 
-    - ``cycle_time_days``: from the first status change (work started; ``created`` when the item
-      has no status history) to ``resolved``; ``<NA>`` while unresolved. ``cycle_from`` says
-      which start was used.
-    - ``carried_over``: the item was in more than one sprint (Jira keeps the earlier sprints in the
-      field when unfinished work moves on), or a sprint event moved it from one sprint to a later
-      one.
-    - ``teams_involved``: the item's team, the teams of linked items and of the people involved
-      (assignee, reporter, commenters, watchers), sorted.
+    The columns ``key, cycle_time_days, cycle_from, carried_over, teams_involved`` of
+    ``backlog.outcomes(keys)``: one definition for the whole library, in :mod:`attn_team._derived`
+    (``backlog.outcomes`` adds ``lead_time_days`` and ``n_sprints``).
     """
-    it = backlog.items
-    if keys is not None:
-        it = it[it["key"].isin(set(keys))]
-    ev = backlog.events
-    fld = ev["field"].astype("string").str.lower()
-    first_status = ev[fld == "status"].groupby("key")["at"].min().to_dict()
-    sprint_moves = ev[fld == "sprint"]
-    moved = set()
-    for key, frm, to in zip(sprint_moves["key"], sprint_moves["from"], sprint_moves["to"]):
-        if frm is not None and frm is not pd.NA and to is not None and to is not pd.NA and str(frm) and str(to) and frm != to:
-            moved.add(str(key))
-    team_of_item = dict(zip(backlog.items["key"], backlog.items["team"]))
-    team_of_person = dict(zip(backlog.people["person"], backlog.people["team"]))
-    linked: dict[str, set] = defaultdict(set)
-    for s, t in zip(backlog.links["source_key"], backlog.links["target_key"]):
-        linked[str(s)].add(str(t))
-        linked[str(t)].add(str(s))
-    rows = []
-    for r in it.itertuples(index=False):
-        start = first_status.get(r.key)
-        cycle_from = "first status change"
-        if start is None or start is pd.NaT:
-            start, cycle_from = r.created, "created"
-        days = None
-        if r.resolved is not None and r.resolved is not pd.NaT and start is not None and start is not pd.NaT:
-            days = max(0.0, (r.resolved - start).total_seconds() / 86400)
-        teams = set()
-        for t in [r.team, *(team_of_item.get(k) for k in linked.get(r.key, ()))]:
-            if t is not None and t is not pd.NA:
-                teams.add(str(t))
-        for p in [r.assignee, r.reporter, *r.commenters, *r.watchers]:
-            t = team_of_person.get(p)
-            if t is not None and t is not pd.NA:
-                teams.add(str(t))
-        rows.append({"key": r.key, "cycle_time_days": days, "cycle_from": cycle_from if days is not None else None,
-                     "carried_over": len(r.sprints) > 1 or r.key in moved, "teams_involved": sorted(teams)})
-    out = pd.DataFrame(rows, columns=["key", "cycle_time_days", "cycle_from", "carried_over", "teams_involved"])
-    out["cycle_time_days"] = pd.array(out["cycle_time_days"].tolist(), dtype="Float64")
-    out["cycle_from"] = out["cycle_from"].astype("string")
-    out["carried_over"] = out["carried_over"].astype(bool)
-    return out
+    cols = ["key", "cycle_time_days", "cycle_from", "carried_over", "teams_involved"]
+    return backlog.outcomes(keys)[cols]
 
 
 _COLUMNS = ["rank", "key", "summary", "team", "status", "sprints", "score", "weight",

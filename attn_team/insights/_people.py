@@ -19,18 +19,16 @@ _COLUMNS = ["rank", "person", "display_name", "team", "score", "weight", "driven
 
 
 def person_items(backlog: Backlog) -> dict[str, set[str]]:
-    """Person id -> keys of the items they were involved in (assignee, reporter, commenter, watcher)."""
+    """Person id -> keys of the items they were involved in (from ``backlog.involvement``)."""
     out: dict[str, set[str]] = defaultdict(set)
-    it = backlog.items
-    for key, a, r, cs, ws in zip(it["key"], it["assignee"], it["reporter"], it["commenters"], it["watchers"]):
-        for p in [a, r, *cs, *ws]:
-            if p is not None and p is not pd.NA and str(p):
-                out[str(p)].add(str(key))
+    inv = backlog.involvement
+    for key, p in zip(inv["key"], inv["person"]):
+        out[str(p)].add(str(key))
     return out
 
 
 def who_to_involve(backlog: Backlog, item_key: str, *, outside_team: bool = True, top: int = 5,
-                   attention: Any = None, k: int = 50) -> pd.DataFrame:
+                   attention: Any = None, k: int = 20) -> pd.DataFrame:
     """People ranked by how much item ``item_key`` attends to them, with the past items behind each score.
 
     Scores come from attention towards *members* (each person represented by the items they
@@ -45,9 +43,11 @@ def who_to_involve(backlog: Backlog, item_key: str, *, outside_team: bool = True
         Leave out people of the item's own team (and the item's own assignee and reporter).
     top : int, default=5
     attention : optional
-        A fitted ``CrossAttention``, or a mapping ``{"members": ..., "items": ...}`` of attention
-        results / edge tables (see :func:`~attn_team.insights._dependencies.attention_edges`).
-    k : int, default=50
+        A :class:`~attn_team.BacklogAttention` (or a ``CrossAttention``), or a mapping
+        ``{"members": ..., "items": ...}`` of attention results / edge tables (see
+        :func:`~attn_team.attention._fitted.resolve_attention`). ``None``: the untrained model.
+        Only this item attends (one row of scores, not the whole backlog).
+    k : int, default=20
         Keys per query when attention is computed here.
 
     Returns
@@ -64,10 +64,6 @@ def who_to_involve(backlog: Backlog, item_key: str, *, outside_team: bool = True
     """
     item = backlog.item(item_key)
     own_team = item["team"]
-    if attention is None:
-        from ._dependencies import default_model
-
-        attention = default_model(backlog)
     members = attention_edges(backlog, attention, to="members", k=k, queries=[item_key])
     heads = head_columns(members)
     mine = members[members["source"] == item_key].copy()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["STRONG_QUANTILE", "strong_edge_definition", "cross_team_edges", "strong_cut", "strong_edges", "waiting_pairs"]
+__all__ = ["team_mass", "STRONG_QUANTILE", "strong_edge_definition", "cross_team_edges", "strong_cut", "strong_edges", "waiting_pairs"]
 
 #: Cross-team edges with a score at or above this quantile of all cross-team scores are strong.
 STRONG_QUANTILE = 0.9
@@ -55,25 +55,33 @@ def strong_edges(edges: pd.DataFrame, team_of: dict, quantile: float = STRONG_QU
     return out.sort_values("score", ascending=False, kind="stable")
 
 
+def team_mass(edges: pd.DataFrame, team_of: dict, *, unknown: str | None = None) -> pd.DataFrame:
+    """Team x team attention mass: the sum of the edges' ``weight`` from each team's items to each team's.
+
+    Rows are the source items' teams, columns the target items' (or members') teams, both in sorted
+    order. Edges with an end of unknown team are left out, or counted under ``unknown`` when given.
+    Self-edges are left out. Coupling and the team heatmap both read this one table.
+    """
+    src = edges["source"].astype(str).map(team_of)
+    dst = edges["target"].astype(str).map(team_of)
+    if unknown is not None:
+        src, dst = src.fillna(unknown), dst.fillna(unknown)
+    ok = src.notna() & dst.notna() & (edges["source"] != edges["target"])
+    e = pd.DataFrame({"from": src[ok].astype(str), "to": dst[ok].astype(str),
+                      "weight": pd.to_numeric(edges.loc[ok, "weight"], errors="coerce").fillna(0.0)})
+    labels = sorted(set(e["from"]) | set(e["to"]) | {str(t) for t in team_of.values() if not _isna(t)})
+    m = e.pivot_table(index="from", columns="to", values="weight", aggfunc="sum", fill_value=0.0)
+    m = m.reindex(index=labels, columns=labels, fill_value=0.0).astype(float)
+    m.index.name, m.columns.name = "from", "to"
+    return m
+
+
 def waiting_pairs(links: pd.DataFrame) -> list[tuple[str, str, str]]:
     """(waiting item, item it waits for, link label) for each dependency link.
 
-    Direction comes from the link's phrase: "is blocked by", "depends on", "requires" and
-    "waits for" mean the source waits for the target; "blocks", "is depended on by",
-    "is required by" and "is a prerequisite of" mean the target waits for the source. A
-    dependency link whose phrase says neither gives both directions.
+    The direction rule is defined once, in :mod:`attn_team._derived` (``Backlog.dependencies``).
     """
-    out = []
-    dep = links[links["category"] == "dependency"]
-    labels = dep["label"] if "label" in dep.columns else pd.Series([None] * len(dep), index=dep.index)
-    for s, t, label, lt in zip(dep["source_key"], dep["target_key"], labels, dep["link_type"]):
-        lab = str(label if not _isna(label) else lt if not _isna(lt) else "").strip().lower()
-        name = lab or "dependency"
-        if lab.startswith("is blocked") or lab.startswith("depends on") or lab == "requires" or "waits for" in lab:
-            out.append((s, t, name))
-        elif lab.startswith("blocks") or "depended on" in lab or lab.startswith("is required") or "prerequisite" in lab:
-            out.append((t, s, name))
-        else:
-            out.append((s, t, name))
-            out.append((t, s, name))
-    return out
+    from .._derived import dependency_table
+
+    d = dependency_table(links)
+    return list(zip(d["waiting"].tolist(), d["waits_for"].tolist(), d["label"].tolist()))

@@ -467,7 +467,7 @@ def at_risk_dependencies(backlog: Backlog, sprint: Any = None, *, threshold: flo
         are too small to threshold directly).
     attention : CrossAttention, Attention, DataFrame or mapping, optional
         Item-to-item attention (see :func:`attn_team.insights._dependencies.attention_edges`);
-        fitted on ``backlog`` when ``None`` and ``use_attention`` is true.
+        the untrained model when ``None`` and ``use_attention`` is true (nothing is fitted here).
     use_attention : bool, default=True
         ``False`` uses links only (no model is fitted).
 

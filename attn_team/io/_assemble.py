@@ -285,7 +285,7 @@ def assemble(raws: RawExport | Iterable[RawExport], *, teams: Any = None, link_t
         teams_df = None
 
     events = [e for r in raws for e in r.events]
-    backlog = Backlog._from_conformed(
+    backlog = Backlog.from_conformed(
         {"items": items, "people": people},
         teams=teams_df,
         sprints=pd.DataFrame(list(sprints.values())) if sprints else None,

@@ -8,7 +8,10 @@ changelogs; typed links (Blocks, Depends, Relates, Duplicate, Cloners), some of
 them across teams. It also plants a known set of **related but unlinked**
 cross-team pairs (the ground truth for dependency discovery) and one
 **coordination gap**: two teams whose work is coupled through planted pairs but
-who share no links and no people.
+who share no links and no people. It plants the **cost of cross-team waiting** too: an item
+that waits (Blocks / Depends link) on another team's item still unfinished when it starts takes
+``WAIT_DAYS`` (4) days longer; ``truth["waiting_cost"]`` lists those items and
+``extras["cycle_times"]`` holds every finished item's true cycle time.
 
 The writers produce what Jira itself exports, so the importers can be tested on
 them: :func:`write_jira_csv` (Jira Cloud "Export CSV (all fields)"),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from ..io._assemble import RawExport, assemble
-from ._catalogue import _JIRA_CATEGORY, _STATUSES, LINK_TYPES
-from ._simulate import SyntheticOrg, _Gen, _ts
+from ._catalogue import _DAY, _JIRA_CATEGORY, _STANDARD, _STATUSES, LINK_TYPES
+from ._simulate import WAIT_DAYS, SyntheticOrg, _Gen, _ts
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,13 @@ def _build(g: _Gen) -> SyntheticOrg:
         "coordination_gap": (teams[g.gap[0]][0], teams[g.gap[1]][0]),
         "coupled_pairs": [(teams[a][0], teams[b][0]) for a, b in g.ring],
         "sprint_truth": dict(g.truth_rows),
+        "waiting_cost": {
+            "days": WAIT_DAYS,
+            "definition": ("an item waiting (cross-team Blocks / Depends link) on another team's item that is "
+                           "unfinished when the waiting item starts takes this many days longer: its work starts "
+                           "that much earlier"),
+            "waiting": [(w.key, b.key) for w, b in g.truth_waiting],
+        },
         "teams": {
             t[0]: {
                 "project": t[1],
@@ -84,6 +91,9 @@ def _build(g: _Gen) -> SyntheticOrg:
         "project_names": {t[1]: t[0] for t in teams},
         "team_people": {g.display[p]: teams[g.home[p]][0] for p in g.display},
         "team_components": {c: t[0] for t in teams for c in t[2]},
+        # true cycle time in days (first move to In Progress -> Done) of every finished standard item
+        "cycle_times": {it.key: (it.resolved - it.in_progress_at) / _DAY for it in g.items
+                        if it.type in _STANDARD and it.resolved is not None and it.in_progress_at is not None},
     }
     return SyntheticOrg(backlog=backlog, truth=truth, extras=extras)
 

@@ -38,7 +38,7 @@ byte for byte, by
 | `jira-json/fields.json` | `/rest/api/2/field` list naming the sprint (`customfield_10020`, gh-sprint), story-point (`customfield_10016`) and Team (`customfield_10001`) fields |
 | `jira-json/sprints.json` | Agile API sprint list with start, end and complete dates |
 | `teams.toml` | teams file: components and people -> team |
-| `truth.json` | what the generator planted: related-but-unlinked cross-team pairs, existing cross-team links, the coordination gap, and per-sprint committed / added / removed / completed / carried-over counts and points |
+| `truth.json` | what the generator planted: related-but-unlinked cross-team pairs, existing cross-team links, the coordination gap, per-sprint committed / added / removed / completed / carried-over counts and points, and the planted cost of cross-team waiting (items waiting on another team's unfinished item take `waiting_cost.days` longer) |
 
 The organisation: {n_teams} teams ({team_list}), {n_people} people, {n_sprints} two-week sprints
 per team ({n_closed} closed, 1 active, 1 future; "now" is {now}), {n_items} items

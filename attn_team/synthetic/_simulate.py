@@ -48,6 +48,9 @@ from ._catalogue import (
 
 log = logging.getLogger(__name__)
 
+#: Days an item waiting on another team's unfinished item takes longer (the planted cost of waiting).
+WAIT_DAYS = 4
+
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class SyntheticOrg:
@@ -62,11 +65,15 @@ class SyntheticOrg:
         ``linked_cross_team`` (list of ``(source_key, target_key, link_type)``),
         ``coordination_gap`` (``(team_a, team_b)``), ``sprint_truth`` (sprint name ->
         counts and story points, see the module docstring), ``teams`` (team ->
-        project, components, people), ``coupled_pairs`` (team pairs that share links and people).
+        project, components, people), ``coupled_pairs`` (team pairs that share links and people),
+        ``waiting_cost`` (``days``: the planted extra cycle time of items that waited on another
+        team's unfinished item; ``waiting``: ``(waiting_key, awaited_key)`` pairs, see
+        :meth:`_Gen.plant_waiting`).
     extras : dict
         Details Jira exports but the data model does not keep: ``comments``
         (list of ``(key, at, author, body)``), ``issue_ids`` (key -> numeric id),
-        ``now``.
+        ``now``, ``cycle_times`` (key -> true cycle time in days, first move to In Progress to
+        Done, of every finished story, task and bug).
     """
 
     backlog: Backlog
@@ -631,6 +638,33 @@ class _Gen:
             i, j = sorted(self.sample(len(bugs), 2))
             self.links.append((bugs[j], bugs[i], "Duplicate"))
 
+    def plant_waiting(self):
+        """Items that wait on another team's unfinished item take :data:`WAIT_DAYS` longer.
+
+        For each cross-team Blocks / Depends link, the waiting item (blocked, or depending) starts
+        ``WAIT_DAYS`` earlier: it sits in progress, blocked, before its own work. It counts as
+        waiting only when the item it waits for is still unfinished at that earlier start and the
+        item was created before it; other waiting items are left alone. No random number is drawn,
+        so everything else is generated as before.
+        """
+        shift = WAIT_DAYS * _DAY
+        self.truth_waiting = []
+        for src, dst, lt in self.truth_linked:
+            if lt not in ("Blocks", "Depends"):
+                continue
+            waiter, blocker = (dst, src) if lt == "Blocks" else (src, dst)
+            old = waiter.in_progress_at
+            if old is None or old - shift <= waiter.created + 60:
+                continue
+            new = old - shift
+            if blocker.resolved is not None and blocker.resolved <= new:
+                continue
+            for i, (at, field, frm, to, author) in enumerate(waiter.events):
+                if field == "status" and at == old and frm == _STATUSES[0]:
+                    waiter.events[i] = (new, field, frm, to, author)
+            waiter.in_progress_at = new
+            self.truth_waiting.append((waiter, blocker))
+
     def people_on_items(self):
         for it in self.items:
             t = it.team
@@ -665,6 +699,7 @@ class _Gen:
             self.subtasks(t)
             self.epics(t)
             self.team_links(t)
+        self.plant_waiting()
         self.people_on_items()
         # keys in creation order per project, issue ids in global creation order
         order = sorted(range(len(self.items)), key=lambda i: (self.items[i].created, i))

@@ -463,6 +463,7 @@ def truth_json(org: SyntheticOrg) -> str:
             "points": "story points as estimated at sprint start (never changed during a sprint); missing = 0",
         },
         "sprint_truth": t["sprint_truth"],
+        "waiting_cost": {**t["waiting_cost"], "waiting": [list(p) for p in t["waiting_cost"]["waiting"]]},
     }
     return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
 

@@ -14,6 +14,7 @@ _LAZY = {
     "AttentionGraph": "attn_team.views._graph",
     "AttentionHeatmap": "attn_team.views._heatmap",
     "BacklogExplorer": "attn_team.views._explorer",
+    "FlowReport": "attn_team.views._flow_view",
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _LAZY)

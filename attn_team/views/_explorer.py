@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .._display import VIEW_MIME, table_html
+from ..attention._fitted import DEFAULT_K
 from ._graph import AttentionGraph
 
 __all__ = ["BacklogExplorer", "query_attention"]
@@ -45,15 +46,16 @@ class BacklogExplorer:
     Parameters
     ----------
     backlog : Backlog
-    attention : CrossAttention, Attention or mapping, optional
-        A fitted :class:`~attn_team.CrossAttention` (used for the graph and every insight), an
-        item :class:`~attn_team.Attention` result (graph only; insights then fit their own model),
-        or a mapping ``{"items": ..., "members": ..., "history": ...}`` of results or edge tables.
-        A model is fitted on the backlog when ``None``.
+    attention : BacklogAttention, CrossAttention, Attention or mapping, optional
+        A :class:`~attn_team.BacklogAttention` (used for the graph and every insight; a
+        ``CrossAttention`` is used the same way), an item :class:`~attn_team.Attention` result
+        (graph only; insights then use the untrained model), or a mapping ``{"items": ..., "members": ..., "history": ...}`` of results or edge tables.
+        ``None``: the untrained model (nothing is fitted here; pass a fitted
+        :class:`~attn_team.BacklogAttention` for the learned one).
     embedder : Embedder, optional
         Encodes the question and the items (default: ``Embedder(progress=False)``).
-    k : int, default=10
-        Keys per item in the graph.
+    k : int, default=20
+        Keys per item (graph and insights).
     top : int, default=10
         Items listed per question.
     temperature : float, default=0.05
@@ -73,25 +75,32 @@ class BacklogExplorer:
     widget : ipywidgets.VBox
     """
 
-    def __init__(self, backlog: Any, *, attention: Any = None, embedder: Any = None, k: int = 10, top: int = 10,
-                 temperature: float = 0.05, threshold: float = 0.0) -> None:
+    def __init__(self, backlog: Any, *, attention: Any = None, embedder: Any = None, k: int = DEFAULT_K,
+                 top: int = 10, temperature: float = 0.05, threshold: float = 0.0) -> None:
         import ipywidgets as W
 
-        from ..attention._model import CrossAttention
+        from ..attention._fitted import BacklogAttention
 
         self.backlog = backlog
         self.top = top
+        self.k = k
         self.temperature = temperature
         self._embedder = embedder
         self._item_vectors: np.ndarray | None = None
         if attention is None:
-            log.info("BacklogExplorer: fitting a CrossAttention on %d items", len(backlog.items))
-            attention = CrossAttention(k=k, random_state=0, embedder=embedder).fit(backlog)
+            # never a silent fit: the untrained model (pass a fitted BacklogAttention for the learned one)
+            from ..attention._model import CrossAttention
+
+            attention = BacklogAttention(backlog, CrossAttention(k=k, random_state=0, embedder=embedder))
+        elif not isinstance(attention, (BacklogAttention, Mapping, pd.DataFrame)) and hasattr(attention, "get_params"):
+            attention = BacklogAttention(backlog, attention)
+        if isinstance(attention, BacklogAttention):
+            attention = attention.for_backlog(backlog)
         self.attention = attention
         if isinstance(attention, Mapping):
             item_result = attention["items"]
-        elif hasattr(attention, "attend"):
-            item_result = attention.attend(backlog, to="items", k=k)
+        elif isinstance(attention, BacklogAttention):
+            item_result = attention.attend("items", k)
         else:
             item_result = attention
         self.graph = AttentionGraph(item_result, backlog=backlog, threshold=threshold,
@@ -116,13 +125,16 @@ class BacklogExplorer:
     # ---- search -------------------------------------------------------------
     def _vectors(self) -> np.ndarray:
         if self._item_vectors is None:
+            from ..attention._fitted import BacklogAttention
             from ..embed import Embedder, item_text
 
-            model = self.attention
-            if self._embedder is None and hasattr(model, "_features") and hasattr(model, "_embedder"):
-                # a CrossAttention already embedded these items (memoised): reuse its vectors and model
-                self._embedder = model._embedder()
-                self._item_vectors = np.asarray(model._features(self.backlog).embeddings, dtype=np.float32)
+            if isinstance(self.attention, BacklogAttention):
+                # the model already embedded these items (computed once per backlog): reuse its vectors
+                model = self.attention.model
+                self._item_vectors = np.asarray(model.item_features(self.backlog).embeddings, dtype=np.float32)
+                if self._embedder is None:
+                    emb = model.embedder
+                    self._embedder = emb if emb is not None else Embedder(cache=model.cache, progress=False)
                 return self._item_vectors
             if self._embedder is None:
                 self._embedder = Embedder(progress=False)
@@ -172,12 +184,13 @@ class BacklogExplorer:
         self.selected = key
         if self.graph.selected != key:
             self.graph.selected = key
-        deps = suggest_dependencies(self.backlog, attention=self.attention, top=None)
+        # this item's questions only: its own row of attention, never the whole backlog again
+        deps = suggest_dependencies(self.backlog, attention=self.attention, top=None, k=self.k, queries=[key])
         deps = deps[(deps["source"].astype(str) == key) | (deps["target"].astype(str) == key)].head(10)
         self.details = {
             "dependencies": deps.reset_index(drop=True),
-            "people": who_to_involve(self.backlog, key, attention=self.attention),
-            "history": similar_history(self.backlog, key, attention=self.attention),
+            "people": who_to_involve(self.backlog, key, attention=self.attention, k=self.k),
+            "history": similar_history(self.backlog, key, attention=self.attention, k=self.k),
         }
         self.detail_html.value = self.details_html()
         return self.details

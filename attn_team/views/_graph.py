@@ -10,6 +10,7 @@ import pandas as pd
 import traitlets
 
 from .._display import SCOPES, graph_mimebundle, graph_payload, team_pairs, visible_mask
+from ..attention._fitted import DEFAULT_K
 from ._widget_base import AttnWidget, attention_parts, dominant_head, is_backlog, node_table
 
 __all__ = ["AttentionGraph", "GraphWidget"]
@@ -135,18 +136,17 @@ class AttentionGraph:
     def __init__(self, attention_or_backlog: Any, *, backlog: Any = None, threshold: float = 0.0,
                  head: str | None = None, scope: str = "cross-team", focus_team: str | None = None,
                  team: str | None = None, highlight: Iterable[str] = (),
-                 selected: str | None = None, to: str = "items", k: int = 10, max_edges: int = 20_000,
+                 selected: str | None = None, to: str = "items", k: int = DEFAULT_K, max_edges: int = 20_000,
                  title: str | None = None, height: int = 480, seed: int = 1) -> None:
         source = attention_or_backlog
-        if is_backlog(source):
-            from ..attention._model import attend
-
-            backlog = source
-            log.info("AttentionGraph: attending %d items to %s (k=%d)", len(backlog.items), to, k)
-            source = attend(backlog, to=to, k=k)
+        if is_backlog(source) or hasattr(source, "attend_queries"):
+            backlog = source if is_backlog(source) else source.backlog
+            log.info("AttentionGraph: attention of %d items to %s (k=%d)", len(backlog.items), to, k)
         if backlog is None:
             backlog = getattr(source, "backlog", None)
-        edges, nodes, heads = attention_parts(source)
+        edges, nodes, heads = attention_parts(source, to=to, k=k)
+        if not is_backlog(source) and hasattr(source, "attend_queries"):
+            source = source.attend(to, k)
         if max_edges is not None and len(edges) > max_edges:
             log.info("AttentionGraph: keeping the %d heaviest of %d edges", max_edges, len(edges))
             edges = edges.nlargest(max_edges, "weight")

@@ -11,6 +11,7 @@ import traitlets
 
 from .._display import VIEW_MIME, first_reason, table_html
 from .._svg import heatmap_svg
+from ..attention._fitted import DEFAULT_K
 from ._widget_base import AttnWidget, attention_parts, is_backlog, node_table
 
 __all__ = ["AttentionHeatmap", "HeatmapWidget"]
@@ -66,16 +67,15 @@ class AttentionHeatmap:
     CELL_EDGES = 8
 
     def __init__(self, data: Any, *, by: str = "team", backlog: Any = None, diagonal: bool | None = None,
-                 max_rows: int = 60, max_cols: int = 40, title: str | None = None, k: int = 10) -> None:
+                 max_rows: int = 60, max_cols: int = 40, title: str | None = None, k: int = DEFAULT_K) -> None:
         if by not in ("team", "member"):
             raise ValueError(f"by must be 'team' or 'member', got {by!r}")
         self.by = by
         to = "members" if by == "member" else "items"
-        if is_backlog(data):
-            from ..attention._model import attend
-
-            backlog = data
-            data = attend(backlog, to=to, k=k)
+        if is_backlog(data) or hasattr(data, "attend_queries"):
+            backlog = data if is_backlog(data) else data.backlog
+            edges, nodes, _ = attention_parts(data, to=to, k=k)
+            data = edges
         if isinstance(data, pd.DataFrame) and not {"source", "target", "weight"} <= set(data.columns):
             self.matrix = data.astype(float)
             self.edges = pd.DataFrame(columns=["source", "target", "weight", "row", "col"])

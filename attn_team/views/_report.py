@@ -21,7 +21,8 @@ import pandas as pd
 from .. import _svg
 from .._display import graph_payload
 from ..insights._coupling import team_coupling
-from ..insights._dependencies import default_model, suggest_dependencies
+from ..attention._fitted import DEFAULT_K, as_backlog_attention
+from ..insights._dependencies import suggest_dependencies
 from ..insights._sprints import METRIC_DEFINITIONS, at_risk_dependencies, resolve_sprint, sprint_metrics
 from ..model import Backlog
 
@@ -185,11 +186,10 @@ class SprintReport:
         b = self.backlog
         notes: list[str] = []
         att = self.attention
-        if att is None and b.n_items >= 2:
-            att = default_model(b)
-        use_att = att is not False and att is not None
-        if use_att and hasattr(att, "attend"):
-            att = att.attend(b, to="items", k=20)  # once, shared by every section
+        use_att = att is not False and b.n_items >= 2
+        bound = as_backlog_attention(b, att) if use_att else None
+        if bound is not None:  # None: the untrained model (the report never fits)
+            att = bound.attend("items", DEFAULT_K)  # once, shared by every section
         metrics = sprint_metrics(b, now=self.now)
         row = self._sprint_row
         sid = None if row is None else str(row["sprint_id"])
@@ -226,6 +226,7 @@ class SprintReport:
             "sprint_id": sid, "metrics": metrics, "this": this, "history": hist, "sprint_items": sprint_items,
             "at_risk": at_risk, "suggestions": sugg, "suggestion_scope": scope, "coupling": coupling,
             "graph": self._graph(sprint_items, at_risk, sugg), "notes": notes,
+            "attention": att if use_att else None,  # for the flow section (what dependencies typically cost)
         }
 
     def _graph(self, sprint_items: pd.DataFrame, at_risk: pd.DataFrame, sugg: pd.DataFrame | None) -> dict:
@@ -334,6 +335,9 @@ class SprintReport:
         parts.append(_html_table(ar, ["key", "team", "summary", "status", "depends_on", "depends_on_team",
                                       "depends_on_summary", "depends_on_status", "via", "weight"], kinds={"weight": "f3"})
                      if len(ar) else "<p>None found.</p>")
+        from ._flow_view import at_risk_delay_html  # the delay these dependencies typically cost (flow)
+
+        parts.append(at_risk_delay_html(self.backlog, ar, attention=d.get("attention")))
         if d["suggestions"] is not None:
             parts.append("<h2>Likely cross-team dependencies not linked yet</h2>")
             parts.append(f"<p class='sub'>Top {len(d['suggestions'])} {_e(d['suggestion_scope'])}, ranked by attention score.</p>")
@@ -403,6 +407,9 @@ class SprintReport:
         out.append("## At-risk cross-team dependencies\n")
         out.append(_md_table(d["at_risk"], ["key", "team", "summary", "depends_on", "depends_on_team", "depends_on_summary",
                                             "depends_on_status", "via"]))
+        from ._flow_view import at_risk_delay_markdown  # the delay these dependencies typically cost (flow)
+
+        out.append(at_risk_delay_markdown(self.backlog, d["at_risk"], attention=d.get("attention")))
         if d["suggestions"] is not None:
             out.append(f"## Likely cross-team dependencies not linked yet\n\n{md_escape(d['suggestion_scope'])}\n")
             out.append(_md_table(d["suggestions"], ["rank", "source", "source_team", "source_summary", "target", "target_team",

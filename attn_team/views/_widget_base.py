@@ -16,13 +16,16 @@ import anywidget
 import pandas as pd
 import traitlets
 
+from .._heads import HEADS
+from ..attention._fitted import DEFAULT_K
+
 log = logging.getLogger(__name__)
 
 #: The ESM bundle (built by ``npm run build:prod`` in ``extension/``, shipped in the wheel).
 BUNDLE = Path(__file__).resolve().parents[1] / "static" / "widget.js"
 
 #: Attention head columns, in display order, when a result does not say.
-DEFAULT_HEADS = ("text", "structure", "people", "time")
+DEFAULT_HEADS = HEADS
 
 
 def _bundle() -> Path:
@@ -53,8 +56,20 @@ def is_backlog(obj: Any) -> bool:
     return isinstance(obj, Backlog)
 
 
-def attention_parts(obj: Any) -> tuple[pd.DataFrame, pd.DataFrame | None, tuple[str, ...]]:
-    """(edges, nodes or None, heads) from an Attention result, or an edges DataFrame."""
+def attention_parts(obj: Any, *, to: str = "items", k: int = DEFAULT_K,
+                    ) -> tuple[pd.DataFrame, pd.DataFrame | None, tuple[str, ...]]:
+    """(edges, nodes or None, heads) of what a view was given.
+
+    A :class:`~attn_team.BacklogAttention` gives its attention towards ``to`` (computed once and
+    memoised there); a Backlog gives the *untrained* model's attention (views never fit); an
+    ``Attention`` result or an edges DataFrame is used as it is.
+    """
+    from ..attention._fitted import BacklogAttention
+
+    if is_backlog(obj):
+        obj = BacklogAttention.untrained(obj)
+    if isinstance(obj, BacklogAttention):
+        obj = obj.attend(to, k)
     if isinstance(obj, pd.DataFrame):
         edges = obj
         nodes = None
@@ -66,7 +81,7 @@ def attention_parts(obj: Any) -> tuple[pd.DataFrame, pd.DataFrame | None, tuple[
         heads = getattr(obj, "heads", None)
     else:
         raise TypeError(
-            "expected an Attention result (with .edges), an edges DataFrame or a Backlog, "
+            "expected a BacklogAttention, an Attention result (with .edges), an edges DataFrame or a Backlog, "
             f"got {type(obj).__name__}")
     missing = [c for c in ("source", "target", "weight") if c not in edges.columns]
     if missing:

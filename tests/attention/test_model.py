@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import attn_team
+from attn_team.attention import _training
 from attn_team.attention._model import CrossAttention, HeadMixer, NotFittedError, attend, link_pairs
 from attn_team._display import GRAPH_MIME
 from fakes import BagOfWords
@@ -100,7 +101,7 @@ class TestAttendItems:
     def test_context_vector_is_weighted_sum_of_values(self, model):
         b = tiny_backlog()
         att = model.attend(b, k=7)
-        feats = model._features(b)
+        feats = model.item_features(b)
         i = list(att.query_keys).index("PAY-1")
         row = att.edges[att.edges["source"] == "PAY-1"]
         pos = {k: j for j, k in enumerate(feats.keys)}
@@ -208,7 +209,7 @@ def _assigned_backlog(links=True, n_pairs=30, n_people=6):
 def _spy_pair_data(monkeypatch):
     """Record every (query, positive) and every masked partner pair that reaches the training data."""
     seen = []
-    orig = CrossAttention._pair_data
+    orig = _training._pair_data
 
     def spy(feats, q, cand, partners):
         keys = feats.keys
@@ -217,7 +218,7 @@ def _spy_pair_data(monkeypatch):
             seen.extend((keys[x], keys[y]) for y in ps)
         return orig(feats, q, cand, partners)
 
-    monkeypatch.setattr(CrossAttention, "_pair_data", staticmethod(spy))
+    monkeypatch.setattr(_training, "_pair_data", spy)
     return seen
 
 
@@ -255,10 +256,10 @@ class TestAssignmentHistory:
         import torch
 
         b = _assigned_backlog(links=False)
-        feats = CrossAttention(embedder=BagOfWords())._features(b)
+        feats = CrossAttention(embedder=BagOfWords()).item_features(b)
         q, cand = np.array([0, 1]), np.array([[12, 3, 5], [13, 4, 6]])  # rows 12, 13 share p0 with rows 0, 1
-        plain = CrossAttention._pair_data(feats, q, cand, {})
-        aux = CrossAttention._aux_data(feats, q, cand, {})
+        plain = _training._pair_data(feats, q, cand, {})
+        aux = _training._aux_data(feats, q, cand, {})
         people = list(attn_team.attention._features.GROUPS).index("people") - 1
         assert float(plain["sims"][:, 0, people].min()) > 0
         assert torch.all(aux["sims"][..., people] == 0)

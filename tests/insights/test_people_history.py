@@ -46,9 +46,11 @@ class TestSimilarHistory:
 
     def test_cycle_time(self, tiny):
         o = item_outcomes(tiny).set_index("key")
-        # P-2 is unresolved; I-1 starts with its first status change (its move to Done)
+        # P-2 is unresolved; I-1 starts when work started: its first move into an in-progress or done
+        # status (here its move to Done). The outcome definitions are one now (attn_team._derived):
+        # this label was "first status change", the insight's own wording before.
         assert pd.isna(o.loc["P-2", "cycle_time_days"])
-        assert o.loc["I-1", "cycle_from"] == "first status change"
+        assert o.loc["I-1", "cycle_from"] == "work started"
         assert o.loc["P-4", "carried_over"] == False  # noqa: E712
         assert o.loc["P-2", "carried_over"] == True  # noqa: E712
 

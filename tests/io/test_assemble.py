@@ -118,4 +118,4 @@ class TestModelFastPaths:
 
     def test_from_conformed_rejects_unknown_tables(self):
         with pytest.raises(TypeError, match="unknown table"):
-            Backlog._from_conformed({}, itemz=None)
+            Backlog.from_conformed({}, itemz=None)

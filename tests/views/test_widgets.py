@@ -175,13 +175,14 @@ def test_graph_from_backlog_attends(monkeypatch, backlog, item_edges):
         def __init__(self):
             self.edges = item_edges
 
-    def fake_attend(bl, to="items", k=20, **kw):
+    def fake_attend(self, bl, to="items", k=20, **kw):
         calls.append((to, k))
         return Result()
 
     import attn_team.attention._model as m
 
-    monkeypatch.setattr(m, "attend", fake_attend)
+    # a view given a Backlog attends with the untrained model (views never fit)
+    monkeypatch.setattr(m.CrossAttention, "attend", fake_attend)
     g = AttentionGraph(backlog, k=3)
     assert calls == [("items", 3)]
     assert {n["id"]: n.get("summary") for n in g.payload["nodes"]}["I-2"] == "Password reset flow"

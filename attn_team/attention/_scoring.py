@@ -1,0 +1,221 @@
+"""Scoring: the blocked top-k pass, per-head contributions and one :class:`Attention` result.
+
+Since every head is a dot product, the weighted sum of heads is one dot product of
+concatenated, per-group-scaled feature vectors: one blocked top-k pass
+(:func:`~attn_team.attention._topk.topk_attention`) finds the ``k`` best keys over all heads
+at once (memory ``n x k``), the softmax normaliser is accumulated exactly block by block
+(log-sum-exp), and per-head contributions are computed only for the kept pairs. The context
+vector of an item is the weighted sum of the values (embeddings) of its kept keys.
+
+Everything here is a function of a mixer and item features: nothing is stored on the model.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import torch
+
+from .._heads import GROUPS, HEADS
+from ._explain import explain
+from ._features import ItemFeatures, pool_matrix, pooled_features
+from ._mixer import HeadMixer
+from ._result import Attention
+
+__all__ = ["TO", "topk", "contributions", "score_rows", "attend_features", "owner_rows", "history_mask"]
+
+log = logging.getLogger(__name__)
+
+#: the key sets items can attend to
+TO = ("items", "members", "history")
+_SPARSE = list(GROUPS)[1:]  # every group but the dense "emb"
+
+
+def _prepared(mixer: HeadMixer, qf: ItemFeatures, kf: ItemFeatures):
+    """Query/key matrices whose product is the combined score (groups scaled on the query side)."""
+    coef = mixer.group_coef().detach().numpy()
+    with torch.no_grad():
+        Qe = mixer.project(torch.from_numpy(qf.embeddings), "q") * float(coef[0])
+        Ke = mixer.project(torch.from_numpy(kf.embeddings), "k")
+    Qs = sp.hstack([qf.groups[g] * float(coef[i + 1]) for i, g in enumerate(_SPARSE)], format="csr")
+    Ks = sp.hstack([kf.groups[g] for g in _SPARSE], format="csr").T.tocsc()
+    return Qe, Ke, Qs, Ks
+
+
+def topk(mixer: HeadMixer, qf: ItemFeatures, kf: ItemFeatures, query_rows, k: int, *, block_size: int = 512,
+         progress: bool = False, self_index=None, key_mask=None, exclude_pairs=None):
+    """Blocked top-k over keys with exact softmax normalisers.
+
+    The dense text part is the block matmul; the sparse groups come in as ``extra_scores`` per
+    block. Returns ``(indices, scores, weights, lse)`` for the queries ``query_rows`` of ``qf``;
+    scores are in score units (before the temperature), weights are ``softmax(score / tau)``
+    over all keys.
+    """
+    from ._topk import topk_attention
+
+    Qe, Ke, Qs, Ks = _prepared(mixer, qf, kf)
+    tau = float(mixer.temperature().detach())
+    query_rows = np.asarray(query_rows, dtype=np.int64)
+    Qs_rows = Qs[query_rows]
+    inv_tau = 1.0 / tau
+
+    def extra(rows: slice, cols: slice):
+        return np.asarray((Qs_rows[rows] @ Ks[:, cols]).todense(), dtype=np.float32) * inv_tau
+
+    top = topk_attention(
+        Qe[torch.from_numpy(query_rows)], Ke, k, block_size=block_size, scale=inv_tau,
+        self_index=None if self_index is None else np.asarray(self_index, dtype=np.int64),
+        key_mask=None if key_mask is None else np.asarray(key_mask, dtype=bool),
+        exclude_pairs=exclude_pairs if exclude_pairs is not None and len(exclude_pairs) else None,
+        extra_scores=extra, progress=progress and len(query_rows) > block_size,
+    )
+    scores = np.where(top.indices >= 0, top.scores * tau, -np.inf).astype(np.float32)
+    return top.indices, scores, top.weights, top.lse
+
+
+def contributions(mixer: HeadMixer, qf: ItemFeatures, kf: ItemFeatures, qi: np.ndarray,
+                  kj: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Per-head contributions to the score of the pairs ``(qi[t], kj[t])``, and each sparse group's similarity."""
+    coef = mixer.group_coef().detach().numpy()
+    out = {h: np.zeros(len(qi), dtype=np.float64) for h in HEADS}
+    sims: dict[str, np.ndarray] = {}
+    if len(qi) == 0:
+        return out, sims
+    with torch.no_grad():
+        eq = mixer.project(torch.from_numpy(qf.embeddings[qi]), "q")
+        ek = mixer.project(torch.from_numpy(kf.embeddings[kj]), "k")
+        out["text"] += float(coef[0]) * (eq * ek).sum(1).double().numpy()
+    for gi, g in enumerate(_SPARSE, start=1):
+        s = np.asarray(qf.groups[g][qi].multiply(kf.groups[g][kj]).sum(axis=1)).ravel()
+        sims[g] = s
+        out[GROUPS[g]] += float(coef[gi]) * s
+    return out, sims
+
+
+def score_rows(mixer: HeadMixer, feats: ItemFeatures, rows, *, block_size: int = 512) -> np.ndarray:
+    """Dense scores of the items at ``rows`` against every item (before the temperature); self is ``-inf``."""
+    rows = np.asarray(rows, dtype=np.int64)
+    Qe, Ke, Qs, Ks = _prepared(mixer, feats, feats)
+    out = np.empty((len(rows), feats.n), dtype=np.float32)
+    for s0 in range(0, len(rows), block_size):
+        r = rows[s0:s0 + block_size]
+        S = Qe[torch.from_numpy(r)] @ Ke.T
+        S += torch.from_numpy(np.asarray((Qs[r] @ Ks).todense(), dtype=np.float32))
+        out[s0:s0 + len(r)] = S.numpy()
+    out[np.arange(len(rows)), rows] = -np.inf
+    return out
+
+
+def owner_rows(backlog) -> dict[str, list[int]]:
+    """Person -> row positions of the items they were involved in (from ``backlog.involvement``)."""
+    pos = {k: i for i, k in enumerate(backlog.items["key"].astype(str))}
+    owners: dict[str, list[int]] = {}
+    inv = backlog.involvement
+    for k, p in zip(inv["key"], inv["person"]):
+        if str(k) in pos:
+            owners.setdefault(str(p), []).append(pos[str(k)])
+    return dict(sorted(owners.items()))
+
+
+def _person_vectors(people_vocab: dict, names: list[str], width: int) -> sp.csr_matrix:
+    """One-hot rows of each person in the column space of the items' ``people`` group."""
+    rows, cols = [], []
+    for r, nme in enumerate(names):
+        if nme in people_vocab:
+            rows.append(r)
+            cols.append(people_vocab[nme])
+    return sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(names), width))
+
+
+def history_mask(backlog) -> np.ndarray:
+    """Items that are history: resolved, done, or in a closed sprint."""
+    items = backlog.items
+    closed = set(backlog.sprints.loc[backlog.sprints["state"].fillna("") == "closed", "sprint_id"].dropna())
+    in_closed = np.array([any(s in closed for s in lst) for lst in items["sprints"]], dtype=bool)
+    resolved = items["resolved"].notna().to_numpy()
+    done = (items["status_category"].fillna("") == "done").to_numpy()
+    return in_closed | resolved | done
+
+
+def _item_nodes(items: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"id": items["key"].astype(object), "label": items["summary"].astype(object).fillna(""),
+                         "kind": "item", "team": items["team"].astype(object),
+                         "status": items["status"].astype(object)})
+
+
+def member_features(backlog, feats: ItemFeatures) -> tuple[ItemFeatures, list[str]]:
+    """Key features of the members: each person attention-pooled over the items they were involved in."""
+    owners = owner_rows(backlog)
+    if not owners:
+        return feats.take(np.empty(0, dtype=np.int64)), []
+    names, P = pool_matrix(owners, feats.embeddings)
+    kf = pooled_features(feats, P, names)
+    # the people group of a member is the person itself (one-hot in the items' people space)
+    kf.groups["people"] = _person_vectors(feats.people_vocab, names, feats.groups["people"].shape[1])
+    return kf, names
+
+
+def attend_features(mixer: HeadMixer, backlog, feats: ItemFeatures, to: str, k: int, qrows: np.ndarray, *,
+                    block_size: int = 512, progress: bool = False, members=None) -> Attention:
+    """Items at ``qrows`` attend to ``to``; the kept top ``k`` keys per query as an :class:`Attention`.
+
+    ``members`` (the result of :func:`member_features`) can be passed to reuse pooled member features.
+    """
+    items = backlog.items
+    key_meta = None
+    if to == "members":
+        kf, names = members if members is not None else member_features(backlog, feats)
+        idx, scores, weights, lse = topk(mixer, feats, kf, qrows, k, block_size=block_size, progress=progress)
+        kind = "member"
+        team = dict(zip(backlog.people["person"], backlog.people["team"])) if len(backlog.people) else {}
+        label = dict(zip(backlog.people["person"], backlog.people["display_name"])) if len(backlog.people) else {}
+        key_meta = pd.DataFrame({"id": names, "label": [label.get(n) if isinstance(label.get(n), str) else n
+                                                         for n in names],
+                                 "kind": "member", "team": [team.get(n) for n in names]})
+    else:
+        kf = feats
+        key_mask = history_mask(backlog) if to == "history" else None
+        idx, scores, weights, lse = topk(mixer, feats, kf, qrows, k, block_size=block_size, progress=progress,
+                                         self_index=qrows, key_mask=key_mask)
+        kind = "item"
+    n_q, kk = idx.shape
+    rr = np.repeat(np.arange(n_q), kk)
+    cc = idx.reshape(-1)
+    keep = cc >= 0
+    rr, cc = rr[keep], cc[keep]
+    qi = qrows[rr]
+    contrib, sims = contributions(mixer, feats, kf, qi, cc)
+    edges = pd.DataFrame({
+        "source": feats.keys[qi].astype(object),
+        "target": np.asarray(kf.keys, dtype=object)[cc],
+        "weight": weights.reshape(-1)[keep].astype(np.float64),
+        "score": scores.reshape(-1)[keep].astype(np.float64),
+        **{h: contrib[h] for h in HEADS},
+        "reason": explain(backlog, feats, kf, qi, cc, contrib, sims, to),
+    })
+    if to == "history":
+        out = backlog.outcomes().set_index("key").reindex(edges["target"].astype(str))
+        edges["cycle_time_days"] = out["cycle_time_days"].to_numpy(dtype=float, na_value=np.nan)
+        edges["n_sprints"] = out["n_sprints"].to_numpy()
+        edges["carried_over"] = out["carried_over"].to_numpy(dtype=bool)
+        edges["teams_involved"] = out["teams_involved"].tolist()
+        edges["teams"] = [", ".join(t) for t in out["teams_involved"]]
+    # context vectors: weighted sum of the kept keys' values (embeddings), weights renormalised
+    V = kf.embeddings
+    ctx = np.zeros((n_q, feats.embeddings.shape[1]), dtype=np.float32)
+    w = weights.copy()
+    tot = w.sum(axis=1, keepdims=True)
+    tot[tot == 0] = 1.0
+    w = w / tot
+    for j in range(kk):
+        ok = idx[:, j] >= 0
+        ctx[ok] += w[ok, j, None] * V[idx[ok, j]]
+    nodes = _item_nodes(items)
+    if key_meta is not None:
+        nodes = pd.concat([nodes, key_meta], ignore_index=True)
+    return Attention(edges=edges, to=to, k=int(k), heads=tuple(HEADS), context=ctx,
+                     query_keys=feats.keys[qrows].astype(object), lse=lse,
+                     temperature=float(mixer.temperature().detach()), nodes=nodes, key_kind=kind)
