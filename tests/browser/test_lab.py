@@ -360,7 +360,15 @@ def test_saved_notebook_renders_without_kernel(page, lab, shot):
     xss = ".jp-OutputArea .attn-team-graph[data-attn-total-nodes='3']"
     fresh.locator(xss).scroll_into_view_if_needed()
     wait_for(fresh, JS_GRAPH, xss + "[data-attn-ready='1']", timeout=30, what="the saved XSS graph")
-    assert XSS in fresh.locator(xss).inner_text()
+    # outputs above may still change height and the notebook's windowing hide the cell: scroll, then read
+    deadline = time.time() + 15
+    while True:
+        fresh.locator(xss).scroll_into_view_if_needed()
+        text = fresh.locator(xss).inner_text()
+        if XSS in text or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    assert XSS in text
     assert fresh.evaluate("() => document.querySelectorAll('img[src=\"x\"]').length") == 0
     shot(fresh, "reopened-xss")
     # the heatmap and the explorer show their stored fallback, not "model not found"
