@@ -5,19 +5,24 @@ and by anything else that needs a picture without JavaScript, a CDN or a font
 download. Every piece of text that reaches the SVG goes through :func:`esc`, so
 issue summaries, team names and sprint names cannot inject markup.
 
-All functions are deterministic: the graph layout is seeded.
+All functions are deterministic: the graph layout is seeded. Colours, shapes and edge kinds are
+read from ``_palette.json``, the definition the canvas views bundle too.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
+import json
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 __all__ = [
     "PALETTE",
+    "STYLE",
+    "edge_style",
+    "node_style",
     "esc",
     "team_colors",
     "bar_chart",
@@ -25,11 +30,39 @@ __all__ = [
     "diverging_bar_chart",
     "heatmap_svg",
     "graph_svg",
+    "drawn_edges",
+    "shape_points",
 ]
 
-#: Colour-blind-friendly palette (Okabe-Ito plus a few), cycled for teams and series.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
-           "#7f7f7f", "#8c564b", "#17becf", "#bcbd22")
+
+def _load_style() -> dict:
+    from pathlib import Path
+
+    return json.loads((Path(__file__).with_name("_palette.json")).read_text(encoding="utf-8"))
+
+
+#: The one palette / node-shape / edge-kind definition (``_palette.json``), shared with the canvas views.
+STYLE = _load_style()
+#: Colour-blind-friendly palette (Okabe-Ito first), cycled for teams and series.
+PALETTE = tuple(STYLE["teams"])
+NO_TEAM = STYLE["no_team"]
+
+
+def edge_style(kind: Any) -> tuple[str, dict]:
+    """``(kind, style)`` for an edge kind (aliases resolved; unknown kinds are suggestions)."""
+    k = str(kind or "suggested")
+    k = STYLE["edge_aliases"].get(k, k)
+    if k not in STYLE["edges"]:
+        k = "suggested"
+    return k, STYLE["edges"][k]
+
+
+def node_style(kind: Any) -> tuple[str, dict]:
+    """``(kind, style)`` for a node kind (``person`` is a member; unknown kinds are items)."""
+    k = "member" if kind == "person" else str(kind or "item")
+    if k not in STYLE["nodes"]:
+        k = "item"
+    return k, STYLE["nodes"][k]
 _FONT = "font-family:system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif"
 
 
@@ -293,14 +326,19 @@ def diverging_bar_chart(labels: Sequence[Any], up: Mapping[str, Sequence[Any]], 
     return "".join(parts)
 
 
+def _hex(c: str) -> tuple[int, int, int]:
+    c = c.lstrip("#")
+    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
+
+
 def _heat_color(v: float, vmax: float) -> str:
+    """The heat colour of ``v`` on a 0..``vmax`` scale (``STYLE["heat"]``: the canvas heatmap's too)."""
+    heat = STYLE["heat"]
     if v != v or vmax <= 0:
         return "#f4f4f4"
-    t = max(0.0, min(1.0, v / vmax)) ** 0.6
-    # white -> deep blue
-    r = round(255 + (8 - 255) * t)
-    g = round(255 + (69 - 255) * t)
-    b = round(255 + (148 - 255) * t)
+    t = max(0.0, min(1.0, v / vmax)) ** heat["gamma"]
+    lo, hi = _hex(heat["low"]), _hex(heat["high"])
+    r, g, b = (round(a + (z - a) * t) for a, z in zip(lo, hi))
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
@@ -368,10 +406,13 @@ def graph_svg(payload: Mapping[str, Any], *, width: int = 720, height: int = 480
     """Draw a graph MIME payload (``_display.graph_payload``) as a static SVG.
 
     Layout: ``networkx.spring_layout`` seeded (by ``seed`` or a hash of the node ids), so the
-    same payload always gives the same picture. Nodes are coloured by team, items are circles,
-    people squares, teams larger circles; edge width follows ``weight``; dashed edges are
-    existing links (``kind`` ``"link"``), solid ones suggestions. When the graph has more than
-    ``max_nodes`` nodes, only the nodes of the heaviest edges are drawn, and the picture says so.
+    same payload always gives the same picture. Colours, node shapes and edge kinds come from
+    ``_palette.json`` (:data:`STYLE`), as in the canvas view: nodes coloured by team, one shape
+    per kind (item circle, member square, team hexagon, sprint diamond); edges coloured and
+    dashed by kind (suggested, link, at_risk, gap), width following ``weight``, with a legend of
+    the kinds drawn. The payload's ``meta`` (threshold, head, scope, team) selects the edges drawn,
+    by the canvas's rule (:func:`drawn_edges`). When the graph has more than ``max_nodes`` nodes,
+    only the nodes of the heaviest edges are drawn, and the picture says so.
     Every label and tooltip is escaped.
     """
     import networkx as nx
@@ -382,6 +423,10 @@ def graph_svg(payload: Mapping[str, Any], *, width: int = 720, height: int = 480
     edges = [e for e in payload.get("edges", []) if str(e.get("source")) in nodes and str(e.get("target")) in nodes]
     if not nodes:
         return _empty(width, 80, title, "no nodes")
+    edges = drawn_edges(edges, nodes, meta)
+    if meta.get("team"):  # a team focus: that team's nodes and the ends of its edges
+        ends = {str(e[end]) for e in edges for end in ("source", "target")}
+        nodes = {k: v for k, v in nodes.items() if k in ends or v.get("team") == meta["team"]}
     note = ""
     if len(nodes) > max_nodes:
         keep: list[str] = []
@@ -412,7 +457,8 @@ def graph_svg(payload: Mapping[str, Any], *, width: int = 720, height: int = 480
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
     minx, maxx, miny, maxy = min(xs), max(xs), min(ys), max(ys)
-    sx = (width - 2 * pad) / ((maxx - minx) or 1.0)
+    right = pad + (max((min(len(k), 16) for k in nodes), default=0) * 5.4 + 8 if labels and len(nodes) <= 60 else 0)
+    sx = (width - pad - right) / ((maxx - minx) or 1.0)
     sy = (height - 2 * pad - legend_h - 10) / ((maxy - miny) or 1.0)
 
     def xy(k):
@@ -428,44 +474,94 @@ def graph_svg(payload: Mapping[str, Any], *, width: int = 720, height: int = 480
     if note:
         parts.append(f'<text x="{width - 6}" y="14" text-anchor="end" fill="#666">{esc(note)}</text>')
     parts.append('<g stroke-linecap="round">')
+    kinds_drawn: list[str] = []
     for e in sorted(edges, key=lambda e: _num(e.get("weight") or 0)):
         (x1, y1), (x2, y2) = xy(str(e["source"])), xy(str(e["target"]))
         w = _num(e.get("weight") or 0)
         w = w if w == w else 0.0
         sw = 0.6 + 3.4 * (w / wmax)
-        kind = str(e.get("kind") or "suggested")
-        dash = ' stroke-dasharray="4 3"' if kind in ("link", "linked", "existing") else ""
-        col = "#888" if dash else "#c0392b" if kind in ("gap", "at_risk", "risk") else "#5b7fa6"
+        kind, style = edge_style(e.get("kind"))
+        if kind not in kinds_drawn:
+            kinds_drawn.append(kind)
+        dash = f' stroke-dasharray="{" ".join(str(d) for d in style["dash"])}"' if style["dash"] else ""
+        if kind == "gap":
+            sw = max(sw, 2.5)
         tip = f"{e['source']} → {e['target']} ({kind}) weight {w:.3f}"
         if e.get("reason"):
             tip += f": {e['reason']}"
-        parts.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{col}" '
-                     f'stroke-width="{sw:.2f}" stroke-opacity="0.75"{dash}><title>{esc(tip)}</title></line>')
+        parts.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{style["color"]}" '
+                     f'stroke-width="{sw:.2f}" stroke-opacity="0.8"{dash}><title>{esc(tip)}</title></line>')
     parts.append("</g><g>")
     show_labels = labels and len(nodes) <= 60
+    base_r = 5
     for k, n in nodes.items():
         x, y = xy(k)
         team = n.get("team")
-        col = colors.get(str(team), "#999") if team is not None and team == team else "#999"
-        kind = str(n.get("kind") or "item")
+        col = colors.get(str(team), NO_TEAM) if team is not None and team == team else NO_TEAM
+        _, style = node_style(n.get("kind"))
         label = str(n.get("label") or k)
         tip = f"{k}: {label}" if label != k else k
         if team is not None and team == team:
             tip += f" [{team}]"
         if n.get("status"):
             tip += f" ({n['status']})"
-        if kind in ("person", "member"):
-            shape = f'<rect x="{x - 5:.1f}" y="{y - 5:.1f}" width="10" height="10" fill="{col}" stroke="#fff">'
-            shape += f"<title>{esc(tip)}</title></rect>"
-        else:
-            r = 9 if kind == "team" else 5
-            shape = f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r}" fill="{col}" stroke="#fff"><title>{esc(tip)}</title></circle>'
-        parts.append(shape)
+        r = base_r * style["scale"]
+        parts.append(_shape_svg(style["shape"], x, y, r, col, esc(tip)))
         if show_labels:
             short = k if len(k) <= 16 else k[:15] + "…"
-            parts.append(f'<text x="{x + 7:.1f}" y="{y + 3:.1f}" font-size="9" fill="#333">{esc(short)}</text>')
+            parts.append(f'<text x="{x + r + 2:.1f}" y="{y + 3:.1f}" font-size="9" fill="#333">{esc(short)}</text>')
     parts.append("</g>")
     if colors:
         parts += _legend(list(colors)[:10], [colors[t] for t in list(colors)[:10]], 6, height - 6)
+    if len(kinds_drawn) > 1 or (kinds_drawn and kinds_drawn != ["suggested"]):
+        parts += _edge_legend(kinds_drawn, width - 6, 30)
     parts.append("</svg>")
     return "".join(parts)
+
+
+def drawn_edges(edges: list, nodes: Mapping[str, Any], meta: Mapping[str, Any]) -> list:
+    """The edges the canvas view draws for the payload's ``meta`` (threshold, head, scope, team)."""
+    from ._display import visible_mask
+
+    if not edges:
+        return edges
+    team = {k: n.get("team") for k, n in nodes.items()}
+    dom = [max(e["heads"], key=e["heads"].get) if e.get("heads") else None for e in edges]
+    keep = visible_mask([team[str(e["source"])] for e in edges], [team[str(e["target"])] for e in edges],
+                        [e.get("weight") for e in edges], kind=[e.get("kind") for e in edges], dominant=dom,
+                        threshold=float(meta.get("threshold") or 0.0), head=meta.get("head"),
+                        scope=str(meta.get("scope") or "all"), team=meta.get("team"))
+    return [e for e, k in zip(edges, keep) if k]
+
+
+def shape_points(shape: str, x: float, y: float, r: float) -> list[tuple[float, float]]:
+    """Polygon corners of a node shape (``square``, ``hexagon``, ``diamond``; the canvas traces the same)."""
+    if shape == "square":
+        return [(x - r, y - r), (x + r, y - r), (x + r, y + r), (x - r, y + r)]
+    if shape == "diamond":
+        return [(x, y - r), (x + r, y), (x, y + r), (x - r, y)]
+    if shape == "hexagon":
+        return [(x + r * math.cos(math.pi / 6 + i * math.pi / 3), y + r * math.sin(math.pi / 6 + i * math.pi / 3))
+                for i in range(6)]
+    return []
+
+
+def _shape_svg(shape: str, x: float, y: float, r: float, fill: str, tip: str) -> str:
+    pts = shape_points(shape, x, y, r)
+    if not pts:
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{fill}" stroke="#fff"><title>{tip}</title></circle>'
+    p = " ".join(f"{a:.1f},{b:.1f}" for a, b in pts)
+    return f'<polygon points="{p}" fill="{fill}" stroke="#fff"><title>{tip}</title></polygon>'
+
+
+def _edge_legend(kinds: Sequence[str], right: float, y: float) -> list[str]:
+    """One line per edge kind drawn (its colour, dash and meaning), right-aligned."""
+    parts = []
+    for i, kind in enumerate(kinds):
+        _, style = edge_style(kind)
+        yy = y + i * 13
+        dash = f' stroke-dasharray="{" ".join(str(d) for d in style["dash"])}"' if style["dash"] else ""
+        parts.append(f'<line x1="{right - 22:.1f}" x2="{right:.1f}" y1="{yy - 3}" y2="{yy - 3}" stroke="{style["color"]}" '
+                     f'stroke-width="2.5"{dash}/>')
+        parts.append(f'<text x="{right - 26:.1f}" y="{yy}" text-anchor="end" font-size="9.5" fill="#444">{esc(style["label"])}</text>')
+    return parts

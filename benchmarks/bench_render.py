@@ -6,6 +6,9 @@ Measures, for synthetic graphs of 200 nodes / 2,000 edges and 2,000 nodes / 20,0
   force layout included; pixels read back, so the drawing has really completed);
 - threshold change: from setting ``threshold`` on the model to the redrawn, read-back frame.
 
+Each graph is measured with the default scope (``cross-team``: within-team edges not drawn)
+and with ``scope="all"`` (every edge drawn, the heavier case).
+
 A baseline is measured in the same run and page: drawing the same edges once as raw canvas
 lines (no layout, no filtering). Targets (issue 5): 2k/20k first frame <= 2 s, threshold
 change <= 100 ms; 200/2k first frame well under 1 s.
@@ -47,10 +50,10 @@ class FakeModel {
   on(ev, f) { (this.handlers[ev] = this.handlers[ev] || []).push(f); }
   off(ev, f) { if (this.handlers[ev]) this.handlers[ev] = this.handlers[ev].filter(g => g !== f); }
 }
-window.bench = async (payload, thresholds, keep) => {
+window.bench = async (payload, thresholds, keep, scope) => {
   const host = document.getElementById('host');
   host.replaceChildren();
-  const model = new FakeModel({_view_kind: 'graph', payload, threshold: 0, head: null, team: null,
+  const model = new FakeModel({_view_kind: 'graph', payload, threshold: 0, head: null, team: null, scope: scope || 'cross-team',
                                highlight: [], selected: null, seed: 1, height: 700});
   const el = document.createElement('div');
   host.appendChild(el);
@@ -145,26 +148,29 @@ def main(argv=None) -> dict:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(f"http://127.0.0.1:{port}/index.html")
             page.wait_for_function("window.benchReady === true")
-            for n, m in [(200, 2_000), (2_000, 20_000)]:
+            for (n, m), scope in [((200, 2_000), "cross-team"), ((2_000, 20_000), "cross-team"),
+                                  ((200, 2_000), "all"), ((2_000, 20_000), "all")]:
                 payload = synthetic_payload(n, m)
                 qs = [float(np.quantile([e["weight"] for e in payload["edges"]], q)) for q in (0.5, 0.8, 0.2, 0.0)]
-                runs = [page.evaluate("([p, t]) => window.bench(p, t)", [payload, qs]) for _ in range(args.repeat)]
+                runs = [page.evaluate("([p, t, s]) => window.bench(p, t, false, s)", [payload, qs, scope])
+                        for _ in range(args.repeat)]
                 if args.screenshots:
                     args.screenshots.mkdir(parents=True, exist_ok=True)
-                    page.evaluate("([p]) => window.bench(p, [], true)", [payload])
-                    page.screenshot(path=str(args.screenshots / f"graph-{n}-{m}.png"))
+                    page.evaluate("([p, s]) => window.bench(p, [], true, s)", [payload, scope])
+                    page.screenshot(path=str(args.screenshots / f"graph-{n}-{m}-{scope}.png"))
                 first = [r["first_frame_ms"] for r in runs]
                 change = [c["ms"] for r in runs for c in r["threshold_changes"]]
                 base = [r["baseline_raw_lines_ms"] for r in runs]
-                results[f"{n}/{m}"] = {
+                key = f"{n}/{m} {scope}"
+                results[key] = {
                     "first_frame_ms_median": statistics.median(first), "first_frame_ms_all": first,
                     "threshold_change_ms_median": statistics.median(change), "threshold_change_ms_max": max(change),
                     "baseline_raw_lines_ms_median": statistics.median(base),
                     "threshold_change_vs_baseline": statistics.median(change) / max(statistics.median(base), 1e-3),
                     "edges_after_changes": [c["edges"] for c in runs[0]["threshold_changes"]],
                 }
-                r = results[f"{n}/{m}"]
-                print(f"{n:>5} nodes / {m:>6} edges: first frame {r['first_frame_ms_median']:7.0f} ms "
+                r = results[key]
+                print(f"{n:>5} nodes / {m:>6} edges, {scope:>10}: first frame {r['first_frame_ms_median']:7.0f} ms "
                       f"(runs {', '.join(f'{x:.0f}' for x in first)}), threshold change median "
                       f"{r['threshold_change_ms_median']:6.1f} ms (max {r['threshold_change_ms_max']:.1f}), "
                       f"raw-lines baseline {r['baseline_raw_lines_ms_median']:.1f} ms "

@@ -33,7 +33,7 @@ import networkx as nx
 import pandas as pd
 
 from .._display import GRAPH_MIME, graph_payload, table_html
-from .._svg import heatmap_svg
+from .._svg import graph_svg, heatmap_svg
 from ..model import Backlog
 from ._dependencies import attention_edges
 from ._rules import STRONG_QUANTILE, strong_edge_definition, strong_edges, team_mass
@@ -94,17 +94,34 @@ class TeamCoupling:
                 m.loc[t, t] = float("nan")
         return m
 
+    def strong_pair_cut(self) -> float:
+        """Strong edges a pair of teams needs to require coordination (``required_ratio`` x the mean)."""
+        return float(self.required_ratio * self.pairs["n_strong"].mean()) if len(self.pairs) else 0.0
+
     def to_payload(self) -> dict:
-        nodes = pd.DataFrame([{"id": t, "label": t, "kind": "team", "team": t} for t in self.graph.nodes])
-        gap_set = {frozenset((a, b)) for a, b in zip(self.gaps["team_a"], self.gaps["team_b"])}
-        rows = [{"source": a, "target": b, "weight": d.get("weight", 0.0),
-                 "kind": "gap" if frozenset((a, b)) in gap_set else "coupling"}
-                for a, b, d in self.graph.edges(data=True)]
-        edges = pd.DataFrame(rows, columns=["source", "target", "weight", "kind"])
-        if not len(nodes):
-            nodes = pd.DataFrame(columns=["id", "label", "kind", "team"])
-        return graph_payload(nodes, edges, title="Team coupling (attention mass)",
-                             extra_meta={"congruence": None if self.congruence != self.congruence else self.congruence})
+        """The coupling as a graph of teams: one edge per pair of teams with strong edges or a gap.
+
+        ``weight`` is the pair's number of strong edges; the payload's threshold is
+        :meth:`strong_pair_cut`, so the view opens on the pairs that require coordination:
+        kind ``"gap"`` when they do not coordinate, ``"link"`` when they do; the other pairs
+        (kind ``"suggested"``) appear when the threshold is lowered.
+        """
+        nodes = pd.DataFrame([{"id": t, "label": t, "kind": "team", "team": t} for t in self.graph.nodes],
+                             columns=["id", "label", "kind", "team"])
+        rows = []
+        for r in self.pairs.itertuples(index=False):
+            if not (r.n_strong or r.gap or r.required):
+                continue
+            kind = "gap" if r.gap else "link" if r.required else "suggested"
+            why = (f"{r.n_strong} strong edges, {r.n_links} links, {r.n_shared_people} shared people; "
+                   f"attention {r.mass_ab:.2f} -> / {r.mass_ba:.2f} <-")
+            rows.append({"source": r.team_a, "target": r.team_b, "weight": float(r.n_strong), "kind": kind,
+                         "reason": ("coordination gap: " if r.gap else "") + why})
+        edges = pd.DataFrame(rows, columns=["source", "target", "weight", "kind", "reason"])
+        return graph_payload(nodes, edges, title="Team coupling: pairs that require coordination (gaps in red)",
+                             threshold=self.strong_pair_cut(),
+                             extra_meta={"congruence": None if self.congruence != self.congruence else self.congruence,
+                                         "scope": "all"})
 
     def _repr_html_(self) -> str:
         c = "n/a (no pair requires coordination)" if self.congruence != self.congruence else f"{self.congruence:.2f}"
@@ -112,6 +129,7 @@ class TeamCoupling:
         gaps = table_html(self.gaps.drop(columns=["example_pairs"], errors="ignore"), title="Coordination gaps") \
             if len(self.gaps) else "<p>No coordination gaps.</p>"
         return (f"<div class='attn-team-coupling'><p><strong>Socio-technical congruence:</strong> {html.escape(c)}</p>"
+                f"{graph_svg(self.to_payload(), width=560, height=360)}"
                 f"{heatmap_svg(self.cross_matrix(), title='Attention mass between teams', marks=marks)}"
                 f"{gaps}<p style='font-size:smaller'>{html.escape(self.definition)}</p></div>")
 

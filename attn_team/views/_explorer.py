@@ -4,6 +4,7 @@ selected item its suggested dependencies, people to involve and similar history,
 from __future__ import annotations
 
 import html
+import json
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._display import table_html
+from .._display import VIEW_MIME, table_html
 from ..attention._fitted import DEFAULT_K
 from ._graph import AttentionGraph
 
@@ -144,6 +145,7 @@ class BacklogExplorer:
     def search(self, query: str) -> pd.DataFrame:
         """Items that attend to ``query`` most (softmax over all items), strongest first."""
         query = (query or "").strip()
+        self._last_query = query
         if not query:
             self.results = self.results.iloc[0:0]
             self.result_list.options = []
@@ -193,6 +195,24 @@ class BacklogExplorer:
         self.detail_html.value = self.details_html()
         return self.details
 
+    _DETAIL_COLUMNS = {"dependencies": ["source", "target", "score", "reason"],
+                       "people": ["display_name", "team", "score", "reason"],
+                       "history": ["key", "summary", "score", "cycle_time_days"]}
+    _DETAIL_TITLES = {"dependencies": "Suggested dependencies", "people": "People to involve",
+                      "history": "Similar history"}
+    _RESULT_COLUMNS = ["rank", "key", "team", "summary", "weight"]
+
+    def _detail_frames(self) -> list[tuple[str, pd.DataFrame]]:
+        """(title, table) for the selected item's details, the columns that matter first."""
+        out = []
+        for name, df in self.details.items():
+            df = df.loc[:, ~df.columns.duplicated()]
+            wanted = [c for c in self._DETAIL_COLUMNS[name] if c in df.columns]
+            if name == "people" and "display_name" not in df.columns and "person" in df.columns:
+                wanted.insert(0, "person")
+            out.append((self._DETAIL_TITLES[name], df[wanted] if wanted else df))
+        return out
+
     def details_html(self) -> str:
         """The details of the selected item as self-contained, escaped HTML."""
         if self.selected is None:
@@ -200,26 +220,44 @@ class BacklogExplorer:
         item = self.backlog.item(self.selected)
         summary = item.get("summary") if hasattr(item, "get") else ""
         parts = [f"<h4>{html.escape(self.selected)}: {html.escape(str(summary or ''))}</h4>"]
-        cols = {"dependencies": ["source", "target", "score", "reason"],
-                "people": ["display_name", "team", "score", "reason"],
-                "history": ["key", "summary", "score", "cycle_time_days"]}
-        titles = {"dependencies": "Suggested dependencies", "people": "People to involve",
-                  "history": "Similar history"}
-        for name, df in self.details.items():
-            df = df.loc[:, ~df.columns.duplicated()]
-            wanted = [c for c in cols[name] if c in df.columns]
-            if name == "people" and "display_name" not in df.columns and "person" in df.columns:
-                wanted.insert(0, "person")
-            show = df[wanted] if wanted else df
-            parts.append(table_html(show, title=titles[name], max_rows=8) if len(df) else
-                         f"<p><b>{titles[name]}</b>: none</p>")
+        for title, show in self._detail_frames():
+            parts.append(table_html(show, title=title, max_rows=8) if len(show) else
+                         f"<p><b>{title}</b>: none</p>")
         return "".join(parts)
+
+    def fallback(self) -> dict:
+        """What a saved notebook shows when the widget model is gone: the last search, the selected
+        item's details and the graph as drawn (plain data; the front end sets it as text)."""
+        def table(title: str, df: pd.DataFrame, max_rows: int = 10) -> dict:
+            data = json.loads(df.head(max_rows).to_json(orient="split", index=False, default_handler=str))
+            return {"title": title, "columns": [str(c) for c in data["columns"]], "rows": data["data"]}
+
+        query = getattr(self, "_last_query", "") or self.query.value.strip()
+        tables = []
+        if len(self.results):
+            cols = [c for c in self._RESULT_COLUMNS if c in self.results.columns]
+            tables.append(table(f"Items for \u201c{query}\u201d" if query else "Items", self.results[cols]))
+        if self.selected is not None:
+            for title, df in self._detail_frames():
+                tables.append(table(f"{self.selected}: {title}", df, 8))
+        payload = self.graph.to_payload()
+        drawn = self.graph.visible_edges()
+        keep = set(zip(drawn["source"].astype(str), drawn["target"].astype(str)))
+        payload = {**payload, "edges": [e for e in payload["edges"] if (e["source"], e["target"]) in keep]}
+        return {"title": "Backlog explorer (saved)", "tables": tables, "graph": payload,
+                "note": "The saved state of the explorer; run the notebook to search and select again."}
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         wb = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
         if isinstance(wb, tuple):
             wb = wb[0]
-        return {**wb, "text/plain": repr(self)}
+        fb = self.fallback()
+        results = table_html(self.results, title="Items", max_rows=10) if len(self.results) else ""
+        fallback_html = (f"<div class='attn-team-explorer'><strong>{html.escape(fb['title'])}</strong>"
+                         f"{results}{self.details_html()}</div>")
+        return {**wb, "text/html": fallback_html, "text/plain": repr(self),
+                VIEW_MIME: {"version": 1, "kind": "explorer", "widget": self.graph.widget._uid,
+                            "model_id": self.widget.model_id, "fallback": fb}}
 
     def __repr__(self) -> str:
         return f"BacklogExplorer({len(self.backlog.items)} items, selected={self.selected!r})"

@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterable
 import pandas as pd
 import traitlets
 
-from .._display import graph_mimebundle, graph_payload
+from .._display import SCOPES, graph_mimebundle, graph_payload, team_pairs, visible_mask
 from ..attention._fitted import DEFAULT_K
 from ._widget_base import AttnWidget, attention_parts, dominant_head, is_backlog, node_table
 
@@ -27,6 +27,7 @@ class GraphWidget(AttnWidget):
     threshold = traitlets.Float(0.0).tag(sync=True)
     head = traitlets.Unicode(None, allow_none=True).tag(sync=True)
     team = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+    scope = traitlets.Unicode("cross-team").tag(sync=True)
     highlight = traitlets.List(traitlets.Unicode()).tag(sync=True)
     selected = traitlets.Unicode(None, allow_none=True).tag(sync=True)
     seed = traitlets.Int(1).tag(sync=True)
@@ -55,6 +56,13 @@ class GraphWidget(AttnWidget):
             raise traitlets.TraitError(f"team must be one of {teams} or None, got {v!r}")
         return v
 
+    @traitlets.validate("scope")
+    def _check_scope(self, proposal):
+        v = proposal["value"]
+        if v not in SCOPES:
+            raise traitlets.TraitError(f"scope must be one of {list(SCOPES)}, got {v!r}")
+        return v
+
     @traitlets.validate("height")
     def _check_height(self, proposal):
         v = int(proposal["value"])
@@ -81,8 +89,15 @@ class AttentionGraph:
         Edges lighter than this are not drawn.
     head : str, optional
         Draw only edges whose largest contribution comes from this head.
+    scope : {"cross-team", "all"}, default="cross-team"
+        ``"cross-team"`` draws only edges between two different teams (the ones worth a
+        conversation); ``"all"`` draws within-team edges too. A toggle above the canvas switches.
+    focus_team : str, optional
+        Team focus: that team and the teams it attends to (the edges touching it and the nodes
+        they connect); the view re-fits onto them. The list beside the canvas groups the drawn
+        cross-team edges by team pair.
     team : str, optional
-        Draw only edges touching this team (and the nodes they connect).
+        Former name of ``focus_team`` (still accepted).
     highlight : iterable of str, optional
         Node ids drawn with a ring and their edges emphasised.
     selected : str, optional
@@ -108,6 +123,8 @@ class AttentionGraph:
     edges : DataFrame
         ``source, target, weight``, the head columns, ``reason``...
     heads : tuple of str
+    team_pairs : DataFrame
+        The drawn cross-team edges grouped by team pair (see :meth:`team_pairs`).
 
     Examples
     --------
@@ -117,7 +134,8 @@ class AttentionGraph:
     """
 
     def __init__(self, attention_or_backlog: Any, *, backlog: Any = None, threshold: float = 0.0,
-                 head: str | None = None, team: str | None = None, highlight: Iterable[str] = (),
+                 head: str | None = None, scope: str = "cross-team", focus_team: str | None = None,
+                 team: str | None = None, highlight: Iterable[str] = (),
                  selected: str | None = None, to: str = "items", k: int = DEFAULT_K, max_edges: int = 20_000,
                  title: str | None = None, height: int = 480, seed: int = 1) -> None:
         source = attention_or_backlog
@@ -146,7 +164,10 @@ class AttentionGraph:
         self.widget = GraphWidget(payload=self.payload, _uid=uuid.uuid4().hex, seed=seed, height=height)
         self.widget.threshold = threshold
         self.widget.head = head
-        self.widget.team = team
+        self.widget.scope = scope
+        if focus_team is not None and team is not None and focus_team != team:
+            raise ValueError(f"focus_team={focus_team!r} and team={team!r} disagree (team is the former name)")
+        self.widget.team = focus_team if focus_team is not None else team
         self.widget.highlight = [str(h) for h in highlight]
         self.widget.selected = selected
 
@@ -164,7 +185,9 @@ class AttentionGraph:
 
     threshold = _proxy("threshold", "Minimum edge weight drawn (float, redraws on set).")
     head = _proxy("head", "Draw only edges dominated by this head (str or None).")
-    team = _proxy("team", "Draw only edges touching this team (str or None).")
+    scope = _proxy("scope", "'cross-team' (edges between two teams) or 'all'.")
+    focus_team = _proxy("team", "Team focus: the team and the teams it attends to (str or None); re-fits the view.")
+    team = _proxy("team", "Former name of focus_team.")
     highlight = _proxy("highlight", "Node ids drawn emphasised (list of str).")
     selected = _proxy("selected", "The node clicked last (str or None); setting it selects.")
     height = _proxy("height", "Canvas height in px.")
@@ -179,17 +202,27 @@ class AttentionGraph:
 
     # ---- what is drawn ------------------------------------------------------
     def visible_edges(self) -> pd.DataFrame:
-        """The edges drawn with the current threshold, head and team (same rules as the view)."""
+        """The edges drawn with the current threshold, head, scope and focus (the view's rule)."""
         e = self.edges
-        keep = e["weight"].astype(float) >= float(self.threshold)
-        if self.head:
-            keep &= dominant_head(e, self.heads) == self.head
-        if self.team:
-            team_of = dict(zip(self.nodes["id"], self.nodes["team"]))
-            st = e["source"].astype(str).map(team_of)
-            tt = e["target"].astype(str).map(team_of)
-            keep &= (st == self.team).fillna(False) | (tt == self.team).fillna(False)
-        return e[keep.to_numpy(dtype=bool)]
+        team_of = dict(zip(self.nodes["id"], self.nodes["team"]))
+        keep = visible_mask(e["source"].astype(str).map(team_of), e["target"].astype(str).map(team_of), e["weight"],
+                            kind=e["kind"] if "kind" in e.columns else None,
+                            dominant=dominant_head(e, self.heads) if self.head else None,
+                            threshold=float(self.threshold), head=self.head, scope=self.scope, team=self.team)
+        return e[keep]
+
+    def visible_nodes(self) -> pd.DataFrame:
+        """The nodes drawn: all of them, or with a team focus its nodes and the ends of its edges."""
+        if not self.team:
+            return self.nodes
+        e = self.visible_edges()
+        ends = set(e["source"].astype(str)) | set(e["target"].astype(str))
+        return self.nodes[self.nodes["id"].isin(ends) | (self.nodes["team"] == self.team).fillna(False)]
+
+    def team_pairs(self) -> pd.DataFrame:
+        """The drawn cross-team edges by team pair, heaviest first (the list beside the canvas):
+        ``team_a, team_b, n_edges, weight, examples, reason``."""
+        return team_pairs(self.visible_edges(), dict(zip(self.nodes["id"], self.nodes["team"])))
 
     def edges_of(self, node_id: str) -> pd.DataFrame:
         """Edges touching ``node_id``, heaviest first."""
@@ -205,10 +238,11 @@ class AttentionGraph:
             meta["head"] = self.head
         if self.team:
             meta["team"] = self.team
+        meta["scope"] = self.scope
         return {**self.payload, "meta": meta}
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        bundle = graph_mimebundle(self.to_payload(), plain=repr(self))
+        bundle = graph_mimebundle(self.to_payload(), plain=repr(self), pairs=self.team_pairs())
         widget_bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
         if isinstance(widget_bundle, tuple):
             widget_bundle = widget_bundle[0]
@@ -219,5 +253,5 @@ class AttentionGraph:
 
     def __repr__(self) -> str:
         return (f"AttentionGraph({len(self.nodes)} nodes, {len(self.edges)} edges, "
-                f"threshold={self.threshold:g}, selected={self.selected!r})")
+                f"scope={self.scope!r}, threshold={self.threshold:g}, selected={self.selected!r})")
 

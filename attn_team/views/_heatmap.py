@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any, Callable
 
 import pandas as pd
 import traitlets
 
-from .._display import table_html
+from .._display import VIEW_MIME, first_reason, table_html
+from .._svg import heatmap_svg
 from ..attention._fitted import DEFAULT_K
 from ._widget_base import AttnWidget, attention_parts, is_backlog, node_table
 
@@ -21,6 +23,7 @@ class HeatmapWidget(AttnWidget):
     """The synced state of a heatmap: the matrix and the selected cell."""
 
     _view_kind = traitlets.Unicode("heatmap").tag(sync=True)
+    _uid = traitlets.Unicode("").tag(sync=True)
     matrix = traitlets.Dict().tag(sync=True)
     selected_cell = traitlets.List(traitlets.Unicode(), maxlen=2).tag(sync=True)
 
@@ -39,9 +42,11 @@ class AttentionHeatmap:
         ``"member"``: rows are items, columns members (attention towards members).
     backlog : Backlog, optional
         Gives items their teams when ``data`` is a result without node teams.
-    diagonal : bool, default=True
-        ``False`` leaves a team's attention to itself out (for ``by="team"`` and square matrices), so
-        the colours show the cross-team cells.
+    diagonal : bool, optional
+        ``False`` leaves a team's attention to itself out of the matrix and of the colour scale (the
+        view still shows those cells apart, hatched, with their value, and can fold them back in),
+        so the colours show the cross-team cells. Default: ``False`` for team x team matrices
+        (``by="team"``, or a ready matrix with the same row and column labels), ``True`` otherwise.
     max_rows, max_cols : int, default=60, 40
         For ``by="member"``: keep the rows and columns with the most attention.
     title : str, optional
@@ -58,7 +63,10 @@ class AttentionHeatmap:
         when ``data`` was a ready matrix.
     """
 
-    def __init__(self, data: Any, *, by: str = "team", backlog: Any = None, diagonal: bool = True,
+    #: Edges listed per cell in the view (the strongest); ``cell_edges`` gives them all.
+    CELL_EDGES = 8
+
+    def __init__(self, data: Any, *, by: str = "team", backlog: Any = None, diagonal: bool | None = None,
                  max_rows: int = 60, max_cols: int = 40, title: str | None = None, k: int = DEFAULT_K) -> None:
         if by not in ("team", "member"):
             raise ValueError(f"by must be 'team' or 'member', got {by!r}")
@@ -96,18 +104,45 @@ class AttentionHeatmap:
             self.edges = e
         self.matrix.index = self.matrix.index.map(str)
         self.matrix.columns = self.matrix.columns.map(str)
+        square = list(self.matrix.index) == list(self.matrix.columns)
+        if diagonal is None:
+            diagonal = not (by == "team" and square)
+        self.diagonal = bool(diagonal)
+        apart = None
         if not diagonal:
             self.matrix = self.matrix.copy()
-            for label in set(self.matrix.index) & set(self.matrix.columns):
-                self.matrix.loc[label, label] = 0.0
+            apart = [None] * len(self.matrix)
+            for i, label in enumerate(self.matrix.index):
+                if label in self.matrix.columns:
+                    v = float(self.matrix.loc[label, label])
+                    apart[i] = round(v, 6) if v == v else None
+                    self.matrix.loc[label, label] = 0.0
             if len(self.edges):
                 self.edges = self.edges[self.edges["row"] != self.edges["col"]]
         default = "Team x team attention" if by == "team" else "Item x member attention"
         self.title = title or default
-        self.widget = HeatmapWidget(matrix={
-            "rows": list(self.matrix.index), "cols": list(self.matrix.columns),
-            "values": [[round(float(v), 6) for v in row] for row in self.matrix.to_numpy()],
-            "title": self.title, "row_label": row_label, "col_label": col_label})
+        state = {"rows": list(self.matrix.index), "cols": list(self.matrix.columns),
+                 "values": [[round(float(v), 6) if v == v else None for v in row] for row in self.matrix.to_numpy()],
+                 "title": self.title, "row_label": row_label, "col_label": col_label, **self._cell_state()}
+        if apart is not None:
+            state["diagonal"] = apart
+        self.widget = HeatmapWidget(matrix=state, _uid=uuid.uuid4().hex)
+
+    def _cell_state(self) -> dict:
+        """The strongest edges behind each cell, and how many there are, for the view's cell list."""
+        e = self.edges
+        if not len(e):
+            return {"cells": {}, "counts": {}}
+        e = e.sort_values("weight", ascending=False, kind="stable")
+        # "row\0col" built in Python: pandas string arithmetic may drop the NUL
+        key = pd.Series([f"{r}\u0000{c}" for r, c in zip(e["row"], e["col"])], index=e.index, dtype=object)
+        counts = key.value_counts().to_dict()
+        top = e.assign(_key=key).groupby("_key", sort=False).head(self.CELL_EDGES)
+        reasons = top["reason"] if "reason" in top.columns else [None] * len(top)
+        cells: dict[str, list] = {}
+        for k, s, t, w, r in zip(top["_key"], top["source"], top["target"], top["weight"], reasons):
+            cells.setdefault(k, []).append([str(s), str(t), round(float(w), 6), first_reason(r) or None])
+        return {"cells": cells, "counts": {k: int(v) for k, v in counts.items()}}
 
     @property
     def selected_cell(self) -> tuple[str, str] | None:
@@ -138,8 +173,12 @@ class AttentionHeatmap:
         self.widget.observe(handler, names=names)
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        table = self.matrix.reset_index(names=self.matrix.index.name or "")
         bundle = {"text/plain": repr(self),
-                  "text/html": table_html(self.matrix.reset_index(names=self.matrix.index.name or ""), title=self.title)}
+                  "text/html": (f"<div class='attn-team-heatmap'>{heatmap_svg(self.matrix, title=self.title)}"
+                                f"{table_html(table, title=self.title)}</div>"),
+                  VIEW_MIME: {"version": 1, "kind": "heatmap", "widget": self.widget._uid,
+                              "matrix": self.widget.matrix}}
         wb = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
         if isinstance(wb, tuple):
             wb = wb[0]

@@ -2,12 +2,14 @@
 
 import { quadtree, Quadtree } from 'd3-quadtree';
 
-import { shapeOf, teamColors, traceShape, NO_TEAM } from './colors';
+import { edgeKind, edgeStyle, nodeStyle, shapeOf, teamColors, traceShape, NO_TEAM } from './colors';
 import { applyFilter, headsOf, teamsOf, Visible } from './filter';
 import { computeLayout } from './layout';
+import { teamPairs } from './pairs';
+import { fillLegend, fillPairList } from './panels';
 import { injectStyles } from './styles';
 import { fillEdgeTip, fillNodeTip, formatNumber } from './tooltip';
-import { GraphFilter, GraphPayload, NO_FILTER } from './types';
+import { GraphFilter, GraphPayload, NO_FILTER, Scope } from './types';
 
 export interface GraphViewOptions {
   height?: number;
@@ -28,6 +30,23 @@ interface Hit {
 }
 
 const WIDTH_BUCKETS = 4;
+/** Width of the team-pair list beside the canvas (below it when the view is narrower than WIDE). */
+const SIDE = 280;
+const WIDE = 700;
+
+function rgba(color: string, alpha: number): string {
+  const c = color.replace('#', '');
+  const [r, g, b] = [0, 2, 4].map(i => parseInt(c.slice(i, i + 2), 16));
+  return `rgba(${r},${g},${b},${alpha})`;
+}
+
+/** `a` moved a fraction `t` towards `b` (both #rrggbb). */
+function mix(a: string, b: string, t: number): string {
+  const p = (c: string) => [1, 3, 5].map(i => parseInt(c.slice(i, i + 2), 16));
+  const x = p(a);
+  const y = p(b);
+  return '#' + x.map((v, i) => Math.round(v + (y[i] - v) * t).toString(16).padStart(2, '0')).join('');
+}
 
 function now(): number {
   return typeof performance !== 'undefined' ? performance.now() : Date.now();
@@ -38,6 +57,10 @@ export class GraphView {
   readonly canvas: HTMLCanvasElement;
   private readonly tip: HTMLDivElement;
   private readonly count: HTMLSpanElement;
+  private readonly body: HTMLDivElement;
+  private readonly side: HTMLDivElement;
+  private readonly legend: HTMLDivElement;
+  private readonly hasTeams: boolean;
   private readonly payload: GraphPayload;
   private readonly index = new Map<string, number>();
   private readonly colors: Map<string, string>;
@@ -59,7 +82,13 @@ export class GraphView {
   private frame = 0;
   private pendingMove: MouseEvent | null = null;
   private readonly created = now();
-  private controls: { threshold?: HTMLInputElement; head?: HTMLSelectElement; team?: HTMLSelectElement; value?: HTMLSpanElement } = {};
+  private controls: {
+    threshold?: HTMLInputElement;
+    head?: HTMLSelectElement;
+    team?: HTMLSelectElement;
+    scope?: HTMLSelectElement;
+    value?: HTMLSpanElement;
+  } = {};
   private readonly listeners: [EventTarget, string, EventListener][] = [];
 
   constructor(host: HTMLElement, payload: GraphPayload, options: GraphViewOptions = {}) {
@@ -71,7 +100,15 @@ export class GraphView {
     this.colors = teamColors(teamsOf(payload.nodes));
     this.maxWeight = payload.edges.reduce((m, e) => Math.max(m, e.weight), 0) || 1;
     this.height = options.height ?? 480;
-    this.filter = { ...NO_FILTER, threshold: payload.meta?.threshold ?? 0, ...(options.filter ?? {}) };
+    const metaScope: Scope = payload.meta?.scope === 'cross-team' ? 'cross-team' : 'all';
+    const metaTeam = typeof payload.meta?.team === 'string' ? (payload.meta.team as string) : null;
+    this.filter = { ...NO_FILTER, threshold: payload.meta?.threshold ?? 0, scope: metaScope, team: metaTeam };
+    for (const [k, v] of Object.entries(options.filter ?? {})) {
+      if (v !== undefined) {
+        (this.filter as unknown as Record<string, unknown>)[k] = v;
+      }
+    }
+    this.hasTeams = teamsOf(payload.nodes).length > 1;
     this.highlight = new Set(options.highlight ?? []);
     this.selected = options.selected ?? null;
     this.screen = new Float32Array(payload.nodes.length * 2);
@@ -96,8 +133,23 @@ export class GraphView {
     this.tip = doc.createElement('div');
     this.tip.className = 'attn-team-tip';
     this.tip.style.display = 'none';
-    const legend = this.buildLegend(doc);
-    this.root.append(bar, this.canvas, this.tip, legend);
+    this.body = doc.createElement('div');
+    this.body.className = 'attn-team-body';
+    this.side = doc.createElement('div');
+    this.side.className = 'attn-team-pairs';
+    this.body.append(this.canvas, this.side);
+    this.legend = doc.createElement('div');
+    this.legend.className = 'attn-team-legend';
+    this.buildLegend();
+    this.root.append(bar, this.body, this.tip, this.legend);
+    this.fillPairs();
+    this.listen(this.side, 'click', e => {
+      const id = (e.target as HTMLElement | null)?.closest?.('button')?.dataset?.id;
+      if (id) {
+        this.setSelected(id);
+        this.options.onSelect?.(id);
+      }
+    });
     host.appendChild(this.root);
     (this.root as unknown as { attnTeam: GraphView }).attnTeam = this;
     this.updateDataset();
@@ -122,7 +174,11 @@ export class GraphView {
     if (height !== undefined) {
       this.height = height;
     }
-    this.width = Math.floor(width);
+    const wide = width >= WIDE && this.hasTeams;
+    this.body.classList.toggle('attn-team-wide', wide);
+    this.side.style.width = wide ? `${SIDE}px` : '';
+    this.side.style.maxHeight = wide ? `${this.height}px` : '180px';
+    this.width = Math.floor(wide ? width - SIDE - 8 : width);
     const dpr = (typeof window !== 'undefined' && window.devicePixelRatio) || 1;
     this.canvas.width = Math.round(this.width * dpr);
     this.canvas.height = Math.round(this.height * dpr);
@@ -139,9 +195,17 @@ export class GraphView {
   }
 
   setFilter(partial: Partial<GraphFilter>): void {
+    const before = this.filter;
     this.filter = { ...this.filter, ...partial };
     this.visible = applyFilter(this.payload.nodes, this.payload.edges, this.index, this.filter);
     this.syncControls();
+    if (before.team !== this.filter.team && this.positions && this.width > 0) {
+      // a team focus (or leaving it) re-fits the view to what is drawn
+      this.zoom = { k: 1, x: 0, y: 0 };
+      this.computeFit();
+    }
+    this.buildLegend();
+    this.fillPairs();
     this.draw();
   }
 
@@ -157,6 +221,11 @@ export class GraphView {
   setSelected(id: string | null): void {
     this.selected = id && this.index.has(id) ? id : null;
     this.draw();
+  }
+
+  /** The team-pair groups listed beside the canvas (what is drawn now). */
+  pairs() {
+    return teamPairs(this.payload.nodes, this.payload.edges, this.index, this.visible.edges);
   }
 
   /** Where a node is drawn, in CSS px relative to the canvas (for tests and benchmarks). */
@@ -184,24 +253,48 @@ export class GraphView {
   // ---- drawing ----------------------------------------------------------
 
   private computeFit(): void {
+    // fit what is drawn (a team focus zooms onto its nodes), leaving room for the labels on the right
     const p = this.positions as Float64Array;
     let x0 = Infinity;
     let y0 = Infinity;
     let x1 = -Infinity;
     let y1 = -Infinity;
-    for (let i = 0; i < p.length; i += 2) {
-      x0 = Math.min(x0, p[i]);
-      x1 = Math.max(x1, p[i]);
-      y0 = Math.min(y0, p[i + 1]);
-      y1 = Math.max(y1, p[i + 1]);
+    for (const i of this.visible.nodes) {
+      x0 = Math.min(x0, p[i * 2]);
+      x1 = Math.max(x1, p[i * 2]);
+      y0 = Math.min(y0, p[i * 2 + 1]);
+      y1 = Math.max(y1, p[i * 2 + 1]);
     }
     if (!Number.isFinite(x0)) {
       x0 = y0 = -1;
       x1 = y1 = 1;
     }
     const pad = 24;
-    const s = Math.min((this.width - 2 * pad) / Math.max(x1 - x0, 1), (this.height - 2 * pad) / Math.max(y1 - y0, 1));
-    this.fit = { s: Math.max(Math.min(s, 4), 0.01), cx: (x0 + x1) / 2, cy: (y0 + y1) / 2 };
+    const labelRoom = this.visible.nodes.length <= 120 ? this.labelWidth() : 50;
+    const s = Math.min(
+      (this.width - 2 * pad - labelRoom) / Math.max(x1 - x0, 1),
+      (this.height - 2 * pad) / Math.max(y1 - y0, 1)
+    );
+    this.fit = {
+      s: Math.max(Math.min(s, 4), 0.01),
+      cx: (x0 + x1) / 2 + labelRoom / 2 / Math.max(Math.min(s, 4), 0.01),
+      cy: (y0 + y1) / 2
+    };
+  }
+
+  /** Width (px) of the longest label drawn at the right of a node. */
+  private labelWidth(): number {
+    let longest = 0;
+    for (const i of this.visible.nodes) {
+      longest = Math.max(longest, Math.min(this.labelText(i).length, 40));
+    }
+    return longest ? longest * 6.5 + 10 : 0;
+  }
+
+  private labelText(i: number): string {
+    const n = this.payload.nodes[i];
+    const text = n.kind === 'item' || !n.kind ? n.id : n.label || n.id;
+    return text.length > 40 ? text.slice(0, 39) + '\u2026' : text;
   }
 
   private project(): void {
@@ -218,7 +311,7 @@ export class GraphView {
 
   private radius(kind: string | undefined): number {
     const base = this.payload.nodes.length > 1000 ? 3 : this.payload.nodes.length > 300 ? 4 : 6;
-    return kind === 'team' || kind === 'sprint' ? base * 1.5 : base;
+    return base * nodeStyle(kind).scale;
   }
 
   draw(): void {
@@ -227,15 +320,16 @@ export class GraphView {
       return;
     }
     const t0 = now();
+    this.project();
     const ctx = this.canvas.getContext('2d');
     if (!ctx) {
+      this.updateDataset();
       return;
     }
     const dark = this.root.ownerDocument.body?.dataset?.jpThemeLight === 'false';
     const dpr = this.canvas.width / this.width;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, this.width, this.height);
-    this.project();
     const { nodes, edges } = this.payload;
     const sc = this.screen;
     const focus = new Set<number>();
@@ -249,17 +343,30 @@ export class GraphView {
       focus.add(this.index.get(this.selected) as number);
     }
 
-    // edges, batched by width bucket: one path per bucket keeps 20k edges fast
+    // attention (suggested) edges, batched by width bucket: one path per bucket keeps 20k edges fast;
+    // the other kinds (link, at-risk, gap) are few and drawn one by one in their own colour and dash
     const many = this.visible.edges.length > 3000;
-    ctx.strokeStyle = dark ? (many ? 'rgba(220,220,220,0.22)' : 'rgba(220,220,220,0.35)') : many ? 'rgba(60,60,60,0.2)' : 'rgba(60,60,60,0.32)';
+    ctx.strokeStyle = rgba(edgeStyle('suggested').color, dark ? (many ? 0.35 : 0.5) : many ? 0.25 : 0.45);
     const buckets: number[][] = Array.from({ length: WIDTH_BUCKETS }, () => []);
     const focused: number[] = [];
+    const special: number[] = [];
+    const shown = new Uint8Array(nodes.length);
+    for (const i of this.visible.nodes) {
+      shown[i] = 1;
+    }
+    const degree = new Uint8Array(nodes.length);
     for (const ei of this.visible.edges) {
       const e = edges[ei];
       const s = this.index.get(e.source) as number;
       const t = this.index.get(e.target) as number;
+      degree[s] = 1;
+      degree[t] = 1;
       if (focus.size && (focus.has(s) || focus.has(t))) {
         focused.push(ei);
+        continue;
+      }
+      if (edgeKind(e.kind) !== 'suggested') {
+        special.push(ei);
         continue;
       }
       const b = Math.min(WIDTH_BUCKETS - 1, Math.floor((e.weight / this.maxWeight) * WIDTH_BUCKETS));
@@ -278,34 +385,43 @@ export class GraphView {
       }
       ctx.stroke();
     });
-    ctx.strokeStyle = dark ? 'rgba(255,210,80,0.85)' : 'rgba(200,80,0,0.8)';
-    for (const ei of focused) {
+    const line = (ei: number, color: string, width: number, dash: number[]) => {
       const e = edges[ei];
       const s = this.index.get(e.source) as number;
       const t = this.index.get(e.target) as number;
-      ctx.lineWidth = 1 + 3 * (e.weight / this.maxWeight);
+      ctx.strokeStyle = color;
+      ctx.lineWidth = width;
+      ctx.setLineDash(dash);
       ctx.beginPath();
       ctx.moveTo(sc[s * 2], sc[s * 2 + 1]);
       ctx.lineTo(sc[t * 2], sc[t * 2 + 1]);
       ctx.stroke();
+    };
+    for (const ei of special) {
+      const e = edges[ei];
+      const st = edgeStyle(e.kind);
+      const k = edgeKind(e.kind);
+      line(ei, st.color, Math.max(k === 'gap' ? 2.5 : 1.2, 1 + 3 * (e.weight / this.maxWeight)), st.dash);
+    }
+    for (const ei of focused) {
+      const e = edges[ei];
+      const k = edgeKind(e.kind);
+      const color = k === 'suggested' ? (dark ? 'rgba(255,210,80,0.85)' : 'rgba(200,80,0,0.8)') : edgeStyle(k).color;
+      line(ei, color, 1 + 3 * (e.weight / this.maxWeight), edgeStyle(k).dash);
     }
     if (this.hover.edge !== undefined) {
       const e = edges[this.hover.edge];
-      const s = this.index.get(e.source) as number;
-      const t = this.index.get(e.target) as number;
-      ctx.strokeStyle = dark ? '#fff' : '#000';
-      ctx.lineWidth = 2 + 3 * (e.weight / this.maxWeight);
-      ctx.beginPath();
-      ctx.moveTo(sc[s * 2], sc[s * 2 + 1]);
-      ctx.lineTo(sc[t * 2], sc[t * 2 + 1]);
-      ctx.stroke();
+      line(this.hover.edge, dark ? '#fff' : '#000', 2 + 3 * (e.weight / this.maxWeight), []);
     }
+    ctx.setLineDash([]);
 
-    // nodes, batched by colour and shape
+    // nodes, batched by colour and shape; nodes with no edge drawn are faded when edges are filtered out
+    const fade = this.filter.scope === 'cross-team' || this.filter.threshold > 0 || this.filter.head !== null;
     const groups = new Map<string, number[]>();
     for (const i of this.visible.nodes) {
       const n = nodes[i];
-      const key = `${this.colors.get(n.team ?? '') ?? NO_TEAM}|${n.kind ?? 'item'}`;
+      const faded = fade && !degree[i] ? 1 : 0;
+      const key = `${this.colors.get(n.team ?? '') ?? NO_TEAM}|${n.kind ?? 'item'}|${faded}`;
       let g = groups.get(key);
       if (!g) {
         groups.set(key, (g = []));
@@ -315,21 +431,25 @@ export class GraphView {
     ctx.lineWidth = 0.75;
     ctx.strokeStyle = dark ? '#111' : '#fff';
     for (const [key, members] of groups) {
-      const [color, kind] = key.split('|');
+      const [color, kind, faded] = key.split('|');
       const shape = shapeOf(kind);
       const r = this.radius(kind);
-      ctx.fillStyle = color;
+      // faded: an opaque colour mixed towards the background (alpha blending is slow in software raster)
+      ctx.fillStyle = faded === '1' ? mix(color, dark ? '#111111' : '#ffffff', 0.72) : color;
       ctx.beginPath();
       for (const i of members) {
         traceShape(ctx, shape, sc[i * 2], sc[i * 2 + 1], r);
       }
       ctx.fill();
-      if (members.length < 1500) {
+      if (members.length < 1500 && faded !== '1') {
         ctx.stroke();
       }
     }
-    // rings for focus and hover
+    // rings for the highlighted and selected nodes that are drawn
     for (const i of focus) {
+      if (!shown[i]) {
+        continue;
+      }
       const n = nodes[i];
       const sel = n.id === this.selected;
       ctx.lineWidth = sel ? 3 : 2;
@@ -342,14 +462,12 @@ export class GraphView {
     ctx.font = '11px sans-serif';
     ctx.fillStyle = dark ? '#ddd' : '#333';
     const label = (i: number) => {
-      const n = nodes[i];
-      const text = n.kind === 'item' || !n.kind ? n.id : n.label || n.id;
-      ctx.fillText(text.length > 40 ? text.slice(0, 39) + '\u2026' : text, sc[i * 2] + this.radius(n.kind) + 3, sc[i * 2 + 1] + 4);
+      ctx.fillText(this.labelText(i), sc[i * 2] + this.radius(nodes[i].kind) + 3, sc[i * 2 + 1] + 4);
     };
     if (this.visible.nodes.length <= 120) {
       this.visible.nodes.forEach(label);
     } else {
-      focus.forEach(label);
+      focus.forEach(i => shown[i] && label(i));
     }
 
     // hit-test index over what is drawn
@@ -369,6 +487,8 @@ export class GraphView {
     d.attnTotalNodes = String(this.payload.nodes.length);
     d.attnTotalEdges = String(this.payload.edges.length);
     d.attnThreshold = String(this.filter.threshold);
+    d.attnScope = this.filter.scope;
+    d.attnFocus = this.filter.team ?? '';
     d.attnSelected = this.selected ?? '';
     d.attnReady = this.positions && this.width > 0 ? '1' : '0';
     this.count.textContent = `${this.visible.nodes.length} nodes \u00b7 ${this.visible.edges.length} of ${this.payload.edges.length} edges`;
@@ -395,29 +515,35 @@ export class GraphView {
     const value = doc.createElement('span');
     lab('threshold', th, value);
     this.listen(th, 'input', () => this.userFilter({ threshold: Number(th.value) }));
-    const select = (name: string, values: string[], all: string) => {
+    const select = (name: string, values: string[], all: string | null, text = name, labels: string[] = values) => {
       const s = doc.createElement('select');
       s.className = `attn-team-${name}`;
-      for (const v of ['', ...values]) {
+      const opts = all === null ? values : ['', ...values];
+      const texts = all === null ? labels : [all, ...labels];
+      opts.forEach((v, i) => {
         const o = doc.createElement('option');
         o.value = v;
-        o.textContent = v || all;
+        o.textContent = texts[i];
         s.append(o);
-      }
-      lab(name, s);
+      });
+      lab(text, s);
       return s;
     };
+    const teams = teamsOf(this.payload.nodes);
+    const scope = teams.length > 1 ? select('scope', ['cross-team', 'all'], null, 'edges', ['cross-team', 'all']) : undefined;
     const heads = headsOf(this.payload.edges, this.payload.meta?.heads);
     const head = heads.length ? select('head', heads, 'any') : undefined;
-    const teams = teamsOf(this.payload.nodes);
-    const team = teams.length > 1 ? select('team', teams, 'all') : undefined;
+    const team = teams.length > 1 ? select('team', teams, 'none', 'focus team') : undefined;
+    if (scope) {
+      this.listen(scope, 'change', () => this.userFilter({ scope: scope.value === 'cross-team' ? 'cross-team' : 'all' }));
+    }
     if (head) {
       this.listen(head, 'change', () => this.userFilter({ head: head.value || null }));
     }
     if (team) {
       this.listen(team, 'change', () => this.userFilter({ team: team.value || null }));
     }
-    this.controls = { threshold: th, head, team, value };
+    this.controls = { threshold: th, head, team, scope, value };
     this.syncControls();
   }
 
@@ -435,6 +561,9 @@ export class GraphView {
     if (c.team) {
       c.team.value = this.filter.team ?? '';
     }
+    if (c.scope) {
+      c.scope.value = this.filter.scope;
+    }
   }
 
   private userFilter(partial: Partial<GraphFilter>): void {
@@ -442,27 +571,15 @@ export class GraphView {
     this.options.onFilter?.(this.getFilter());
   }
 
-  private buildLegend(doc: Document): HTMLElement {
-    const legend = doc.createElement('div');
-    legend.className = 'attn-team-legend';
-    for (const [team, color] of this.colors) {
-      const span = doc.createElement('span');
-      const sw = doc.createElement('span');
-      sw.className = 'attn-team-swatch';
-      sw.style.background = color;
-      span.append(sw, doc.createTextNode(team));
-      legend.append(span);
-    }
-    const kinds = new Set(this.payload.nodes.map(n => n.kind ?? 'item'));
-    const glyph: Record<string, string> = { item: '\u25cf', member: '\u25b2', team: '\u25a0', sprint: '\u25c6' };
-    for (const k of ['item', 'member', 'team', 'sprint']) {
-      if (kinds.has(k) && kinds.size > 1) {
-        const span = doc.createElement('span');
-        span.textContent = `${glyph[k]} ${k}`;
-        legend.append(span);
-      }
-    }
-    return legend;
+  private buildLegend(): void {
+    fillLegend(this.legend, this.colors, this.payload.nodes, Array.from(this.visible.edges, i => this.payload.edges[i].kind));
+  }
+
+  private fillPairs(): void {
+    const pairs = this.hasTeams ? this.pairs() : [];
+    this.root.dataset.attnPairs = String(pairs.length);
+    this.side.style.display = this.hasTeams ? '' : 'none';
+    fillPairList(this.side, this.hasTeams ? pairs : null, this.filter.team);
   }
 
   // ---- interaction ------------------------------------------------------

@@ -22,6 +22,11 @@ export interface AnyModel {
   save_changes(): void;
   on(event: string, cb: (...args: unknown[]) => void): void;
   off(event?: string | null, cb?: ((...args: unknown[]) => void) | null): void;
+  /** the kernel's ipywidgets manager (anywidget passes it): lets a saved output find a live widget */
+  widget_manager?: {
+    get_model(id: string): Promise<unknown>;
+    create_view(model: unknown, options?: unknown): Promise<unknown>;
+  };
 }
 
 function showError(el: HTMLElement, err: unknown): HTMLElement {
@@ -72,11 +77,25 @@ export function renderStaticGraph(el: HTMLElement, raw: unknown, options: GraphV
   };
 }
 
+/** Draw a heatmap with no kernel (saved notebooks): cells still list their stored edges. */
+export function renderStaticHeatmap(el: HTMLElement, raw: unknown): () => void {
+  let view: HeatmapView;
+  try {
+    view = new HeatmapView(el, parseHeatmap(raw));
+  } catch (err) {
+    const div = showError(el, err);
+    return () => div.remove();
+  }
+  view.root.dataset.attnSource = 'static';
+  return () => view.destroy();
+}
+
 function filterOf(model: AnyModel): GraphFilter {
   return {
     threshold: Number(model.get('threshold')) || 0,
     head: model.get('head') || null,
-    team: model.get('team') || null
+    team: model.get('team') || null,
+    scope: model.get('scope') === 'all' ? 'all' : 'cross-team'
   };
 }
 
@@ -104,6 +123,7 @@ export function bindGraph(model: AnyModel, el: HTMLElement): () => void {
           model.set('threshold', f.threshold);
           model.set('head', f.head);
           model.set('team', f.team);
+          model.set('scope', f.scope);
           model.save_changes();
         }
       });
@@ -130,6 +150,7 @@ export function bindGraph(model: AnyModel, el: HTMLElement): () => void {
     ['change:threshold', onFilter],
     ['change:head', onFilter],
     ['change:team', onFilter],
+    ['change:scope', onFilter],
     ['change:highlight', onHighlight],
     ['change:selected', onSelected],
     ['change:height', onHeight]
@@ -164,6 +185,7 @@ export function bindHeatmap(model: AnyModel, el: HTMLElement): () => void {
           model.save_changes();
         }
       });
+      view.root.dataset.attnSource = 'widget';
     } catch (err) {
       error = showError(el, err);
     }

@@ -18,6 +18,30 @@ export const CSS = `
 .attn-team-tip-title { font-weight: 600; margin-bottom: 2px; }
 .attn-team-tip-heads td { padding: 0 8px 0 0; }
 .attn-team-tip-top { font-weight: 600; }
+.attn-team-body { display: flex; flex-direction: column; gap: 8px; }
+.attn-team-body.attn-team-wide { flex-direction: row; align-items: flex-start; }
+.attn-team-pairs { overflow: auto; box-sizing: border-box; border-left: 1px solid var(--jp-border-color2, #e0e0e0);
+  padding: 0 6px; font-size: 11.5px; }
+.attn-team-pairs-title { font-weight: 600; margin-bottom: 4px; }
+.attn-team-pair { margin: 0 0 6px 0; }
+.attn-team-pair-title { font-weight: 600; }
+.attn-team-pair-edge { display: block; border: 0; background: none; padding: 1px 0 1px 8px; text-align: left;
+  font: inherit; color: var(--jp-content-link-color, #1565c0); cursor: pointer; overflow-wrap: anywhere; }
+.attn-team-pair-edge:hover { text-decoration: underline; }
+.attn-team-edge-swatch { display: inline-block; width: 18px; height: 0; margin-right: 4px; vertical-align: 3px; }
+.attn-team-scale { display: flex; align-items: center; gap: 6px; margin-top: 6px; color: var(--jp-ui-font-color2, #555); }
+.attn-team-scale-bar { width: 160px; height: 10px; border: 1px solid var(--jp-border-color2, #ddd); }
+.attn-team-cell-edges { margin-top: 6px; }
+.attn-team-cell-title { font-weight: 600; margin-bottom: 2px; }
+.attn-team-heatmap .attn-team-cell-edges table { border-collapse: collapse; }
+.attn-team-heatmap .attn-team-cell-edges td, .attn-team-heatmap .attn-team-cell-edges th { padding: 1px 10px 1px 0;
+  text-align: left; vertical-align: top; min-width: 0; height: auto; cursor: default; border: 0; font-weight: normal; }
+.attn-team-heatmap .attn-team-cell-edges th { color: var(--jp-ui-font-color2, #666); }
+.attn-team-heatmap td.attn-team-apart { background: repeating-linear-gradient(45deg, #f4f4f4, #f4f4f4 4px, #e8e8e8 4px, #e8e8e8 8px) !important;
+  color: var(--jp-ui-font-color2, #777) !important; }
+.attn-team-fallback table { border-collapse: collapse; margin: 4px 0 8px 0; }
+.attn-team-fallback td, .attn-team-fallback th { padding: 1px 8px 1px 0; text-align: left; vertical-align: top; }
+.attn-team-fallback-note { color: var(--jp-ui-font-color2, #666); font-style: italic; }
 .attn-team-error { color: var(--jp-error-color1, #b00); padding: 4px; }
 .attn-team-heatmap { overflow: auto; }
 .attn-team-heatmap table { border-collapse: collapse; }

@@ -1,6 +1,8 @@
 /** The graph MIME payload (DESIGN.md section 5) and the view options shared by every entry. */
 
 export const GRAPH_MIME = 'application/vnd.attn-team.graph+json';
+/** heatmap and explorer outputs: the live widget's id and what to draw when it is gone */
+export const VIEW_MIME = 'application/vnd.attn-team.view+json';
 export const PAYLOAD_VERSION = 1;
 
 export type NodeKind = 'item' | 'member' | 'team' | 'sprint';
@@ -39,17 +41,24 @@ export interface GraphPayload {
   meta?: GraphMeta;
 }
 
-/** What the user (or Python) filters on. */
+export type Scope = 'cross-team' | 'all';
+
+/** What the user (or Python) filters on (the Python twin: `_display.visible_mask`). */
 export interface GraphFilter {
-  /** minimum edge weight drawn */
+  /** minimum weight of an attention edge drawn (links, at-risk and gap edges are always drawn) */
   threshold: number;
   /** keep only edges whose largest head contribution is this head */
   head: string | null;
-  /** keep only edges touching this team (and the nodes they connect) */
+  /** team focus: keep only edges touching this team (and the nodes they connect); the view re-fits */
   team: string | null;
+  /** "cross-team": leave out edges whose ends are in the same team */
+  scope: Scope;
 }
 
-export const NO_FILTER: GraphFilter = { threshold: 0, head: null, team: null };
+export const NO_FILTER: GraphFilter = { threshold: 0, head: null, team: null, scope: 'all' };
+
+/** One edge behind a heatmap cell: [source, target, weight, reason]. */
+export type CellEdge = [string, string, number, string | null];
 
 /** The heatmap's data: a dense matrix with labelled rows and columns. */
 export interface HeatmapData {
@@ -59,6 +68,12 @@ export interface HeatmapData {
   title?: string;
   row_label?: string;
   col_label?: string;
+  /** the within-team diagonal, kept apart from the colour scale (present when diagonal=False) */
+  diagonal?: (number | null)[];
+  /** "row\u0000col" -> the strongest edges behind the cell */
+  cells?: Record<string, CellEdge[]>;
+  /** "row\u0000col" -> how many edges fall in the cell */
+  counts?: Record<string, number>;
 }
 
 /** Check a payload received from Python or a saved notebook; throw a readable error otherwise. */

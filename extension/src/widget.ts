@@ -6,7 +6,7 @@ import { injectStyles } from './styles';
 export default {
   initialize({ model }: { model: AnyModel }) {
     const uid = model.get('_uid');
-    if (uid && model.get('_view_kind') === 'graph') {
+    if (uid) {
       return registerLiveModel(String(uid), model);
     }
     return undefined;

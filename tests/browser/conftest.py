@@ -72,15 +72,22 @@ def lab(tmp_path_factory):
     (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
     (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    # this checkout's labextension and Python package, not whatever the environment has installed
+    # (a worktree's build is tested without touching the shared installation)
+    labext = root / ".labextensions"
+    labext.mkdir()
+    (labext / "attn-team").symlink_to(REPO / "attn_team" / "labextension", target_is_directory=True)
     port, token = _free_port(), secrets.token_hex(16)
-    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings),
+    pythonpath = os.pathsep.join([str(REPO)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))
+    env = {**os.environ, "PYTHONPATH": pythonpath, "JUPYTERLAB_SETTINGS_DIR": str(settings),
            "JUPYTERLAB_WORKSPACES_DIR": str(root / ".workspaces"), "HF_HUB_OFFLINE": "1",
            "TRANSFORMERS_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
     log = root / "jupyter.log"
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
            f"--ServerApp.port={port}", f"--IdentityProvider.token={token}", "--allow-root",
            "--LabApp.extension_manager=readonly", "--LabApp.expose_app_in_browser=True",
-           f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False"]
+           f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False",
+           f"--LabApp.extra_labextensions_path={labext}"]
     with open(log, "w") as fh:
         proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=fh, stderr=subprocess.STDOUT)
     server = Lab(root, port, token, proc, log)

@@ -145,6 +145,57 @@ def test_graph_renders_with_expected_node_count(page, shot):
     shot(page, "graph")
 
 
+def test_lab_loads_this_checkouts_extension(page):
+    # the view renderer is new in this checkout: the lab serves the worktree's build, not an installed one
+    assert page.evaluate("() => window.jupyterapp.hasPlugin('attn-team:view-renderer')")
+
+
+def test_default_graph_is_cross_team_with_pairs_beside_it(page, shot):
+    state = wait_for(page, JS_GRAPH, GRAPH + "[data-attn-ready='1']", what="a drawn graph")
+    assert state["attnScope"] == "cross-team" and state["attnFocus"] == ""
+    counts = py(page, "print(len(graph.visible_edges()), len(graph.edges), len(graph.team_pairs()))").split()
+    drawn, total, n_pairs = map(int, counts)
+    assert int(state["attnEdges"]) == drawn < total      # within-team edges are not drawn by default
+    assert int(state["attnPairs"]) == n_pairs > 0
+    # the list beside the canvas names the same pairs as Python, heaviest first
+    heads = page.evaluate("(sel) => Array.from(document.querySelector(sel).querySelectorAll('.attn-team-pair-title'))"
+                          ".map(e => e.firstChild.textContent)", GRAPH)
+    expected = py(page, "print('|'.join(f'{a} \u2194 {b}' for a, b in zip(graph.team_pairs()['team_a'], "
+                        "graph.team_pairs()['team_b'])))").split("|")
+    assert heads == expected[:30]
+    # every label fits in the canvas (nothing clipped at the right edge)
+    box = page.evaluate("""(sel) => { const v = document.querySelector(sel).attnTeam;
+        const w = v.canvas.getBoundingClientRect().width;
+        const xs = v.visibleNodeIds().map(id => v.nodePosition(id).x); return {w, max: Math.max(...xs)}; }""", GRAPH)
+    assert box["max"] < box["w"] - 20
+    page.locator(GRAPH).first.scroll_into_view_if_needed()
+    shot(page, "cross-team")
+
+
+FOCUS = ".jp-OutputArea .attn-team-graph[data-attn-focus='Payments']"
+
+
+def test_team_focus_shows_the_team_and_whom_it_attends_to(page, shot):
+    state = wait_for(page, JS_GRAPH, FOCUS + "[data-attn-ready='1']", what="the focus graph")
+    nodes, edges = map(int, py(page, "print(len(focus.visible_nodes()), len(focus.visible_edges()))").split())
+    assert int(state["attnNodes"]) == nodes < int(state["attnTotalNodes"])
+    assert int(state["attnEdges"]) == edges > 0
+    teams = set(py(page, "print(' '.join(sorted(set(focus.visible_nodes()['team']))))").split())
+    assert "Payments" in teams and len(teams) > 1
+    # re-fitted: the drawn nodes spread over the canvas, none outside it
+    fit = page.evaluate("""(sel) => { const v = document.querySelector(sel).attnTeam;
+        const r = v.canvas.getBoundingClientRect(); const ps = v.visibleNodeIds().map(id => v.nodePosition(id));
+        const xs = ps.map(p => p.x), ys = ps.map(p => p.y);
+        return {w: r.width, h: r.height, x0: Math.min(...xs), x1: Math.max(...xs), y0: Math.min(...ys), y1: Math.max(...ys)}; }""",
+                        FOCUS)
+    assert 0 <= fit["x0"] and fit["x1"] <= fit["w"] and 0 <= fit["y0"] and fit["y1"] <= fit["h"]
+    assert (fit["x1"] - fit["x0"]) > 0.5 * fit["w"] or (fit["y1"] - fit["y0"]) > 0.5 * fit["h"]
+    # the focus menu shows the team
+    assert page.evaluate("(sel) => document.querySelector(sel + ' select.attn-team-team').value", FOCUS) == "Payments"
+    page.locator(FOCUS).scroll_into_view_if_needed()
+    shot(page, "focus")
+
+
 def test_click_selects_in_python(page, shot):
     page.locator(GRAPH).first.scroll_into_view_if_needed()
     time.sleep(0.3)
@@ -191,6 +242,21 @@ def test_heatmap_click_lists_edges_in_python(page, shot):
         time.sleep(0.3)
     expected = py(page, "print(heatmap.matrix.index[0], heatmap.matrix.columns[1])").split(" ")
     assert out.startswith(f"({expected[0]!r}, {expected[1]!r})")
+    # the click lists the edges behind the cell in the widget, the strongest first
+    n = int(py(page, "print(min(len(heatmap.cell_edges()), heatmap.CELL_EDGES))"))
+    hm = ".jp-OutputArea .attn-team-heatmap[data-attn-source='widget']"
+    listed = wait_for(page, "(sel) => { const h = document.querySelector(sel);"
+                            " return h && h.dataset.attnCellEdges ? Number(h.dataset.attnCellEdges) : null; }", hm,
+                      timeout=10, what="the cell's edge list")
+    assert listed == n > 0
+    first = page.locator(hm + " tr.attn-team-cell-edge").first.inner_text().split("\t")[:2]
+    top = py(page, "e = heatmap.cell_edges(); print(e['source'].iloc[0], e['target'].iloc[0])").split()
+    assert [x.strip() for x in first] == top
+    # the diagonal is shown apart, and the scale is the cross-team cells' own
+    assert page.locator(hm + " td.attn-team-apart").count() == int(py(page, "print(len(heatmap.matrix))"))
+    scale_max = float(page.evaluate("(sel) => document.querySelector(sel).dataset.attnScaleMax", hm))
+    assert scale_max == pytest.approx(float(py(page, "print(heatmap.matrix.to_numpy().max())")), rel=1e-4)
+    page.locator(hm).scroll_into_view_if_needed()
     shot(page, "heatmap")
     explorer = page.locator(".jp-OutputArea .widget-vbox").last
     explorer.scroll_into_view_if_needed()
@@ -234,7 +300,8 @@ display(attn_team.AttentionHeatmap(_types.SimpleNamespace(edges=_e, nodes=_n)))
 
 def test_new_exploration_notebook_command(page, lab):
     before = {p.name for p in (lab.root).glob("*.ipynb")}
-    page.evaluate("() => window.jupyterapp.commands.execute('attn-team:new-exploration-notebook')")
+    # the commands resolve to the opened widget: await it, return nothing (Playwright cannot serialise a widget)
+    page.evaluate("async () => { await window.jupyterapp.commands.execute('attn-team:new-exploration-notebook'); }")
     info = wait_for(page, """() => { const w = window.jupyterapp.shell.currentWidget;
         if (!w || !w.context || !w.content || !w.content.widgets) return null;
         const src = w.content.widgets.map(c => c.model.sharedModel.getSource()).join('\\n');
@@ -245,11 +312,11 @@ def test_new_exploration_notebook_command(page, lab):
 
 
 def test_saved_notebook_renders_without_kernel(page, lab, shot):
-    page.evaluate("(path) => window.jupyterapp.commands.execute('docmanager:open', {path})", NOTEBOOK)
+    page.evaluate("async (path) => { await window.jupyterapp.commands.execute('docmanager:open', {path}); }", NOTEBOOK)
     wait_for(page, "(path) => window.jupyterapp.shell.currentWidget.context.path === path", NOTEBOOK, timeout=20,
              what="notebook 01 in front")
     expected = int(py(page, "print(len(graph.nodes))"))
-    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    page.evaluate("async () => { await window.jupyterapp.commands.execute('docmanager:save'); }")
     time.sleep(1.0)
     page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
     wait_for(page, "() => { const w = window.jupyterapp.shell.currentWidget;"
@@ -293,7 +360,30 @@ def test_saved_notebook_renders_without_kernel(page, lab, shot):
     xss = ".jp-OutputArea .attn-team-graph[data-attn-total-nodes='3']"
     fresh.locator(xss).scroll_into_view_if_needed()
     wait_for(fresh, JS_GRAPH, xss + "[data-attn-ready='1']", timeout=30, what="the saved XSS graph")
-    assert XSS in fresh.locator(xss).inner_text()
+    # outputs above may still change height and the notebook's windowing hide the cell: scroll, then read
+    deadline = time.time() + 15
+    while True:
+        fresh.locator(xss).scroll_into_view_if_needed()
+        text = fresh.locator(xss).inner_text()
+        if XSS in text or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    assert XSS in text
     assert fresh.evaluate("() => document.querySelectorAll('img[src=\"x\"]').length") == 0
     shot(fresh, "reopened-xss")
+    # the heatmap and the explorer show their stored fallback, not "model not found"
+    hm = ".jp-OutputArea .attn-team-heatmap[data-attn-source='static']"
+    wait_for(fresh, f"() => document.querySelectorAll(\"{hm}\").length >= 2", timeout=30,
+             what="the saved heatmaps")  # notebook 01's and the XSS one
+    fresh.locator(hm).first.scroll_into_view_if_needed()
+    fresh.locator(hm + " td[data-row='1'][data-col='0']").first.click()  # stored edges list with no kernel
+    assert int(fresh.evaluate(f"() => document.querySelector(\"{hm}\").dataset.attnCellEdges")) > 0
+    shot(fresh, "reopened-heatmap")
+    ex = ".jp-OutputArea .attn-team-fallback[data-attn-source='static']"
+    wait_for(fresh, f"() => !!document.querySelector(\"{ex}\")", timeout=30, what="the saved explorer")
+    assert int(fresh.evaluate(f"() => document.querySelector(\"{ex}\").dataset.attnTables")) >= 2
+    wait_for(fresh, JS_GRAPH, ex + " .attn-team-graph[data-attn-ready='1']", timeout=30, what="the explorer's graph")
+    fresh.locator(ex).scroll_into_view_if_needed()
+    shot(fresh, "reopened-explorer")
+    assert "model not found" not in fresh.locator(".jp-Notebook").inner_text()
     assert page.dialogs == []

@@ -111,6 +111,8 @@ def test_graph_threshold_head_team_filter(item_edges, backlog):
     g.team = "Mobile"
     assert list(g.visible_edges()["source"]) == ["M-1"]
     g.team = None
+    assert len(g.visible_edges()) == 4  # issue 11: cross-team by default, P-2 -> P-1 (within Pay) not drawn
+    g.scope = "all"
     assert len(g.visible_edges()) == len(item_edges)
 
 
@@ -200,7 +202,7 @@ def test_graph_keeps_heaviest_edges(item_edges):
 # ---- AttentionHeatmap -----------------------------------------------------------
 
 def test_heatmap_team_by_team_sums_and_cell_edges(item_edges, backlog):
-    h = AttentionHeatmap(item_edges, backlog=backlog)
+    h = AttentionHeatmap(item_edges, backlog=backlog, diagonal=True)  # issue 11: the default is now diagonal=False
     m = h.matrix
     assert list(m.index) == list(m.columns) == ["Id", "Mobile", "Pay"]
     assert m.loc["Pay", "Id"] == pytest.approx(0.9)   # P-1->I-1 0.6 + P-2->I-2 0.3
