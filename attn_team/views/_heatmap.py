@@ -12,6 +12,7 @@ import traitlets
 from .._display import VIEW_MIME, first_reason, table_html
 from .._svg import heatmap_svg
 from ..attention._fitted import DEFAULT_K
+from ..insights._rules import team_mass
 from ._widget_base import AttnWidget, attention_parts, is_backlog, node_table
 
 __all__ = ["AttentionHeatmap", "HeatmapWidget"]
@@ -94,12 +95,12 @@ class AttentionHeatmap:
                 e["row"] = e["source"].astype(str)
                 e["col"] = e["target"].astype(str)
                 row_label, col_label = "item", "member"
-            m = e.pivot_table(index="row", columns="col", values="weight", aggfunc="sum", fill_value=0.0)
             if by == "member":
+                m = e.pivot_table(index="row", columns="col", values="weight", aggfunc="sum", fill_value=0.0)
                 m = m.loc[m.sum(axis=1).nlargest(max_rows).index, m.sum(axis=0).nlargest(max_cols).index]
-            else:
-                labels = sorted(set(m.index) | set(m.columns))
-                m = m.reindex(index=labels, columns=labels, fill_value=0.0)
+            else:  # the one team x team mass (insights/_rules.py), as team coupling computes it
+                m = team_mass(e, team_of, unknown="(no team)")
+                m.index.name = m.columns.name = None
             self.matrix = m.astype(float)
             self.edges = e
         self.matrix.index = self.matrix.index.map(str)
