@@ -68,9 +68,9 @@ import pandas as pd
 from ..errors import AttnTeamWarning, JiraFormatError
 from ._files import read_export_bytes
 from ._assemble import IssueColumns, RawExport
+from ._csv_columns import FIELDS, Columns, _stripped
 from ._csv_text import _first_bad_row, _line_of_row, _separators_per_line, _utf8_bytes, decode_jira_bytes
-from ._dates import parse_jira_dates
-from ._locale import EPIC_TYPE_NAMES, canonical_header
+from ._locale import canonical_header
 
 __all__ = ["parse_jira_csv", "read_jira_csv", "decode_jira_bytes", "KEY_COLUMN"]
 
@@ -177,56 +177,6 @@ def read_jira_csv(path: str | PathLike) -> RawExport:
 
 
 # -- helpers -------------------------------------------------------------------
-
-
-def _stripped(a: np.ndarray) -> np.ndarray:
-    """``str.strip`` of every cell (cells read with ``na_filter=False`` are all str)."""
-    return np.array([v.strip() for v in a.tolist()], dtype=object)
-
-
-def _stripped_few(a: np.ndarray) -> np.ndarray:
-    """:func:`_stripped` of a column with few distinct values (people): each distinct value stripped once."""
-    codes, uniq = pd.factorize(a)
-    return np.array([u.strip() for u in uniq.tolist()] + [""], dtype=object)[codes]
-
-
-def _nonempty(a: np.ndarray) -> np.ndarray:
-    """Cells that are not the empty string (cells read with ``na_filter=False`` are all str)."""
-    return a != ""
-
-
-def _none_if_empty(a: np.ndarray) -> list:
-    a = np.asarray(a, dtype=object)
-    return np.where(_nonempty(a), a, None).tolist()
-
-
-def _lists(cols: list[np.ndarray], n: int) -> list[list[str]]:
-    """Per row, the non-empty cells of the repeated columns ``cols``, in column order."""
-    if not cols:
-        return [[] for _ in range(n)]
-    out = [[v] if v else [] for v in cols[0].tolist()]
-    if len(cols) > 1:  # most rows fill only the first of the repeated columns
-        more = np.logical_or.reduce([_nonempty(c) for c in cols[1:]])
-        cells = [c.tolist() for c in cols]
-        for i in np.flatnonzero(more).tolist():
-            out[i] = [c[i] for c in cells if c[i]]
-    return out
-
-
-def _comment_author(cell: str) -> str:
-    """The author of a CSV comment cell ``date;author;body`` ("" when there is none)."""
-    i = cell.find(";")
-    j = cell.find(";", i + 1) if i >= 0 else -1
-    return cell[i + 1:j].strip() if j >= 0 else ""  # (no copy of the body, unlike split)
-
-
-def _merge_people(people: dict[str, str], ids: np.ndarray, names: np.ndarray) -> None:
-    both = _nonempty(ids) & _nonempty(names)
-    if both.any():
-        # the first row's display name of an id wins; duplicates dropped in C, few people are left
-        found = pd.DataFrame({"id": ids[both], "name": names[both]}, dtype=object).drop_duplicates("id")
-        for i, nm in zip(found["id"].tolist(), found["name"].tolist()):
-            people.setdefault(i.strip(), nm.strip())
 
 
 # -- the parser ----------------------------------------------------------------
@@ -413,265 +363,51 @@ def _parse_body(holder: list[bytes], begin: int, *, source: str, file, reload) -
                 )
     # tokenised and checked: free the file's bytes (a later error re-reads them to name its line)
     data = body = counts = None  # noqa: F841 - also drops them from body_text's closure
-
-    def col(field: str) -> np.ndarray | None:
-        ps = single.get(field)
-        return None if not ps else df[ps[0]].to_numpy(dtype=object)
-
-    def first_nonempty(field: str) -> np.ndarray | None:
-        ps = single.get(field)
-        if not ps:
-            return None
-        out = df[ps[0]].to_numpy(dtype=object).copy()
-        for p in ps[1:]:
-            other = df[p].to_numpy(dtype=object)
-            take = ~_nonempty(out) & _nonempty(other)
-            out[take] = other[take]
-        return out
-
-    def line_of(row: int) -> int | None:
-        line = _line_of_row(body_text(), row)
-        return None if line is None else line + header_lines
-
-    def fail(msg: str, row: int, field: str) -> JiraFormatError:
-        return JiraFormatError(msg, file=file, line=line_of(row), row=row, field=field)
-
-    key_name = header[single["key"][0]]
-    keys_arr = _stripped(col("key"))
     raw = RawExport(source=source)
     if n == 0:
         return raw
+    cols = Columns(df, single=single, multi=multi, header=header, file=file, body_text=body_text,
+                   header_lines=header_lines, key_re=_KEY_RE, people={})
+    keys_arr = _checked_keys(cols, header[single["key"][0]])
+    issues: dict = {"key": keys_arr.tolist(), "project": cols.project(keys_arr), "description": cols.description()}
+    issues["story_points"] = cols.story_points()
+    for field, kind, source_field in FIELDS:  # the declarative table (attn_team.io._csv_columns)
+        issues[field] = cols.read(kind, source_field)
+    issues["watchers"] = cols.watchers()
+    issues["commenters"] = cols.commenters()
+    issues["parent_key"] = cols.parents(keys_arr, raw)
+    issues["epic_key"] = cols.epics(keys_arr, issues["parent_key"], raw)
+    raw.links.extend(cols.links(links, keys_arr, OUTWARD_PHRASES))
+    del df, cols.df
+    raw.issues = IssueColumns(pd.DataFrame({c: issues[c] for c in _ISSUE_ORDER}))  # columns as they are: no dict per row
+    raw.people = cols.people
+    log.debug("%s: %d issues, %d links", file, n, len(raw.links))
+    return raw
+
+
+#: column order of the issues handed to assemble (as before the table: assemble reads by name)
+_ISSUE_ORDER = ("key", "project", "type", "status", "status_category", "priority", "summary", "description",
+                "labels", "components", "fix_versions", "assignee", "reporter", "watchers", "commenters",
+                "parent_key", "epic_key", "story_points", "created", "updated", "resolved", "sprints", "team_field")
+
+
+def _checked_keys(cols: Columns, key_name: str) -> np.ndarray:
+    """The stripped issue keys; the first empty, malformed or repeated key is an error naming its row."""
+    keys_arr = _stripped(cols.col("key"))
+    n = len(keys_arr)
     empty = keys_arr == ""
     if empty.any():
         row = int(np.flatnonzero(empty)[0]) + 1
-        raise fail("empty issue key; expected a key such as 'PROJ-12'", row, key_name)
+        raise cols.fail("empty issue key; expected a key such as 'PROJ-12'", row, key_name)
     key_list = keys_arr.tolist()
     joined = "\n".join(key_list)
     if joined.count("\n") != n - 1 or not _ALL_KEYS.fullmatch(joined):  # one pass in C; row by row to name the bad one
         row = next(i for i, k in enumerate(key_list, 1) if not _KEY_RE.match(k))
-        raise fail(f"invalid issue key {key_list[row - 1][:40]!r}; expected a key such as 'PROJ-12'", row, key_name)
+        raise cols.fail(f"invalid issue key {key_list[row - 1][:40]!r}; expected a key such as 'PROJ-12'", row, key_name)
     dup = pd.Series(keys_arr, dtype=object).duplicated().to_numpy()
     if dup.any():
         row = int(np.flatnonzero(dup)[0]) + 1
         first = key_list.index(key_list[row - 1]) + 1
-        raise fail(f"duplicate issue key {key_list[row - 1]!r} (first at row {first}); expected each issue once", row, key_name)
-
-    # -- plain strings --------------------------------------------------------------
-    def strings(field: str) -> list:
-        c = first_nonempty(field) if field in ("team_field",) else col(field)
-        if c is None:
-            return [None] * n
-        if field == "summary":
-            c = np.array([v.replace("\r\n", "\n") for v in c.tolist()], dtype=object)
-        return _none_if_empty(c)
-
-    project = col("project")
-    if project is None or not _nonempty(project).all():
-        prefix = np.array([k.rsplit("-", 1)[0] for k in keys_arr.tolist()], dtype=object)
-        project = prefix if project is None else np.where(_nonempty(project), project, prefix)
-
-    # -- description: wiki markup -> plain text --------------------------------------------
-    desc = col("description")
-    if desc is None:
-        descriptions = [None] * n
-    else:
-        try:
-            from ._markup import wiki_to_text
-        except ImportError:  # pragma: no cover - the markup module ships with the package
-            wiki_to_text = None
-        codes, uniq = pd.factorize(desc)
-        uniq = [u.replace("\r\n", "\n") if "\r" in u else u for u in uniq.tolist()]
-        conv = [(wiki_to_text(u) if wiki_to_text else u) if u else None for u in uniq]
-        conv = [c if c else None for c in conv]
-        descriptions = [conv[c] for c in codes.tolist()]
-
-    # -- people: prefer account ids, keep display names ---------------------------------------
-    people: dict[str, str] = {}
-
-    def person(kind: str) -> list:
-        ids, names_ = col(f"{kind}_id"), col(f"{kind}_name")
-        ids = None if ids is None else _stripped_few(ids)
-        names_ = None if names_ is None else _stripped_few(names_)
-        if ids is None and names_ is None:
-            return [None] * n
-        if ids is None:
-            return _none_if_empty(names_)
-        if names_ is None:
-            return _none_if_empty(ids)
-        _merge_people(people, ids, names_)
-        return _none_if_empty(np.where(_nonempty(ids), ids, names_))
-
-    assignee = person("assignee")
-    reporter = person("reporter")
-
-    def mcols(field: str) -> list[np.ndarray]:
-        return [df[p].to_numpy(dtype=object) for p in multi.get(field, [])]
-
-    w_ids, w_names = mcols("watchers_id"), mcols("watchers_name")
-    if w_ids:
-        for a, b in zip(w_ids, w_names):
-            _merge_people(people, a, b)
-        w = [np.where(_nonempty(a), a, b) if b is not None else a
-             for a, b in zip(w_ids, w_names + [None] * (len(w_ids) - len(w_names)))]
-        watchers = _lists(w, n)
-    else:
-        watchers = _lists(w_names, n)
-
-    # "date;author;body": the author of each comment, each author once per item
-    authors = [np.array([_comment_author(v) if v else "" for v in c.tolist()], dtype=object) for c in mcols("comments")]
-    commenters = [list(dict.fromkeys(w)) if len(w) > 1 else w for w in _lists(authors, n)]
-
-    labels = _lists(mcols("labels"), n)
-    components = _lists(mcols("components"), n)
-    fix_versions = _lists(mcols("fix_versions"), n)
-    sprints = _lists(mcols("sprints"), n)
-
-    # -- story points ---------------------------------------------------------------------
-    sp = first_nonempty("story_points")
-    if sp is None:
-        points = [None] * n
-    else:
-        codes, uniq = pd.factorize(sp)  # a handful of distinct values: each converted once
-        s = [u.strip() for u in uniq.tolist()]
-        num = pd.to_numeric(pd.Series([u.replace(",", ".") for u in s], dtype=object), errors="coerce").to_numpy(dtype=float)
-        bad = np.flatnonzero(((np.array(s, dtype=object) != "") & np.isnan(num)) | np.isinf(num))
-        if len(bad):
-            row = int(np.flatnonzero(np.isin(codes, bad))[0]) + 1
-            shown = s[codes[row - 1]]
-            what = "not a finite number" if np.isinf(num[codes[row - 1]]) else "not a number"
-            raise fail(f"story points {shown[:30]!r} is {what}; expected e.g. '3' or '0.5'", row, "Story Points")
-        points = pd.Series(num[codes] if len(num) else np.full(n, np.nan)).astype("Float64")
-
-    # -- dates ------------------------------------------------------------------------------
-    def dates(field: str) -> pd.Series:
-        c = col(field)
-        if c is None:
-            return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")).dt.tz_localize("UTC")
-        hname = header[single[field][0]]
-        try:
-            s = parse_jira_dates(c, file=file, field=hname)
-        except JiraFormatError as exc:
-            raise fail(exc.reason, exc.row, hname) from None
-        return s
-
-    created, updated, resolved = dates("created"), dates("updated"), dates("resolved")
-
-    # -- parent and epic --------------------------------------------------------------------
-    parent = [None] * n
-    has_parent = np.zeros(n, dtype=bool)
-    pk = col("parent_key")
-    if pk is not None:
-        pk = _stripped(pk)
-        has_parent = _nonempty(pk)
-        parent = _none_if_empty(pk)
-    pid = col("parent")
-    if pid is not None:  # a key or an issue id; only where "Parent key" gave nothing
-        by_id = None
-        unresolved = 0
-        for i in np.flatnonzero(_nonempty(pid) & ~has_parent).tolist():
-            v = pid[i].strip()
-            if not v:
-                continue
-            if _KEY_RE.match(v):
-                parent[i] = v
-                continue
-            if by_id is None:  # built only when some parent is named by id
-                ids = col("issue_id")
-                by_id = {} if ids is None else {str(x).strip(): k for x, k in zip(ids.tolist(), keys_arr.tolist()) if x}
-            if v in by_id:
-                parent[i] = by_id[v]
-            else:
-                unresolved += 1
-        if unresolved:
-            msg = (f"{file}: {unresolved} row(s) name a parent by id that is not in this export "
-                   f"and there is no 'Parent key' column; their parent is left empty")
-            raw.warnings.append(msg)
-            warnings.warn(msg, AttnTeamWarning, stacklevel=4)
-    types = col("type")
-    if types is None:
-        is_epic = np.zeros(n, dtype=bool)
-    else:
-        codes, uniq = pd.factorize(types)
-        is_epic = np.array([t.strip().casefold() in EPIC_TYPE_NAMES for t in uniq.tolist()] + [False], dtype=bool)[codes]
-    el = col("epic_link")
-    epic = [None] * n if el is None else _none_if_empty(_stripped(el))
-    if el is not None:  # Epic Link holds a key, or (some Server exports) the epic's id or Epic Name
-        odd = [i for i, v in enumerate(epic) if v and not _KEY_RE.match(v)]
-        if odd:
-            names_col = col("epic_name")
-            by_name = {} if names_col is None else {v.strip(): k for v, k in zip(names_col.tolist(), keys_arr.tolist()) if v.strip()}
-            ids_col = col("issue_id")
-            by_id_e = {} if ids_col is None else {v.strip(): k for v, k in zip(ids_col.tolist(), keys_arr.tolist()) if v.strip()}
-        unknown = 0
-        for i in odd:
-            epic[i] = by_id_e.get(epic[i]) or by_name.get(epic[i])
-            unknown += epic[i] is None
-        if unknown:
-            msg = (f"{file}: {unknown} row(s) have an Epic Link that is neither an issue key nor the id or "
-                   f"Epic Name of an epic in this export; their epic is left empty")
-            raw.warnings.append(msg)
-            warnings.warn(msg, AttnTeamWarning, stacklevel=4)
-    # nearest epic ancestor (within the export) for items without an Epic Link
-    todo = [i for i in range(n) if parent[i] and not epic[i] and not is_epic[i]]
-    index = {k: i for i, k in enumerate(keys_arr.tolist())} if todo else {}
-    for _ in range(3):  # epic > story > sub-task: a few hops are enough
-        changed = False
-        for i in todo:
-            if epic[i]:
-                continue
-            p = parent[i]
-            j = index.get(p)
-            if j is None:
-                continue
-            e = p if is_epic[j] else epic[j]
-            if e:
-                epic[i] = e
-                changed = True
-        if not changed:
-            break
-
-    # -- links ------------------------------------------------------------------------------
-    for (direction, ltype), ps in links.items():
-        label = OUTWARD_PHRASES.get(ltype.casefold())
-        for p in ps:
-            c = df[p].to_numpy(dtype=object)
-            for i in np.flatnonzero(_nonempty(c)).tolist():
-                other = c[i].strip()
-                if not other:
-                    continue
-                src, dst = (keys_arr[i], other) if direction == "outward" else (other, keys_arr[i])
-                raw.links.append({"source_key": src, "target_key": dst, "link_type": ltype, "label": label})
-
-    # -- records ----------------------------------------------------------------------------
-    # no error can be raised from here on: free the column arrays first
-    plain = {f: strings(f) for f in ("type", "status", "status_category", "priority", "summary", "team_field")}
-    del df
-    cols = {
-        "key": keys_arr.tolist(),
-        "project": project.tolist(),
-        "type": plain["type"],
-        "status": plain["status"],
-        "status_category": plain["status_category"],
-        "priority": plain["priority"],
-        "summary": plain["summary"],
-        "description": descriptions,
-        "labels": labels,
-        "components": components,
-        "fix_versions": fix_versions,
-        "assignee": assignee,
-        "reporter": reporter,
-        "watchers": watchers,
-        "commenters": commenters,
-        "parent_key": parent,
-        "epic_key": epic,
-        "story_points": points,
-        "created": created,
-        "updated": updated,
-        "resolved": resolved,
-        "sprints": sprints,
-        "team_field": plain["team_field"],
-    }
-    raw.issues = IssueColumns(pd.DataFrame(cols))  # columns as they are: no dict per row
-    raw.people = people
-    log.debug("%s: %d issues, %d links", file, n, len(raw.links))
-    return raw
+        raise cols.fail(f"duplicate issue key {key_list[row - 1]!r} (first at row {first}); expected each issue once",
+                        row, key_name)
+    return keys_arr
