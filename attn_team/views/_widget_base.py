@@ -39,7 +39,7 @@ def _bundle() -> Path:
 class AttnWidget(anywidget.AnyWidget):
     """Base widget: the bundled ESM and which view of it to render."""
 
-    _esm = _bundle() if BUNDLE.is_file() else "export default { render({ el }) { el.textContent = 'attn-team: widget bundle missing'; } }"
+    _esm = BUNDLE  # read by anywidget when the file exists; __init__ says how to build it when it does not
     _view_kind = traitlets.Unicode("graph").tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
