@@ -39,7 +39,7 @@ def tables(tmp_path):
 
 def test_json_output(tables, fake_embedder, capsys):
     code = main(["evaluate", str(tables / "issues.csv"), str(tables / "links.csv"), "--format", "json",
-                 "--holdout", "0.25", "--seed", "1"])
+                 "--quick", "--holdout", "0.25", "--seed", "1"])
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert out["n_items"] == 40 and out["n_eval_links"] == 5
@@ -50,7 +50,7 @@ def test_json_output(tables, fake_embedder, capsys):
 
 
 def test_table_output(tables, fake_embedder, capsys):
-    assert main(["evaluate", str(tables / "issues.csv"), str(tables / "links.csv"), "--holdout", "0.25"]) == 0
+    assert main(["evaluate", str(tables / "issues.csv"), str(tables / "links.csv"), "--quick", "--holdout", "0.25"]) == 0
     out = capsys.readouterr().out
     assert "attention" in out and "tfidf" in out and "recall@10" in out
 
@@ -80,6 +80,28 @@ def test_workspace_input(tables, tmp_path, fake_embedder, capsys):
     path = tmp_path / "ws.duckdb"
     with Workspace(path) as ws:
         ws.import_backlog(attn_team.read_tables(tables / "issues.csv", tables / "links.csv"))
-    assert main(["evaluate", "--workspace", str(path), "--format", "json", "--holdout", "0.25"]) == 0
+    assert main(["evaluate", "--workspace", str(path), "--format", "json", "--quick", "--holdout", "0.25"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["dataset"] == "ws" and out["n_items"] == 40 and out["n_eval_links"] == 5
+
+
+def test_kfold_by_default(tables, fake_embedder, capsys):
+    code = main(["evaluate", str(tables / "issues.csv"), str(tables / "links.csv"), "--format", "json",
+                 "--bootstrap", "100"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["folds"] == 5 and out["n_eval_links"] == 20  # every non-clone link evaluated once
+    for m, ci in out["mrr_ci"].items():
+        assert len(ci) == 2 and ci[0] <= out["methods"][m]["mrr"] <= ci[1]
+    assert set(out["ratio"]) == {"value", "ci", "best_baseline"}
+    assert out["ratio"]["best_baseline"] in {"tfidf", "bm25", "embedding"}
+    assert len(out["weights"]["per_fold"]) == 5 and set(out["weights"]["mean"]) >= {"head_weights", "group_weights"}
+    assert sum(d["tfidf"]["n"] for d in out["by_category"].values()) == 20
+    assert set(out["seconds"]) >= set(out["methods"])
+
+
+def test_kfold_table(tables, fake_embedder, capsys):
+    assert main(["evaluate", str(tables / "issues.csv"), str(tables / "links.csv"), "--folds", "4",
+                 "--bootstrap", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "4-fold" in out and "95% CI" in out and "best baseline" in out and "head weights" in out

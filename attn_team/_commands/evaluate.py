@@ -14,13 +14,15 @@ _METRICS = ("mrr", "recall@1", "recall@5", "recall@10", "recall@50")
 def add_parser(sub) -> None:
     p = sub.add_parser(
         "evaluate",
-        help="hide a share of real links, fit on the rest, and measure how well attention finds them",
+        help="hide real links fold by fold, fit on the rest, and measure how well attention finds them",
         description=(
-            "Hide a seeded share of the links (clone links excluded), fit the attention model on the "
-            "rest, rank every item for the source of each hidden link and report MRR and Recall@1/5/10/50 "
-            "(overall, for cross-team links and per link category) beside TF-IDF, BM25, raw embedding "
-            "cosine and the untrained model, all in the same run. Input: a tidy ISSUES.csv and LINKS.csv "
-            "(the format of shared/data/links-dev) or a workspace."
+            "k-fold over the links (clone links excluded, default 5 folds, seeded): each link is hidden once, "
+            "the attention model is fitted on the other folds, every item is ranked for the source of each "
+            "hidden link, and MRR and Recall@1/5/10/50 are reported with bootstrap 95%% intervals (overall, "
+            "for cross-team links and per link category, with their counts) beside TF-IDF, BM25, raw "
+            "embedding cosine and the untrained model, all in the same run, with the ratio of attention "
+            "to the best baseline and the fitted weights. --quick: one split (--holdout), one fit. "
+            "Input: a tidy ISSUES.csv and LINKS.csv (the format of shared/data/links-dev) or a workspace."
         ),
     )
     p.add_argument("issues", nargs="?", help="issues.csv (tidy format)")
@@ -29,8 +31,14 @@ def add_parser(sub) -> None:
                    help=f"evaluate the backlog of a workspace instead (e.g. ./{DEFAULT_WORKSPACE})")
     add_wait_arg(p)
     p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
-    p.add_argument("--holdout", type=float, default=0.2, help="share of links hidden (default: 0.2)")
-    p.add_argument("--seed", type=int, default=0, help="random seed of the split and the model (default: 0)")
+    p.add_argument("--folds", type=int, default=5, help="folds of the k-fold evaluation (default: 5)")
+    p.add_argument("--quick", action="store_true",
+                   help="one seeded split instead of k-fold (hides --holdout of the links, fits once)")
+    p.add_argument("--holdout", type=float, default=0.2, help="share of links hidden with --quick (default: 0.2)")
+    p.add_argument("--bootstrap", type=int, default=1000,
+                   help="bootstrap resamples of the evaluated links for the intervals (default: 1000)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="random seed of the split, the model and the bootstrap (default: 0)")
     p.add_argument("--cache", type=Path, default=None,
                    help="embedding cache directory (default: the workspace itself, or none for CSV input)")
     p.set_defaults(func=run)
@@ -40,7 +48,8 @@ def run(args) -> int:
     from ..insights._evaluate import evaluate_links
     from ..io._tables import read_tables
 
-    kw = {"holdout": args.holdout, "random_state": args.seed, "progress": False}
+    kw = {"folds": None if args.quick else args.folds, "holdout": args.holdout, "random_state": args.seed,
+          "n_bootstrap": args.bootstrap, "progress": False}
     if args.workspace is not None:
         if args.issues or args.links:
             raise ValueError("give either ISSUES.csv LINKS.csv or --workspace, not both")
@@ -57,33 +66,83 @@ def run(args) -> int:
         cache = str(args.cache) if args.cache is not None else None
         result = evaluate_links(backlog, dataset=ipath.parent.name or ipath.stem, cache=cache, **kw)
     if args.format == "json":
-        out = {
-            "dataset": result["dataset"], "n_items": result["n_items"], "n_eval_links": result["n_eval_links"],
-            "n_cross_team": result["n_cross_team"],
-            "methods": {m: _clean(v) for m, v in result["methods"].items()},
-            "cross_team": {m: _clean(v) for m, v in result["cross_team"].items()},
-            "by_category": {c: {m: _clean(v) for m, v in d.items()} for c, d in result["by_category"].items()},
-            "protocol": result["protocol"],
-        }
-        print(json.dumps(out, indent=2))
+        print(json.dumps(to_json(result), indent=2))
         return 0
     print(format_table(result))
     return 0
 
 
-def _clean(d: dict) -> dict:
-    return {k: (None if isinstance(v, float) and math.isnan(v) else (round(v, 4) if isinstance(v, float) else v))
-            for k, v in d.items() if k in _METRICS}
+def to_json(result: dict) -> dict:
+    """The JSON document of one evaluation result (metrics rounded, nan as null)."""
+    return {
+        "dataset": result["dataset"], "n_items": result["n_items"], "n_eval_links": result["n_eval_links"],
+        "n_cross_team": result["n_cross_team"], "folds": result["folds"],
+        "methods": {m: _clean(v) for m, v in result["methods"].items()},
+        "mrr_ci": {m: _num(v) for m, v in result["mrr_ci"].items()},
+        "ci": {m: {x: _num(ci) for x, ci in d.items()} for m, d in result["ci"].items()},
+        "ratio": None if result["ratio"] is None else {
+            "value": _num(result["ratio"]["value"]), "ci": _num(result["ratio"]["ci"]),
+            "best_baseline": result["ratio"]["best_baseline"]},
+        "cross_team": {m: _clean(v, n=True) for m, v in result["cross_team"].items()},
+        "by_category": {c: {m: _clean(v, n=True) for m, v in d.items()} for c, d in result["by_category"].items()},
+        "weights": _num(result["weights"]),
+        "seconds": result["seconds"],
+        "protocol": result["protocol"],
+    }
+
+
+def _num(v):
+    if isinstance(v, float):
+        return None if math.isnan(v) else round(v, 4)
+    if isinstance(v, dict):
+        return {k: _num(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_num(x) for x in v]
+    return v
+
+
+def _clean(d: dict, *, n: bool = False) -> dict:
+    return {k: _num(v) for k, v in d.items() if k in _METRICS or (n and k == "n")}
+
+
+def _ci(ci) -> str:
+    return "[   -,    -]" if ci is None or any(math.isnan(x) for x in ci) else f"[{ci[0]:.3f}, {ci[1]:.3f}]"
 
 
 def format_table(result: dict) -> str:
     """A plain-text table of one evaluation result."""
+    proto = result["protocol"]
+    how = (f"{proto['folds']}-fold" if proto.get("folds") else f"single split, holdout {proto['holdout']}")
     lines = [f"{result['dataset']}: {result['n_items']:,} items, {result['n_eval_links']} hidden links evaluated "
-             f"({result['n_cross_team']} cross-team), holdout {result['protocol']['holdout']}, "
-             f"seed {result['protocol']['random_state']}"]
-    head = f"{'method':<22}" + "".join(f"{m:>11}" for m in _METRICS) + f"{'x-team MRR':>12}"
+             f"({result['n_cross_team']} cross-team), {how}, seed {proto['random_state']}"]
+    head = (f"{'method':<22}" + f"{'mrr':>8}{'95% CI':>17}" + "".join(f"{m:>11}" for m in _METRICS[1:])
+            + f"{'x-team MRR':>12}{'time s':>9}")
     lines += [head, "-" * len(head)]
     for m, v in result["methods"].items():
         ct = result["cross_team"].get(m, {}).get("mrr", float("nan"))
-        lines.append(f"{m:<22}" + "".join(f"{v[x]:>11.3f}" for x in _METRICS) + f"{ct:>12.3f}")
+        lines.append(f"{m:<22}{v['mrr']:>8.3f}{_ci(result['mrr_ci'].get(m)):>17}"
+                     + "".join(f"{v[x]:>11.3f}" for x in _METRICS[1:]) + f"{ct:>12.3f}"
+                     + f"{result['seconds'].get(m, float('nan')):>9.1f}")
+    ratio = result.get("ratio")
+    if ratio is not None:
+        lines.append(f"attention / best baseline ({ratio['best_baseline']}): {ratio['value']:.2f}x, "
+                     f"95% CI {_ci(ratio['ci'])}")
+    if result["by_category"]:
+        methods = list(result["methods"])
+        lines += ["", f"{'MRR by category':<22}{'n':>6}" + "".join(f"{m[:11]:>12}" for m in methods)]
+        for c, d in result["by_category"].items():
+            n = next(iter(d.values()))["n"]
+            lines.append(f"{c:<22}{n:>6}" + "".join(f"{d[m]['mrr']:>12.3f}" for m in methods))
+        n_ct = result["n_cross_team"]
+        lines.append(f"{'cross-team':<22}{n_ct:>6}"
+                     + "".join(f"{result['cross_team'][m]['mrr']:>12.3f}" for m in methods))
+    mean = result["weights"].get("mean") or {}
+    if mean:
+        hw = ", ".join(f"{h} {w:.2f}" for h, w in mean["head_weights"].items())
+        gw = ", ".join(f"{g} {w:.2f}" for g, w in mean["group_weights"].items())
+        n = len(result["weights"]["per_fold"])
+        lines += ["", f"fitted head weights (mean of {n} fit{'s' if n > 1 else ''}): {hw}",
+                  f"fitted group weights: {gw}"]
+        if "selected" in mean:
+            lines.append("kept per fit: " + ", ".join(f"{k} {v}" for k, v in mean["selected"].items()))
     return "\n".join(lines)

@@ -5,9 +5,13 @@ Protocol (:func:`evaluate_links`):
 1. Usable links: every link between two items of the backlog except ``clone``
    links (they join an issue to its copy) and self-links; a link recorded in
    both directions counts once (links are undirected here).
-2. A seeded share ``holdout`` of them is hidden.  The attention model is fitted
-   on the backlog with the hidden links excluded (``fit(exclude_links=...)``):
-   they are neither positives nor masks in training.
+2. k-fold (default ``folds=5``): the usable links are split, seeded, into
+   ``folds`` parts. For each part the attention model is fitted on the
+   backlog with that part excluded (``fit(exclude_links=...)``: the hidden
+   links are neither positives nor masks in training), and that part is
+   evaluated; so every link is evaluated exactly once, by a model that never
+   saw it. ``folds=None`` (or ``quick=True``, ``attn-team evaluate --quick``)
+   keeps the fast single split: a seeded share ``holdout`` is hidden once.
 3. Every hidden link whose two ends have text is evaluated: for its source
    (Jira's outward end) every other item of the backlog is scored and ranked
    (ties count half), and the rank of its target is recorded.  Links are
@@ -16,10 +20,17 @@ Protocol (:func:`evaluate_links`):
    every baseline.
 4. Metrics: MRR and Recall@1/5/10/50, overall, per link category and on the
    cross-team subset (the two ends share no component and are not in the
-   same team).
+   same team), each with its count ``n``; bootstrap 95% intervals (the
+   evaluated links resampled with replacement, seeded, ``n_bootstrap`` times,
+   the same resamples for every method) for every overall metric, and the
+   ratio of attention's MRR to the best plain baseline's with its paired
+   interval (the ratio of the two means in each resample).
 5. Baselines, same links and same candidates: TF-IDF cosine (scikit-learn,
    sublinear tf, English stop words), BM25 (``bm25s``, English stop words),
    raw embedding cosine (no attention), and the untrained attention model.
+   They do not depend on the links, so they are scored once for all folds;
+   the item features (text embeddings included) are computed once and shared
+   by every fold's model (they are memoised per backlog and embedder).
 """
 
 from __future__ import annotations
@@ -32,31 +43,55 @@ import pandas as pd
 
 from ..attention._metrics import KS, rank_metrics, ranks_from_scores
 
-__all__ = ["evaluate_links", "rank_metrics", "ranks_from_scores", "KS"]
+__all__ = ["evaluate_links", "rank_metrics", "ranks_from_scores", "KS", "bootstrap_intervals"]
 
 log = logging.getLogger(__name__)
 
 METHODS = ("attention", "attention_untrained", "tfidf", "bm25", "embedding")
+#: the plain baselines attention is compared with (the ratio's denominator is the best of them)
+BASELINES = ("tfidf", "bm25", "embedding")
+_METRICS = ("mrr",) + tuple(f"recall@{k}" for k in KS)
+_CHUNK = 512  # source rows scored at once (bounds the dense score block)
 
 
-def _tfidf_scores(texts, rows):
-    from sklearn.feature_extraction.text import TfidfVectorizer
+class _Tfidf:
+    def __init__(self, texts):
+        from sklearn.feature_extraction.text import TfidfVectorizer
 
-    X = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit_transform(texts)
-    return np.asarray((X[rows] @ X.T).todense(), dtype=np.float64)
+        self.X = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit_transform(texts)
+
+    def __call__(self, rows):
+        return np.asarray((self.X[rows] @ self.X.T).todense(), dtype=np.float64)
 
 
-def _bm25_scores(texts, rows):
-    import bm25s
+class _Bm25:
+    def __init__(self, texts):
+        import bm25s
 
-    corpus = bm25s.tokenize([t or "" for t in texts], stopwords="en", return_ids=False, show_progress=False)
-    retriever = bm25s.BM25()
-    retriever.index(bm25s.tokenize([t or "" for t in texts], stopwords="en", show_progress=False), show_progress=False)
-    out = np.zeros((len(rows), len(texts)), dtype=np.float64)
-    for i, r in enumerate(rows):
-        q = corpus[r]
-        if q:
-            out[i] = retriever.get_scores(q)
+        texts = [t or "" for t in texts]
+        self.corpus = bm25s.tokenize(texts, stopwords="en", return_ids=False, show_progress=False)
+        self.retriever = bm25s.BM25()
+        self.retriever.index(bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False)
+        self.n = len(texts)
+
+    def __call__(self, rows):
+        out = np.zeros((len(rows), self.n), dtype=np.float64)
+        for i, r in enumerate(rows):
+            q = self.corpus[r]
+            if q:
+                out[i] = self.retriever.get_scores(q)
+        return out
+
+
+def _ranks(score, s: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Ranks of the targets ``t`` for the sources ``s`` under ``score(rows) -> (len(rows), n)``, in blocks."""
+    out = np.empty(len(s), dtype=np.float64)
+    rows, inv = np.unique(s, return_inverse=True)
+    for start in range(0, len(rows), _CHUNK):
+        block = rows[start:start + _CHUNK]
+        sel = np.flatnonzero((inv >= start) & (inv < start + len(block)))
+        S = score(block)
+        out[sel] = ranks_from_scores(S[inv[sel] - start], s[sel], t[sel])
     return out
 
 
@@ -71,23 +106,111 @@ def _cross_team(items: pd.DataFrame, s: np.ndarray, t: np.ndarray) -> np.ndarray
     return np.array(out, dtype=bool)
 
 
-def evaluate_links(backlog, *, holdout: float = 0.2, random_state: int = 0, model=None, embedder=None,
-                   cache=None, methods=METHODS, dataset: str | None = None, progress: bool = False) -> dict:
-    """Hide a share of the backlog's links, fit on the rest, and rank every item to find them again.
+def bootstrap_intervals(ranks: dict, *, n_bootstrap: int = 1000, random_state: int = 0, level: float = 0.95,
+                        baselines=BASELINES) -> dict:
+    """Paired bootstrap intervals of every method's metrics and of attention's ratio to the best baseline.
+
+    Parameters
+    ----------
+    ranks : dict of str -> ndarray
+        Ranks per method, all over the same evaluated links (same order).
+    n_bootstrap : int, default=1000
+        Resamples (the links drawn with replacement; the same draws for every method).
+    random_state : int, default=0
+    level : float, default=0.95
+
+    Returns
+    -------
+    dict
+        ``{"ci": {method: {metric: [low, high]}}, "ratio": {"value", "ci", "best_baseline"} or None}``.
+        The ratio is attention's MRR over the best baseline's (by MRR on all links); its interval is the
+        percentile interval of the ratio of the two means over the same resamples.
+    """
+    n = len(next(iter(ranks.values()))) if ranks else 0
+    ci: dict = {}
+    if n == 0 or n_bootstrap < 1:
+        nan = [float("nan"), float("nan")]
+        return {"ci": {m: {x: nan for x in _METRICS} for m in ranks}, "ratio": None}
+    idx = np.random.RandomState(random_state).randint(0, n, size=(n_bootstrap, n))
+    lo, hi = 100 * (1 - level) / 2, 100 * (1 + level) / 2
+    mrr_draws = {}
+    for m, r in ranks.items():
+        r = np.asarray(r, dtype=np.float64)
+        mrr_draws[m] = (1.0 / r)[idx].mean(axis=1)
+        ci[m] = {"mrr": _pct(mrr_draws[m], lo, hi)}
+        for k in KS:
+            ci[m][f"recall@{k}"] = _pct((r <= k)[idx].mean(axis=1), lo, hi)
+    base = [b for b in baselines if b in ranks]
+    ratio = None
+    if "attention" in ranks and base:
+        best = max(base, key=lambda b: float(np.mean(1.0 / ranks[b])))
+        denom = float(np.mean(1.0 / ranks[best]))
+        value = float(np.mean(1.0 / ranks["attention"])) / denom
+        with np.errstate(divide="ignore", invalid="ignore"):
+            draws = mrr_draws["attention"] / mrr_draws[best]
+        ratio = {"value": value, "ci": _pct(draws, lo, hi), "best_baseline": best}
+    return {"ci": ci, "ratio": ratio}
+
+
+def _pct(draws: np.ndarray, lo: float, hi: float) -> list:
+    a, b = np.percentile(draws, [lo, hi])
+    return [float(a), float(b)]
+
+
+def _split(n: int, folds: int | None, holdout: float, rng: np.random.RandomState) -> list[np.ndarray]:
+    """Positions of the hidden links of each fold (one part for the single split)."""
+    perm = rng.permutation(n)
+    if folds is None:
+        return [np.sort(perm[:int(round(holdout * n))])]
+    return [np.sort(part) for part in np.array_split(perm, folds)]
+
+
+def _fit_record(fitted) -> dict:
+    return {"n_train_links": int(fitted.n_train_links_), "best_epoch": int(fitted.best_epoch_),
+            "epochs": len(fitted.history_), "temperature": float(fitted.temperature_),
+            "head_weights": dict(fitted.head_weights_), "group_weights": dict(fitted.group_weights_),
+            **({"selected": fitted.selected_} if hasattr(fitted, "selected_") else {}),
+            **({"selection": fitted.selection_} if hasattr(fitted, "selection_") else {})}
+
+
+def _mean_weights(per_fold: list[dict]) -> dict:
+    out = {}
+    for key in ("head_weights", "group_weights"):
+        names = per_fold[0][key]
+        out[key] = {h: float(np.mean([f[key][h] for f in per_fold])) for h in names}
+    out["temperature"] = float(np.mean([f["temperature"] for f in per_fold]))
+    if all("selected" in f for f in per_fold):
+        sel = [f["selected"] for f in per_fold]
+        out["selected"] = {v: sel.count(v) for v in sorted(set(sel))}
+    return out
+
+
+def evaluate_links(backlog, *, folds: int | None = 5, holdout: float = 0.2, quick: bool = False,
+                   random_state: int = 0, model=None, embedder=None, cache=None, methods=METHODS,
+                   n_bootstrap: int = 1000, dataset: str | None = None, progress: bool = False) -> dict:
+    """Hide the backlog's links fold by fold, fit on the rest, and rank every item to find them again.
 
     Parameters
     ----------
     backlog : Backlog
+    folds : int or None, default=5
+        k-fold over the usable links: each link is hidden (and evaluated) exactly once, by a model
+        fitted on the other folds. ``None``: the single split of ``holdout`` (the quick protocol).
     holdout : float, default=0.2
-        Share of usable (non-clone) links hidden, in (0, 1).
+        Share of usable (non-clone) links hidden, in (0, 1); used only by the single split.
+    quick : bool, default=False
+        Same as ``folds=None``: one seeded split, one fit (fast checks, ``attn-team evaluate --quick``).
     random_state : int, default=0
-        Seeds the split and the model.
+        Seeds the split, the model and the bootstrap.
     model : CrossAttention, optional
-        Model to evaluate (cloned with its parameters; default ``CrossAttention()``).
+        Model to evaluate (cloned with its parameters for every fold; default ``CrossAttention()``).
     embedder, cache : optional
-        Passed to the model (and used for the embedding baseline).
+        Passed to the model (and used for the embedding baseline). The same objects serve every
+        fold, so the item features are computed once.
     methods : tuple of str
         Subset of ``("attention", "attention_untrained", "tfidf", "bm25", "embedding")``.
+    n_bootstrap : int, default=1000
+        Bootstrap resamples of the evaluated links for the intervals (0: none, the intervals are nan).
     dataset : str, optional
         Name stored under ``"dataset"``.
     progress : bool, default=False
@@ -95,16 +218,23 @@ def evaluate_links(backlog, *, holdout: float = 0.2, random_state: int = 0, mode
     Returns
     -------
     dict
-        ``{"dataset", "n_items", "n_links", "n_hidden", "n_eval_links", "n_cross_team",
-        "protocol", "methods": {method: {"mrr", "recall@1", "recall@5", "recall@10",
-        "recall@50", "n"}}, "cross_team": {...same shape}, "by_category": {category:
-        {method: {...}}}, "fit": {...}, "seconds": {method: s}}``.
+        ``{"dataset", "n_items", "n_links", "n_hidden", "n_eval_links", "n_cross_team", "folds",
+        "protocol", "methods": {method: {"mrr", "recall@1", "recall@5", "recall@10", "recall@50",
+        "n"}}, "mrr_ci": {method: [low, high]}, "ci": {method: {metric: [low, high]}},
+        "ratio": {"value", "ci", "best_baseline"} or None, "cross_team": {...same shape as
+        methods}, "by_category": {category: {method: {...}}}, "weights": {"per_fold": [...],
+        "mean": {...}}, "fit": {...}, "seconds": {method: s}}``. ``folds`` is ``None`` for the single
+        split; ``n_hidden`` counts the links hidden over all folds.
     """
     from ..attention._features import item_texts
     from ..attention._model import CrossAttention, link_pairs
 
+    if quick:
+        folds = None
     if not (isinstance(holdout, (int, float)) and 0 < holdout < 1):
         raise ValueError(f"holdout must be a share in (0, 1), got {holdout!r}")
+    if folds is not None and (isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or folds < 2):
+        raise ValueError(f"folds must be an integer >= 2 or None (single split), got {folds!r}")
     unknown = set(methods) - set(METHODS)
     if unknown:
         raise ValueError(f"unknown method(s) {sorted(unknown)}; expected some of {METHODS}")
@@ -112,68 +242,89 @@ def evaluate_links(backlog, *, holdout: float = 0.2, random_state: int = 0, mode
     keys = items["key"].astype(str).to_numpy()
     pos = {k: i for i, k in enumerate(keys)}
     pairs = link_pairs(backlog.links, keys)
-    rng = np.random.RandomState(random_state)
-    perm = rng.permutation(len(pairs))
-    n_hidden = int(round(holdout * len(pairs)))
-    hidden = pairs.iloc[np.sort(perm[:n_hidden])].reset_index(drop=True)
+    if folds is not None and len(pairs) and folds > len(pairs):
+        raise ValueError(f"folds={folds} is more than the {len(pairs)} usable links")
+    parts = _split(len(pairs), folds, holdout, np.random.RandomState(random_state))
     texts = item_texts(items)
     has_text = np.array([bool(t.strip()) for t in texts])
-    s = np.array([pos[x] for x in hidden["source_key"]], dtype=np.int64)
-    t = np.array([pos[x] for x in hidden["target_key"]], dtype=np.int64)
-    ok = has_text[s] & has_text[t] if len(s) else np.zeros(0, dtype=bool)
-    s, t, cats = s[ok], t[ok], hidden["category"].to_numpy()[ok]
+    src = np.array([pos[x] for x in pairs["source_key"]], dtype=np.int64)
+    dst = np.array([pos[x] for x in pairs["target_key"]], dtype=np.int64)
+    fold_of = np.full(len(pairs), -1, dtype=np.int64)
+    for f, part in enumerate(parts):
+        fold_of[part] = f
+    hidden_all = np.flatnonzero(fold_of >= 0)  # positions in pairs, in link order
+    ok = has_text[src[hidden_all]] & has_text[dst[hidden_all]] if len(hidden_all) else np.zeros(0, dtype=bool)
+    ev = hidden_all[ok]
+    s, t, fold_ev = src[ev], dst[ev], fold_of[ev]
+    cats = pairs["category"].to_numpy()[ev]
     cross = _cross_team(items, s, t)
     result = {
         "dataset": dataset or (str(items["source"].dropna().iloc[0]) if items["source"].notna().any() else "backlog"),
-        "n_items": int(len(items)), "n_links": int(len(pairs)), "n_hidden": int(n_hidden),
-        "n_eval_links": int(len(s)), "n_cross_team": int(cross.sum()),
-        "protocol": {"holdout": holdout, "random_state": random_state, "undirected": True,
-                     "clone_links": "excluded", "ties": "count half", "candidates": "all other items"},
-        "methods": {}, "cross_team": {}, "by_category": {}, "seconds": {}, "fit": {},
+        "n_items": int(len(items)), "n_links": int(len(pairs)), "n_hidden": int(len(hidden_all)),
+        "n_eval_links": int(len(s)), "n_cross_team": int(cross.sum()), "folds": folds,
+        "protocol": {"folds": folds, "holdout": None if folds is not None else holdout,
+                     "random_state": random_state, "undirected": True, "clone_links": "excluded",
+                     "ties": "count half", "candidates": "all other items", "bootstrap": n_bootstrap},
+        "methods": {}, "mrr_ci": {}, "ci": {}, "ratio": None, "cross_team": {}, "by_category": {},
+        "seconds": {}, "fit": {}, "weights": {"per_fold": [], "mean": {}},
     }
     if len(s) == 0:
         log.warning("no hidden link with text at both ends: nothing to evaluate")
         for m in methods:
             result["methods"][m] = rank_metrics([])
             result["cross_team"][m] = rank_metrics([])
+            result["mrr_ci"][m] = [float("nan"), float("nan")]
         return result
-    rows, inv = np.unique(s, return_inverse=True)
     params = {} if model is None else model.get_params()
     params.update(random_state=random_state, progress=progress)
     if embedder is not None:
         params["embedder"] = embedder
     if cache is not None:
         params["cache"] = cache
-    fitted = CrossAttention(**params)
+    untrained = CrossAttention(**params)
+    t0 = time.perf_counter()
+    feats = untrained.item_features(backlog) if {"attention", "attention_untrained", "embedding"} & set(methods) \
+        else None  # once: every fold's model reads the same memoised features
+    result["seconds"]["features"] = round(time.perf_counter() - t0, 2)
     ranks: dict[str, np.ndarray] = {}
-    feats = None
     for m in methods:
         t0 = time.perf_counter()
         if m == "attention":
-            fitted.fit(backlog, exclude_links=hidden)
-            S = fitted.score_rows(backlog, rows)
-            result["fit"] = {"n_train_links": fitted.n_train_links_, "best_epoch": fitted.best_epoch_,
-                             "epochs": len(fitted.history_), "temperature": fitted.temperature_,
-                             "head_weights": fitted.head_weights_, "group_weights": fitted.group_weights_}
+            r = np.empty(len(s), dtype=np.float64)
+            for f, part in enumerate(parts):
+                sel = np.flatnonzero(fold_ev == f)
+                fitted = CrossAttention(**params).fit(backlog, exclude_links=pairs.iloc[part])
+                result["weights"]["per_fold"].append(_fit_record(fitted))
+                if len(sel):
+                    r[sel] = _ranks(lambda rows: fitted.score_rows(backlog, rows), s[sel], t[sel])
+                log.info("fold %d/%d: %d links evaluated", f + 1, len(parts), len(sel))
+            ranks[m] = r
+            result["weights"]["mean"] = _mean_weights(result["weights"]["per_fold"])
         elif m == "attention_untrained":
-            # the untrained weights (features are shared through the backlog's feature cache)
-            S = CrossAttention(**params).score_rows(backlog, rows)
+            # the untrained weights do not depend on the links: one pass for every fold
+            ranks[m] = _ranks(lambda rows: untrained.score_rows(backlog, rows), s, t)
         elif m == "tfidf":
-            S = _tfidf_scores(texts, rows)
+            ranks[m] = _ranks(_Tfidf(texts), s, t)
         elif m == "bm25":
-            S = _bm25_scores(texts, rows)
+            ranks[m] = _ranks(_Bm25(texts), s, t)
         else:  # embedding
-            if feats is None:
-                feats = fitted.item_features(backlog)
             E = feats.embeddings
-            S = E[rows] @ E.T
-        ranks[m] = ranks_from_scores(S[inv], s, t)
+            ranks[m] = _ranks(lambda rows: np.asarray(E[rows] @ E.T, dtype=np.float64), s, t)
         result["seconds"][m] = round(time.perf_counter() - t0, 2)
         log.info("%s: MRR %.3f", m, float(np.mean(1 / ranks[m])))
+    boot = bootstrap_intervals(ranks, n_bootstrap=n_bootstrap, random_state=random_state)
+    result["ci"], result["ratio"] = boot["ci"], boot["ratio"]
     for m in methods:
         result["methods"][m] = rank_metrics(ranks[m])
+        result["mrr_ci"][m] = boot["ci"][m]["mrr"]
         result["cross_team"][m] = rank_metrics(ranks[m][cross])
     for c in sorted(set(cats)):
         sel = cats == c
         result["by_category"][str(c)] = {m: rank_metrics(ranks[m][sel]) for m in methods}
+    if result["weights"]["per_fold"]:
+        per = result["weights"]["per_fold"]
+        result["fit"] = {**result["weights"]["mean"], "n_train_links": [f["n_train_links"] for f in per],
+                         "best_epoch": [f["best_epoch"] for f in per], "epochs": [f["epochs"] for f in per]}
+        if folds is None:
+            result["fit"] = per[0]
     return result

@@ -8,7 +8,7 @@ import pytest
 
 import attn_team
 from attn_team.attention._model import CrossAttention, link_pairs
-from attn_team.insights._evaluate import evaluate_links, rank_metrics, ranks_from_scores
+from attn_team.insights._evaluate import bootstrap_intervals, evaluate_links, rank_metrics, ranks_from_scores
 from fakes import BagOfWords
 
 
@@ -62,7 +62,7 @@ class TestMetrics:
 class TestEvaluateLinks:
     def test_shape_and_all_methods(self):
         b = paired_backlog()
-        r = evaluate_links(b, holdout=0.4, random_state=0, embedder=BagOfWords(), dataset="toy")
+        r = evaluate_links(b, folds=None, holdout=0.4, random_state=0, embedder=BagOfWords(), dataset="toy")
         assert r["dataset"] == "toy" and r["n_items"] == 50
         assert r["n_links"] == 25  # clone links excluded
         assert r["n_hidden"] == 10 and r["n_eval_links"] == 10
@@ -87,7 +87,7 @@ class TestEvaluateLinks:
             return orig(self, backlog, exclude_links=exclude_links)
 
         monkeypatch.setattr(CrossAttention, "fit", spy)
-        r = evaluate_links(b, holdout=0.2, random_state=1, embedder=BagOfWords(), methods=("attention",))
+        r = evaluate_links(b, folds=None, holdout=0.2, random_state=1, embedder=BagOfWords(), methods=("attention",))
         hidden = calls[0]
         assert len(hidden) == r["n_hidden"] == 5
         pairs = link_pairs(b.links, b.items["key"])
@@ -123,8 +123,93 @@ def test_real_links_tfidf_baseline_matches_reference(shared_data):
     """On duraspace the protocol's TF-IDF baseline lands near the reference MRR 0.304 (all links)."""
     d = shared_data / "links-dev" / "duraspace_jira2015"
     b = attn_team.read_tables(d / "issues.csv", d / "links.csv")
-    r = evaluate_links(b, holdout=0.5, random_state=0, methods=("tfidf", "bm25"))
+    r = evaluate_links(b, folds=None, holdout=0.5, random_state=0, methods=("tfidf", "bm25"))
     assert r["n_links"] == 440  # 480 links, no clones; duplicates/mirrors and dangling ends dropped
     assert r["n_eval_links"] > 180
     assert 0.24 < r["methods"]["tfidf"]["mrr"] < 0.37
     assert r["methods"]["bm25"]["recall@50"] > r["methods"]["bm25"]["recall@10"]
+
+
+class TestKFold:
+    def test_every_link_hidden_once_and_never_fitted_on(self, monkeypatch):
+        b = paired_backlog()
+        calls = []
+        orig = CrossAttention.fit
+
+        def spy(self, backlog, *, exclude_links=None):
+            calls.append(exclude_links)
+            return orig(self, backlog, exclude_links=exclude_links)
+
+        monkeypatch.setattr(CrossAttention, "fit", spy)
+        r = evaluate_links(b, folds=5, random_state=3, embedder=BagOfWords(), methods=("attention", "tfidf"))
+        assert len(calls) == 5 and r["folds"] == 5
+        hidden = [{tuple(sorted(p)) for p in zip(h.source_key, h.target_key)} for h in calls]
+        assert sum(len(h) for h in hidden) == len(set().union(*hidden)) == 25  # disjoint, all usable links
+        assert all(4 <= len(h) <= 6 for h in hidden)
+        assert r["n_hidden"] == r["n_eval_links"] == 25  # every link evaluated once
+        assert r["methods"]["attention"]["n"] == r["methods"]["tfidf"]["n"] == 25
+        per = r["weights"]["per_fold"]
+        assert len(per) == 5 and [f["n_train_links"] for f in per] == [25 - len(h) for h in hidden]
+        mean = r["weights"]["mean"]["head_weights"]
+        for h in mean:
+            assert mean[h] == pytest.approx(np.mean([f["head_weights"][h] for f in per]))
+
+    def test_embeddings_computed_once_for_all_folds(self):
+        b = paired_backlog()
+        emb = BagOfWords()
+        evaluate_links(b, folds=5, embedder=emb, methods=("attention", "attention_untrained", "embedding"),
+                       n_bootstrap=10)
+        assert emb.calls == len(b.items)  # each item's text encoded once, not once per fold
+
+    def test_intervals_and_ratio(self):
+        b = paired_backlog(n_pairs=30)
+        r = evaluate_links(b, folds=3, random_state=0, embedder=BagOfWords(), n_bootstrap=200)
+        for m, v in r["methods"].items():
+            lo, hi = r["mrr_ci"][m]
+            assert lo <= v["mrr"] <= hi
+            assert r["ci"][m]["mrr"] == [lo, hi]
+            for k in (1, 5, 10, 50):
+                a, c = r["ci"][m][f"recall@{k}"]
+                assert a <= v[f"recall@{k}"] <= c
+        ratio = r["ratio"]
+        best = max(("tfidf", "bm25", "embedding"), key=lambda x: r["methods"][x]["mrr"])
+        assert ratio["best_baseline"] == best
+        assert ratio["value"] == pytest.approx(r["methods"]["attention"]["mrr"] / r["methods"][best]["mrr"])
+        assert ratio["ci"][0] <= ratio["value"] <= ratio["ci"][1]
+        for c, d in r["by_category"].items():
+            assert len({v["n"] for v in d.values()}) == 1
+        assert sum(next(iter(d.values()))["n"] for d in r["by_category"].values()) == r["n_eval_links"]
+
+    def test_quick_is_the_single_split(self):
+        b = paired_backlog()
+        a = evaluate_links(b, quick=True, holdout=0.4, embedder=BagOfWords(), methods=("tfidf",))
+        c = evaluate_links(b, folds=None, holdout=0.4, embedder=BagOfWords(), methods=("tfidf",))
+        assert a["methods"] == c["methods"] and a["folds"] is None and a["n_hidden"] == 10
+
+    def test_bad_folds(self):
+        b = paired_backlog()
+        for bad in (1, 0, 2.5, True, 26):
+            with pytest.raises(ValueError, match="folds"):
+                evaluate_links(b, folds=bad, methods=("tfidf",))
+
+
+class TestBootstrap:
+    def test_paired_ratio_of_identical_methods_is_exactly_one(self):
+        rng = np.random.RandomState(0)
+        r = rng.randint(1, 50, size=80).astype(float)
+        out = bootstrap_intervals({"attention": r, "tfidf": r.copy(), "bm25": r + 5}, n_bootstrap=300)
+        assert out["ratio"]["best_baseline"] == "tfidf"
+        assert out["ratio"]["value"] == pytest.approx(1.0)
+        assert out["ratio"]["ci"] == pytest.approx([1.0, 1.0])  # paired: the same links in both means
+        lo, hi = out["ci"]["attention"]["mrr"]
+        assert lo < np.mean(1 / r) < hi
+
+    def test_interval_narrows_with_more_links_and_is_seeded(self):
+        rng = np.random.RandomState(1)
+        small, large = rng.randint(1, 30, size=40), rng.randint(1, 30, size=4000)
+        w = [np.diff(bootstrap_intervals({"tfidf": x}, n_bootstrap=400)["ci"]["tfidf"]["mrr"])[0]
+             for x in (small, large)]
+        assert w[1] < w[0] / 3
+        a = bootstrap_intervals({"tfidf": small}, n_bootstrap=100, random_state=4)
+        c = bootstrap_intervals({"tfidf": small}, n_bootstrap=100, random_state=4)
+        assert a == c and a["ratio"] is None  # no attention: no ratio
