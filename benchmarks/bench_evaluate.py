@@ -130,7 +130,7 @@ def main(argv=None) -> int:
         results = []
         for seed in args.seeds:
             t0 = time.perf_counter()
-            r = evaluate_links(b, holdout=0.2, random_state=seed, cache=args.cache, dataset=name)
+            r = evaluate_links(b, folds=None, holdout=0.2, random_state=seed, cache=args.cache, dataset=name)
             results.append(r)
             print(f"{name} seed {seed}: " + ", ".join(f"{m} {r['methods'][m]['mrr']:.3f}" for m in METHODS)
                   + f"  ({time.perf_counter() - t0:.0f}s)", flush=True)

@@ -91,7 +91,7 @@ class CrossAttention(BaseEstimator):
         projections use a tenth of it).
     projection_decay : float, default=1.0
         Penalty on ``||W - I||^2`` keeping the projections near identity.
-    mixture_decay : float, default=0.1
+    mixture_decay : float, default=0.03
         Penalty on the squared distance of the head and group log-weights from their untrained
         values (``log a_h - log a0_h``, ``log b_g - log b0_g``), so no group can dominate because it
         is easy to fit on a few links (issue-number or date closeness, same project); 0 switches it off.
@@ -195,7 +195,7 @@ class CrossAttention(BaseEstimator):
         batch_size: int = 128,
         learning_rate: float = 0.03,
         projection_decay: float = 1.0,
-        mixture_decay: float = 0.1,
+        mixture_decay: float = 0.03,
         keep_best: bool = True,
         n_negatives: int = 96,
         validation_fraction: float = 0.15,
