@@ -64,6 +64,7 @@ def row(name: str, var: str, r: dict) -> dict:
             "untrained_ci": r["mrr_ci"]["attention_untrained"],
             "best_baseline": ratio["best_baseline"], "baseline": r["methods"][ratio["best_baseline"]]["mrr"],
             "ratio": ratio["value"], "ratio_ci": ratio["ci"], "selected": sel,
+            "vs_untrained": r["vs_untrained"]["value"], "vs_untrained_ci": r["vs_untrained"]["ci"],
             "by_category": {c: {m: d[m]["mrr"] for m in d} | {"n": d["attention"]["n"]}
                             for c, d in r["by_category"].items()},
             "cross_team": {m: v["mrr"] for m, v in r["cross_team"].items()},
@@ -72,14 +73,15 @@ def row(name: str, var: str, r: dict) -> dict:
 
 def format_rows(rows: list[dict]) -> str:
     head = (f"| set | variant | links | attention MRR [95% CI] | untrained | best baseline | ratio [95% CI] "
-            f"| kept per fold |")
-    out = [head, "|" + "---|" * 8]
+            f"| fitted / untrained [95% CI] | kept per fold |")
+    out = [head, "|" + "---|" * 9]
     for x in rows:
         a, u = x["attention_ci"], x["ratio_ci"]
         kept = ", ".join(f"{k} {v}" for k, v in x["selected"].items())
+        vu, vc = x.get("vs_untrained", float("nan")), x.get("vs_untrained_ci", [float("nan")] * 2)
         out.append(f"| {x['set']} | {x['variant']} | {x['n_eval']} | {x['attention']:.3f} [{a[0]:.3f}, {a[1]:.3f}] "
                    f"| {x['untrained']:.3f} | {x['best_baseline']} {x['baseline']:.3f} "
-                   f"| {x['ratio']:.2f}x [{u[0]:.2f}, {u[1]:.2f}] | {kept} |")
+                   f"| {x['ratio']:.2f}x [{u[0]:.2f}, {u[1]:.2f}] | {vu:.2f}x [{vc[0]:.2f}, {vc[1]:.2f}] | {kept} |")
     return "\n".join(out)
 
 

@@ -83,6 +83,7 @@ def to_json(result: dict) -> dict:
         "ratio": None if result["ratio"] is None else {
             "value": _num(result["ratio"]["value"]), "ci": _num(result["ratio"]["ci"]),
             "best_baseline": result["ratio"]["best_baseline"]},
+        "vs_untrained": _num(result.get("vs_untrained")),
         "cross_team": {m: _clean(v, n=True) for m, v in result["cross_team"].items()},
         "by_category": {c: {m: _clean(v, n=True) for m, v in d.items()} for c, d in result["by_category"].items()},
         "weights": _num(result["weights"]),
@@ -127,6 +128,9 @@ def format_table(result: dict) -> str:
     if ratio is not None:
         lines.append(f"attention / best baseline ({ratio['best_baseline']}): {ratio['value']:.2f}x, "
                      f"95% CI {_ci(ratio['ci'])}")
+    vs = result.get("vs_untrained")
+    if vs is not None:
+        lines.append(f"fitted / untrained attention: {vs['value']:.2f}x, 95% CI {_ci(vs['ci'])}")
     if result["by_category"]:
         methods = list(result["methods"])
         lines += ["", f"{'MRR by category':<22}{'n':>6}" + "".join(f"{m[:11]:>12}" for m in methods)]

@@ -122,7 +122,8 @@ def bootstrap_intervals(ranks: dict, *, n_bootstrap: int = 1000, random_state: i
     Returns
     -------
     dict
-        ``{"ci": {method: {metric: [low, high]}}, "ratio": {"value", "ci", "best_baseline"} or None}``.
+        ``{"ci": {method: {metric: [low, high]}}, "ratio": {"value", "ci", "best_baseline"} or None,
+        "vs_untrained": {"value", "ci"} or None}`` (fitted over untrained attention MRR, paired).
         The ratio is attention's MRR over the best baseline's (by MRR on all links); its interval is the
         percentile interval of the ratio of the two means over the same resamples.
     """
@@ -130,7 +131,7 @@ def bootstrap_intervals(ranks: dict, *, n_bootstrap: int = 1000, random_state: i
     ci: dict = {}
     if n == 0 or n_bootstrap < 1:
         nan = [float("nan"), float("nan")]
-        return {"ci": {m: {x: nan for x in _METRICS} for m in ranks}, "ratio": None}
+        return {"ci": {m: {x: nan for x in _METRICS} for m in ranks}, "ratio": None, "vs_untrained": None}
     idx = np.random.RandomState(random_state).randint(0, n, size=(n_bootstrap, n))
     lo, hi = 100 * (1 - level) / 2, 100 * (1 + level) / 2
     mrr_draws = {}
@@ -149,7 +150,13 @@ def bootstrap_intervals(ranks: dict, *, n_bootstrap: int = 1000, random_state: i
         with np.errstate(divide="ignore", invalid="ignore"):
             draws = mrr_draws["attention"] / mrr_draws[best]
         ratio = {"value": value, "ci": _pct(draws, lo, hi), "best_baseline": best}
-    return {"ci": ci, "ratio": ratio}
+    vs_untrained = None
+    if "attention" in ranks and "attention_untrained" in ranks:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            draws = mrr_draws["attention"] / mrr_draws["attention_untrained"]
+        vs_untrained = {"value": float(np.mean(1.0 / ranks["attention"]) / np.mean(1.0 / ranks["attention_untrained"])),
+                        "ci": _pct(draws, lo, hi)}
+    return {"ci": ci, "ratio": ratio, "vs_untrained": vs_untrained}
 
 
 def _pct(draws: np.ndarray, lo: float, hi: float) -> list:
@@ -221,7 +228,7 @@ def evaluate_links(backlog, *, folds: int | None = 5, holdout: float = 0.2, quic
         ``{"dataset", "n_items", "n_links", "n_hidden", "n_eval_links", "n_cross_team", "folds",
         "protocol", "methods": {method: {"mrr", "recall@1", "recall@5", "recall@10", "recall@50",
         "n"}}, "mrr_ci": {method: [low, high]}, "ci": {method: {metric: [low, high]}},
-        "ratio": {"value", "ci", "best_baseline"} or None, "cross_team": {...same shape as
+        "ratio": {"value", "ci", "best_baseline"} or None, "vs_untrained": {"value", "ci"} or None, "cross_team": {...same shape as
         methods}, "by_category": {category: {method: {...}}}, "weights": {"per_fold": [...],
         "mean": {...}}, "fit": {...}, "seconds": {method: s}}``. ``folds`` is ``None`` for the single
         split; ``n_hidden`` counts the links hidden over all folds.
@@ -265,7 +272,7 @@ def evaluate_links(backlog, *, folds: int | None = 5, holdout: float = 0.2, quic
         "protocol": {"folds": folds, "holdout": None if folds is not None else holdout,
                      "random_state": random_state, "undirected": True, "clone_links": "excluded",
                      "ties": "count half", "candidates": "all other items", "bootstrap": n_bootstrap},
-        "methods": {}, "mrr_ci": {}, "ci": {}, "ratio": None, "cross_team": {}, "by_category": {},
+        "methods": {}, "mrr_ci": {}, "ci": {}, "ratio": None, "vs_untrained": None, "cross_team": {}, "by_category": {},
         "seconds": {}, "fit": {}, "weights": {"per_fold": [], "mean": {}},
     }
     if len(s) == 0:
@@ -313,7 +320,7 @@ def evaluate_links(backlog, *, folds: int | None = 5, holdout: float = 0.2, quic
         result["seconds"][m] = round(time.perf_counter() - t0, 2)
         log.info("%s: MRR %.3f", m, float(np.mean(1 / ranks[m])))
     boot = bootstrap_intervals(ranks, n_bootstrap=n_bootstrap, random_state=random_state)
-    result["ci"], result["ratio"] = boot["ci"], boot["ratio"]
+    result["ci"], result["ratio"], result["vs_untrained"] = boot["ci"], boot["ratio"], boot["vs_untrained"]
     for m in methods:
         result["methods"][m] = rank_metrics(ranks[m])
         result["mrr_ci"][m] = boot["ci"][m]["mrr"]

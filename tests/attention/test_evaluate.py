@@ -176,6 +176,9 @@ class TestKFold:
         assert ratio["best_baseline"] == best
         assert ratio["value"] == pytest.approx(r["methods"]["attention"]["mrr"] / r["methods"][best]["mrr"])
         assert ratio["ci"][0] <= ratio["value"] <= ratio["ci"][1]
+        vs = r["vs_untrained"]
+        assert vs["value"] == pytest.approx(r["methods"]["attention"]["mrr"] / r["methods"]["attention_untrained"]["mrr"])
+        assert vs["ci"][0] <= vs["value"] <= vs["ci"][1]
         for c, d in r["by_category"].items():
             assert len({v["n"] for v in d.values()}) == 1
         assert sum(next(iter(d.values()))["n"] for d in r["by_category"].values()) == r["n_eval_links"]
