@@ -39,6 +39,19 @@ def paired_backlog(n_pairs=25, n_clones=3, seed=0):
     )
 
 
+def _spy_fit(monkeypatch) -> list:
+    """Record the ``exclude_links`` of every ``CrossAttention.fit`` call."""
+    calls = []
+    orig = CrossAttention.fit
+
+    def spy(self, backlog, *, exclude_links=None):
+        calls.append(exclude_links)
+        return orig(self, backlog, exclude_links=exclude_links)
+
+    monkeypatch.setattr(CrossAttention, "fit", spy)
+    return calls
+
+
 class TestMetrics:
     def test_ranks_known_answer_with_ties(self):
         S = np.array([[9.0, 1.0, 3.0, 3.0, 0.0],
@@ -79,14 +92,7 @@ class TestEvaluateLinks:
 
     def test_hidden_links_never_reach_fit(self, monkeypatch):
         b = paired_backlog()
-        calls = []
-        orig = CrossAttention.fit
-
-        def spy(self, backlog, *, exclude_links=None):
-            calls.append(exclude_links)
-            return orig(self, backlog, exclude_links=exclude_links)
-
-        monkeypatch.setattr(CrossAttention, "fit", spy)
+        calls = _spy_fit(monkeypatch)
         r = evaluate_links(b, folds=None, holdout=0.2, random_state=1, embedder=BagOfWords(), methods=("attention",))
         hidden = calls[0]
         assert len(hidden) == r["n_hidden"] == 5
@@ -133,14 +139,7 @@ def test_real_links_tfidf_baseline_matches_reference(shared_data):
 class TestKFold:
     def test_every_link_hidden_once_and_never_fitted_on(self, monkeypatch):
         b = paired_backlog()
-        calls = []
-        orig = CrossAttention.fit
-
-        def spy(self, backlog, *, exclude_links=None):
-            calls.append(exclude_links)
-            return orig(self, backlog, exclude_links=exclude_links)
-
-        monkeypatch.setattr(CrossAttention, "fit", spy)
+        calls = _spy_fit(monkeypatch)
         r = evaluate_links(b, folds=5, random_state=3, embedder=BagOfWords(), methods=("attention", "tfidf"))
         assert len(calls) == 5 and r["folds"] == 5
         hidden = [{tuple(sorted(p)) for p in zip(h.source_key, h.target_key)} for h in calls]
