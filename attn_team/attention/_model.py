@@ -26,10 +26,10 @@ from sklearn.exceptions import NotFittedError
 from .._heads import GROUPS, HEADS
 from ._features import ItemFeatures, build_item_features
 from ._metrics import mean_reciprocal_rank, ranks_from_scores
-from ._mixer import HeadMixer, mixer_for, untrained_mixer
+from ._mixer import HeadMixer, mixer_for
 from ._result import Attention
 from ._scoring import TO, attend_features, score_rows
-from ._training import link_pairs, select_mixer, train
+from ._training import link_pairs, train
 
 __all__ = ["CrossAttention", "HeadMixer", "attend", "NotFittedError", "link_pairs", "item_features"]
 
@@ -91,15 +91,6 @@ class CrossAttention(BaseEstimator):
         projections use a tenth of it).
     projection_decay : float, default=1.0
         Penalty on ``||W - I||^2`` keeping the projections near identity.
-    mixture_decay : float, default=0.03
-        Penalty on the squared distance of the head and group log-weights from their untrained
-        values (``log a_h - log a0_h``, ``log b_g - log b0_g``), so no group can dominate because it
-        is easy to fit on a few links (issue-number or date closeness, same project); 0 switches it off.
-    keep_best : bool, default=True
-        After training, rank the validation links with the fitted mixer, with the fitted text
-        projections under the untrained mixture, and with the untrained mixer, and keep the best
-        (``selected_``); fitting then does no worse than the untrained model on its own validation
-        links. Needs validation links (10 or more usable links and ``validation_fraction > 0``).
     n_negatives : int, default=96
         Negatives per training pair besides the in-batch ones (half hard, half random).
     validation_fraction : float, default=0.15
@@ -138,12 +129,6 @@ class CrossAttention(BaseEstimator):
     history_ : list of dict
         Per epoch: ``epoch``, ``train_loss``, ``val_loss``.
     best_epoch_ : int
-    selected_ : {"fitted", "projections", "untrained"}
-        Which mixer ``fit`` kept (``keep_best``): the fitted one, the fitted text projections with
-        the untrained head/group weights, or the untrained one ("fitted" when there were no
-        validation links to choose on, "untrained" when nothing was trained).
-    selection_ : dict of str -> float
-        Validation MRR of each candidate (empty when no choice was made).
 
     Notes
     -----
@@ -171,8 +156,6 @@ class CrossAttention(BaseEstimator):
         "batch_size": [("int", 2, None)],
         "learning_rate": [("real>", 0.0, None)],
         "projection_decay": [("real", 0.0, None)],
-        "mixture_decay": [("real", 0.0, None)],
-        "keep_best": [bool],
         "n_negatives": [("int", 2, None)],
         "validation_fraction": [("real", 0.0, 0.9)],
         "patience": [("int", 1, None)],
@@ -195,8 +178,6 @@ class CrossAttention(BaseEstimator):
         batch_size: int = 128,
         learning_rate: float = 0.03,
         projection_decay: float = 1.0,
-        mixture_decay: float = 0.03,
-        keep_best: bool = True,
         n_negatives: int = 96,
         validation_fraction: float = 0.15,
         patience: int = 4,
@@ -215,8 +196,6 @@ class CrossAttention(BaseEstimator):
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.projection_decay = projection_decay
-        self.mixture_decay = mixture_decay
-        self.keep_best = keep_best
         self.n_negatives = n_negatives
         self.validation_fraction = validation_fraction
         self.patience = patience
@@ -284,16 +263,7 @@ class CrossAttention(BaseEstimator):
         self.n_assignment_pairs_ = res.n_assignment_pairs
         self.history_ = res.history
         self.best_epoch_ = res.best_epoch
-        mixer = res.mixer
-        self.selected_ = "fitted" if res.history else "untrained"
-        self.selection_ = {}
-        if self.keep_best and res.history and len(res.val_queries):
-            untrained = untrained_mixer(feats.embeddings.shape[1], self.heads, self.head_weights)
-            self.selected_, mixer, self.selection_ = select_mixer(
-                res.mixer, untrained, feats, res.val_queries, res.val_partners, block_size=self.block_size)
-            log.info("kept the %s mixer (validation MRR %s)", self.selected_,
-                     {k: round(v, 4) for k, v in self.selection_.items()})
-        self._set_fitted(mixer)
+        self._set_fitted(res.mixer)
         return self
 
     def _set_fitted(self, mixer: HeadMixer) -> None:

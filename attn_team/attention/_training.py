@@ -16,12 +16,6 @@ the links alone set the mixture), and the *people* group is removed from their s
 shared assignee (true by construction) cannot explain them. The other items of the same assignee
 are masked as negatives. Pairs that coincide with an excluded link are dropped. Early stopping
 watches the link validation loss only (the assignment loss when the backlog has too few links).
-
-Fitting cannot make things worse. The head/group log-weights are regularised toward the untrained
-ones (``mixture_decay * ||log a - log a0||^2 + ||log b - log b0||^2``), and after training
-:func:`select_mixer` ranks the validation links with the fitted mixer, with the fitted projections
-under the untrained mixture, and with the untrained mixer, and keeps the best (``CrossAttention``
-records the choice in ``selected_`` and the scores in ``selection_``).
 """
 
 from __future__ import annotations
@@ -40,10 +34,9 @@ from torch import nn
 from .._heads import GROUPS, HEADS
 from ._features import ItemFeatures
 from ._mixer import Adam, HeadMixer, untrained_mixer
-from ._metrics import mean_reciprocal_rank, ranks_from_scores
-from ._scoring import score_rows, topk
+from ._scoring import topk
 
-__all__ = ["TrainResult", "train", "link_pairs", "pair_set", "select_mixer"]
+__all__ = ["TrainResult", "train", "link_pairs", "pair_set"]
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +50,6 @@ class TrainResult:
     n_assignment_pairs: int
     history: list
     best_epoch: int
-    #: validation link rows (queries, their linked partners; both directions) the fit kept aside
-    val_queries: np.ndarray = dataclasses.field(default_factory=lambda: np.empty(0, dtype=np.int64))
-    val_partners: np.ndarray = dataclasses.field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
 
 def link_pairs(links: pd.DataFrame, keys: Iterable[str], *, exclude=None, categories_out=("clone",)) -> pd.DataFrame:
@@ -186,10 +176,6 @@ def train(p, backlog, feats: ItemFeatures, *, exclude_links=None, rng: np.random
         ([mixer.W_q, mixer.W_k], p.learning_rate / 10),
     ])
     eye = torch.eye(dim)
-    # the head/group log-weights are pulled toward the untrained ones (mixture_decay): a group that is
-    # easy to fit (issue-number or date closeness, same project) cannot grow far on a few links
-    log_head0, log_group0 = mixer.log_head.detach().clone(), mixer.log_group.detach().clone()
-    mix_decay = float(getattr(p, "mixture_decay", 0.0))
     best = (math.inf, copy.deepcopy(mixer.state_dict()), 0)
     bad = 0
     bar = None
@@ -212,9 +198,6 @@ def train(p, backlog, feats: ItemFeatures, *, exclude_links=None, rng: np.random
                 ai = aux_order[s0:s0 + p.batch_size]
                 total = total + aux_w * _loss(mixer, E, aux_tr, ai, train_mix=False)
             reg = p.projection_decay * (((mixer.W_q - eye) ** 2).sum() + ((mixer.W_k - eye) ** 2).sum())
-            if mix_decay and use_links:
-                reg = reg + mix_decay * (((mixer.log_head - log_head0) ** 2).sum()
-                                         + ((mixer.log_group - log_group0) ** 2).sum())
             opt.zero_grad()
             (total + reg).backward()
             opt.step()
@@ -241,34 +224,7 @@ def train(p, backlog, feats: ItemFeatures, *, exclude_links=None, rng: np.random
     mixer.load_state_dict(best[1])
     log.info("fitted attention on %d links and %d assignment pairs (best epoch %d): heads %s", len(pairs),
              n_assignment_pairs, best[2], {h: round(float(torch.exp(mixer.log_head[i].detach())), 3) for i, h in enumerate(HEADS)})
-    return TrainResult(mixer, n_train_links, n_assignment_pairs, history, best[2],
-                       q_va if use_links else np.empty(0, dtype=np.int64),
-                       p_va if use_links else np.empty(0, dtype=np.int64))
-
-
-def select_mixer(fitted: HeadMixer, untrained: HeadMixer, feats: ItemFeatures, queries: np.ndarray,
-                 partners: np.ndarray, *, block_size: int = 512) -> tuple[str, HeadMixer, dict]:
-    """Keep whichever mixer ranks the validation links best: fitted, projections only, or untrained.
-
-    The candidates: the fitted mixer; the fitted text projections with the untrained head/group
-    weights and temperature (``"projections"``); the untrained mixer. Each ranks every item for
-    each validation query (ties count half, as in evaluation) and the highest validation MRR wins;
-    on a tie the fitted one is kept (a simpler one replaces it only when strictly better). Returns
-    ``(name, mixer, {name: validation MRR})``.
-    """
-    proj = copy.deepcopy(untrained)
-    with torch.no_grad():
-        proj.W_q.copy_(fitted.W_q)
-        proj.W_k.copy_(fitted.W_k)
-    cands = {"fitted": fitted, "projections": proj, "untrained": untrained}
-    scores = {}
-    for name, m in cands.items():
-        m.eval()
-        with torch.no_grad():
-            S = score_rows(m, feats, queries, block_size=block_size)
-        scores[name] = mean_reciprocal_rank(ranks_from_scores(S, queries, partners))
-    best = max(cands, key=lambda n: scores[n])  # max keeps the first of equal scores: fitted
-    return best, cands[best], scores
+    return TrainResult(mixer, n_train_links, n_assignment_pairs, history, best[2])
 
 
 def _hard_negatives(mixer, feats, queries, n_hard, partners, block_size) -> dict[int, np.ndarray]:
