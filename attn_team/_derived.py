@@ -31,6 +31,8 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
+from .model import is_missing as _isna
+
 __all__ = ["ROLES", "involvement_table", "dependency_table", "outcome_table"]
 
 #: involvement roles, in the order they are listed
@@ -38,10 +40,6 @@ ROLES = ("assignee", "reporter", "commenter", "watcher")
 
 _WAITS_FOR_TARGET = ("is blocked", "depends on", "waits for")
 _TARGET_WAITS = ("blocks", "is depended on", "is required by", "is a prerequisite")
-
-
-def _isna(v) -> bool:
-    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)
 
 
 def involvement_table(items: pd.DataFrame) -> pd.DataFrame:

@@ -30,6 +30,7 @@ __all__ = [
     "TEAM_RULES",
     "empty_table",
     "conform",
+    "is_missing",
 ]
 
 STATUS_CATEGORIES = ("todo", "in_progress", "done")
@@ -109,6 +110,11 @@ SCHEMA: dict[str, dict[str, str]] = {
 }
 
 TABLES = tuple(SCHEMA)
+
+
+def is_missing(v: Any) -> bool:
+    """Whether a scalar cell holds no value: ``None``, ``pd.NA``, ``NaT`` or a float NaN."""
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)
 
 
 def _empty_series(dtype: str, n: int = 0) -> pd.Series:

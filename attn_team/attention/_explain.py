@@ -10,15 +10,11 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
-import pandas as pd
 
+from ..model import is_missing as _isna
 from ._features import ItemFeatures, shared_terms
 
 __all__ = ["explain", "display_names"]
-
-
-def _isna(v) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and v != v)
 
 
 def display_names(backlog) -> dict[str, str]:

@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..io._assemble import status_category
 from ..io._locale import EPIC_TYPE_NAMES, SUBTASK_TYPE_NAMES
+from ..model import is_missing as is_na
 
 __all__ = [
     "BOARD_SHARE",
@@ -47,10 +48,6 @@ EXCLUDED_TYPES = tuple(sorted(EPIC_TYPE_NAMES | SUBTASK_TYPE_NAMES))
 #: A sprint without a board in the export belongs to a team's board when at least this share of its items
 #: are that team's; otherwise the sprints without a board share one unnamed board.
 BOARD_SHARE = 0.8
-
-
-def is_na(v: Any) -> bool:
-    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)
 
 
 def utc_now(now: Any = None) -> pd.Timestamp:
