@@ -47,7 +47,7 @@ sprint report.
 Cost of cross-team dependencies
 -------------------------------
 An item **waited on another team** when, at its start, it depended on an unfinished item of
-another team: a dependency link (direction from :func:`~attn_team.insights._rules.waiting_pairs`)
+another team: a dependency link (direction from ``Backlog.dependencies``)
 or, when ``attention`` is given, a strong attention edge
 (:func:`~attn_team.insights._rules.strong_edges`) from it to that item. ``dependency_cost``
 compares the cycle times of finished items that waited with those of finished items that did
@@ -67,7 +67,7 @@ from .._display import table_html
 from ..model import Backlog
 from ._flow_cost import COST_COLUMNS, bootstrap_difference, bootstrap_medians, cost_rows
 from ._flow_stages import _BACKLOG, _DONE, _IN_PROGRESS, STAGES, _is_status, _lower_codes, load_stages, stage_map
-from ._rules import strong_edges, waiting_pairs
+from ._rules import strong_edges
 from ._sprints import EXCLUDED_TYPES
 
 __all__ = ["flow_metrics", "FlowMetrics", "stage_map", "load_stages", "STAGES", "ALL_TEAMS", "NO_TEAM",
@@ -505,9 +505,7 @@ def flow_metrics(backlog: Backlog, *, team: str | None = None, stages: Any = Non
         notes.append(f"{n_no_res:,} done item(s) without history have no resolution date: their last update is used as the end.")
 
     # dependencies
-    wp = waiting_pairs(backlog.links)
-    link_pairs = pd.DataFrame(wp, columns=["waiting", "waits_for", "label"]) if wp else \
-        pd.DataFrame({"waiting": [], "waits_for": [], "label": []})
+    link_pairs = backlog.dependencies[["waiting", "waits_for", "label"]]
     waited_link, on_link = _waited(f, link_pairs, backlog)
     ct["waited_by_link"] = waited_link
     ct["waited"] = waited_link

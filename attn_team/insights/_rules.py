@@ -4,14 +4,17 @@
   ``score`` is in the top ``1 - STRONG_QUANTILE`` of all cross-team edge scores (the top 10% by
   default). Softmax weights over thousands of keys are small, so the rule is relative. Team
   coupling (required coordination), at-risk dependencies and the report text all use it.
-- **Waiting pairs**: for a dependency link, which item waits for which (see :func:`waiting_pairs`).
+- **Team x team mass**: the attention weight summed from each team's items to each team's
+  (:func:`team_mass`), read by team coupling and the team heatmap.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["team_mass", "STRONG_QUANTILE", "strong_edge_definition", "cross_team_edges", "strong_cut", "strong_edges", "waiting_pairs"]
+from ..model import is_missing as _isna
+
+__all__ = ["team_mass", "STRONG_QUANTILE", "strong_edge_definition", "cross_team_edges", "strong_cut", "strong_edges"]
 
 #: Cross-team edges with a score at or above this quantile of all cross-team scores are strong.
 STRONG_QUANTILE = 0.9
@@ -21,10 +24,6 @@ def strong_edge_definition(quantile: float = STRONG_QUANTILE) -> str:
     """The strong-edge rule in words (used by the report's definitions and by result reprs)."""
     return (f"strong edge: a cross-team attention edge whose score is in the top {1 - quantile:.0%} "
             "of all cross-team edge scores")
-
-
-def _isna(v) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and v != v)
 
 
 def cross_team_edges(edges: pd.DataFrame, team_of: dict) -> pd.DataFrame:
@@ -74,14 +73,3 @@ def team_mass(edges: pd.DataFrame, team_of: dict, *, unknown: str | None = None)
     m = m.reindex(index=labels, columns=labels, fill_value=0.0).astype(float)
     m.index.name, m.columns.name = "from", "to"
     return m
-
-
-def waiting_pairs(links: pd.DataFrame) -> list[tuple[str, str, str]]:
-    """(waiting item, item it waits for, link label) for each dependency link.
-
-    The direction rule is defined once, in :mod:`attn_team._derived` (``Backlog.dependencies``).
-    """
-    from .._derived import dependency_table
-
-    d = dependency_table(links)
-    return list(zip(d["waiting"].tolist(), d["waits_for"].tolist(), d["label"].tolist()))

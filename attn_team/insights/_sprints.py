@@ -50,7 +50,7 @@ from typing import Any
 import pandas as pd
 
 from ..model import Backlog
-from ._rules import strong_cut, waiting_pairs
+from ._rules import strong_cut
 from ._sprint_choice import SprintChoice, pick_sprint, resolve_sprint, team_sprints
 from ._sprint_state import (
     BOARD_SHARE,
@@ -505,7 +505,8 @@ def at_risk_dependencies(backlog: Backlog, sprint: Any = None, *, threshold: flo
         return not is_na(ta) and not is_na(tb) and ta != tb
 
     found: dict[tuple[str, str], dict] = {}
-    for waiting, waits_for, label in waiting_pairs(backlog.links):
+    dep = backlog.dependencies
+    for waiting, waits_for, label in zip(dep["waiting"], dep["waits_for"], dep["label"]):
         if waiting in keys and unfinished(waiting) and unfinished(waits_for) and other_team(waiting, waits_for):
             found.setdefault((waiting, waits_for), {"via": f"link: {label}", "weight": None, "reason": "linked in Jira"})
     if use_attention:
