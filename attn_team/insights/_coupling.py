@@ -36,7 +36,7 @@ from .._display import GRAPH_MIME, graph_payload, table_html
 from .._svg import graph_svg, heatmap_svg
 from ..model import Backlog
 from ._dependencies import attention_edges
-from ._rules import STRONG_QUANTILE, strong_edge_definition, strong_edges, team_mass
+from ._rules import STRONG_QUANTILE, cross_team_edges, strong_edge_definition, strong_edges, team_mass
 
 __all__ = ["team_coupling", "TeamCoupling"]
 
@@ -173,14 +173,9 @@ def team_coupling(backlog: Backlog, *, attention: Any = None, strong_quantile: f
     n_strong: dict[frozenset, int] = defaultdict(int)
     if len(teams) >= 1 and len(items) >= 2:
         edges = attention_edges(backlog, attention, to="items", k=k)
-        src = edges["source"].map(team_of)
-        dst = edges["target"].map(team_of)
-        ok = src.notna() & dst.notna() & (edges["source"] != edges["target"])
-        e = edges[ok].assign(_a=src[ok], _b=dst[ok])
-        if len(e):
-            mass = team_mass(e, team_of)
-            matrix.loc[:, :] = mass.reindex(index=teams, columns=teams, fill_value=0.0).to_numpy()
-            cross = e[e["_a"] != e["_b"]].sort_values("score", ascending=False)
+        if len(edges):
+            matrix.loc[:, :] = team_mass(edges, team_of).reindex(index=teams, columns=teams, fill_value=0.0).to_numpy()
+            cross = cross_team_edges(edges, team_of).sort_values("score", ascending=False)
             strong = strong_edges(cross, team_of, strong_quantile)
             for a, b in zip(strong["_a"], strong["_b"]):
                 n_strong[frozenset((a, b))] += 1

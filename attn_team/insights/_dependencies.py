@@ -12,8 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._heads import HEADS
-from .._heads import head_columns as _head_columns
+from .._heads import HEADS, head_columns
 from ..attention._fitted import DEFAULT_K, as_backlog_attention, attention_edges
 from ..model import Backlog
 
@@ -23,11 +22,6 @@ log = logging.getLogger(__name__)
 
 #: Columns every edges table has (head columns come on top, one per head).
 EDGE_COLUMNS = ("source", "target", "weight", "score", "reason")
-
-
-def head_columns(edges: pd.DataFrame) -> list[str]:
-    """The per-head contribution columns of an edges table (known heads first)."""
-    return _head_columns(edges)
 
 
 def linked_pairs(backlog: Backlog) -> dict[frozenset, str]:
