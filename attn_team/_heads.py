@@ -16,6 +16,7 @@ HEAD_GROUPS: dict[str, tuple[str, ...]] = {
     "structure": ("component", "label", "hierarchy", "mention", "project", "version"),
     "people": ("people",),
     "time": ("created", "sequence", "sprint"),
+    "graph": ("neighbour",),
 }
 #: the heads, in display order.
 HEADS: tuple[str, ...] = tuple(HEAD_GROUPS)
@@ -27,6 +28,7 @@ HEAD_DESCRIPTIONS: dict[str, str] = {
     "structure": "shared components, labels, epic or parent, project, fix versions, mentions of keys",
     "people": "shared assignees, reporters, commenters, watchers",
     "time": "closeness in time, nearby issue numbers, the same sprint",
+    "graph": "linked to the same items (the backlog's existing links, two steps away)",
 }
 
 _NOT_HEADS = frozenset({"source", "target", "weight", "score", "reason", "rank", "kind", "to", "category"})

@@ -20,7 +20,7 @@ def fake_embedder(monkeypatch):
     # every model's item features come from one fake sentence model (the CLI builds its own models)
     emb = Embedder(model=BagOfWords(), precision="fp32", progress=False)
     real = _model.item_features
-    monkeypatch.setattr(_model.CrossAttention, "item_features", lambda self, backlog: real(backlog, embedder=emb))
+    monkeypatch.setattr(_model, "item_features", lambda backlog, **kw: real(backlog, embedder=emb))
 
 
 @pytest.fixture
@@ -98,6 +98,10 @@ def test_kfold_by_default(tables, fake_embedder, capsys):
     assert len(out["weights"]["per_fold"]) == 5 and set(out["weights"]["mean"]) >= {"head_weights", "group_weights"}
     assert sum(d["tfidf"]["n"] for d in out["by_category"].values()) == 20
     assert set(out["seconds"]) >= set(out["methods"])
+    typed = out["typed"]  # predicted categories of the hidden links, against the majority class
+    assert typed["n"] == 20 and set(typed["majority"]) == {"accuracy", "macro_f1"}
+    assert 0 <= typed["accuracy"] <= 1 and 0 <= typed["macro_f1"] <= 1
+    assert sum(sum(row.values()) for row in typed["confusion"].values()) == 20
 
 
 def test_kfold_table(tables, fake_embedder, capsys):

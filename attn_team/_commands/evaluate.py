@@ -87,6 +87,7 @@ def to_json(result: dict) -> dict:
         "cross_team": {m: _clean(v, n=True) for m, v in result["cross_team"].items()},
         "by_category": {c: {m: _clean(v, n=True) for m, v in d.items()} for c, d in result["by_category"].items()},
         "weights": _num(result["weights"]),
+        "typed": _num(result.get("typed")),
         "seconds": result["seconds"],
         "protocol": result["protocol"],
     }
@@ -149,4 +150,14 @@ def format_table(result: dict) -> str:
                   f"fitted group weights: {gw}"]
         if "selected" in mean:
             lines.append("kept per fit: " + ", ".join(f"{k} {v}" for k, v in mean["selected"].items()))
+    typed = result.get("typed")
+    if typed and typed.get("n"):
+        maj = typed["majority"]
+        lines += ["", f"predicted link category of the {typed['n']} hidden links: accuracy {typed['accuracy']:.3f}, "
+                      f"macro-F1 {typed['macro_f1']:.3f} (majority class: {maj['accuracy']:.3f}, {maj['macro_f1']:.3f})",
+                  f"  for context: {typed['published']['model']} macro-F1 {typed['published']['macro_f1']:.2f} "
+                  f"({typed['published']['note']})"]
+        for c, v in typed.get("ranking", {}).items():
+            lines.append(f"  {c:<12} n {v['n']:>4}: MRR with its own mixture {v['typed_mrr']:.3f}, "
+                         f"with the shared one {v['shared_mrr']:.3f}")
     return "\n".join(lines)

@@ -14,7 +14,7 @@ import pandas as pd
 from .._heads import HEADS
 from ._common import add_attention_args, add_workspace_arg, item_attention, positive_int, workspace_backlog
 
-_COLUMNS = ["rank", "source", "source_team", "target", "target_team", "score", "reason",
+_COLUMNS = ["rank", "source", "source_team", "target", "target_team", "score", "category", "reason",
             "source_summary", "target_summary", "already_linked"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -58,6 +58,9 @@ def add_parser(sub) -> None:
     p.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
     p.add_argument("--include-linked", action="store_true", help="keep pairs already linked (flagged)")
     p.add_argument("--same-team", action="store_true", help="also suggest pairs within one team")
+    p.add_argument("--category", choices=("dependency", "relation", "duplicate", "hierarchy"),
+                   help="only pairs predicted to be this kind of link, ranked with that category's head mixture "
+                        "(every suggestion shows its predicted category)")
     add_attention_args(p)
     add_workspace_arg(p)
     p.set_defaults(func=run)
@@ -79,9 +82,12 @@ def run(args) -> int:
         else:
             model = item_attention(backlog, ws, refit=args.refit, progress=not args.no_progress)
             df = suggest_dependencies(backlog, team=args.team, top=args.top, cross_team=not args.same_team,
-                                      exclude_linked=not args.include_linked, attention=model)
+                                      exclude_linked=not args.include_linked, attention=model,
+                                      category=args.category)
     heads = [c for c in HEADS if c in df.columns]
     cols = [c for c in _COLUMNS[:5] + ["score"] + heads + _COLUMNS[6:] if c in df.columns]
+    if "category" in df.columns and not df["category"].notna().any():
+        cols.remove("category")  # nothing typed (no classifier): no empty column
     df = df[cols]
     if args.format == "json":
         recs = json.loads(df.to_json(orient="records"))
@@ -161,6 +167,8 @@ def format_table(df, *, width: int = 100) -> str:
     tw = min(max([len("team"), *map(_width, teams)]), 16)
     fixed = [("#", 3, "rank", ">"), ("score", 6, "score", ">"), ("source", kw, "source", "<"), ("team", tw, "source_team", "<"),
              ("target", kw, "target", "<"), ("team", tw, "target_team", "<")]
+    if "category" in df.columns:  # the predicted kind of link
+        fixed.append(("kind", 10, "category", "<"))
     gap = 2
     used = sum(w for _, w, _, _ in fixed) + gap * len(fixed)
     room = width - used

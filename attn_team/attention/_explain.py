@@ -78,6 +78,12 @@ def explain(backlog, qf: ItemFeatures, kf: ItemFeatures, qi: np.ndarray, kj: np.
                 parts.append("same epic/parent")
             if sim("mention")[t] > 0 and structure:
                 parts.append("text mentions the other item")
+            if sim("neighbour")[t] > 0 and contrib["graph"][t] > 0:
+                gq, gk = qf.groups["neighbour"], kf.groups["neighbour"]
+                via = np.intersect1d(gq.indices[gq.indptr[i]:gq.indptr[i + 1]],
+                                     gk.indices[gk.indptr[j]:gk.indptr[j + 1]])
+                if len(via):
+                    parts.append("both linked to " + _quoted(sorted(str(keys[v]) for v in via)))
             if contrib["people"][t] > 0:
                 common = sorted(people.get(str(keys[i]), set()) & people.get(str(kf.keys[j]), set()))
                 if common:

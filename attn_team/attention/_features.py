@@ -22,6 +22,13 @@ Groups (all vectors are L2-normalised per group unless said otherwise):
     other, 2 when both mention each other, +1 per item both mention.
 ``people``
     ``people``: IDF-weighted multi-hot of assignee, reporter, commenters, watchers.
+``graph``
+    ``neighbour``: the backlog's known links (every category, clones included), with each
+    linked item ``z`` weighted ``1 / sqrt(log(1 + degree(z)))``, so that the dot product of two
+    items is their Adamic-Adar score: the items both are linked to, a widely linked hub counting
+    less. Two steps through known links: the links that are missing are often the third side of
+    a triangle. Built from links, not from the items, so it is left empty here and filled by
+    :func:`with_links` with the links a model may see (never the ones held out).
 ``time``
     ``created``: closeness of creation dates (two items created ``d`` days apart
     score ``max(0, 1 - d / 30)`` on average over four shifted 30-day grids; a
@@ -58,6 +65,8 @@ __all__ = [
     "pooled_features",
     "item_texts",
     "shared_terms",
+    "link_graph",
+    "with_links",
 ]
 
 log = logging.getLogger(__name__)
@@ -286,9 +295,67 @@ def build_item_features(items: pd.DataFrame, embeddings: np.ndarray, *, texts: l
     proj, num = _issue_numbers(keys)
     groups["sequence"] = _shifted_bins(num, _SEQUENCE_WIDTH, prefix=proj)
     groups["sprint"] = _idf_multihot(_str_lists(items, ["sprints"]), n)
+    groups["neighbour"] = sp.csr_matrix((n, n), dtype=np.float32)  # filled by with_links
     df = np.diff(sp.csc_matrix(groups["lex"]).indptr) if len(vocab) else np.zeros(0)
     return ItemFeatures(keys=keys, embeddings=E, groups=groups, has_text=has_text, vocabulary=np.asarray(vocab),
                         people_vocab=people_vocab, term_df=np.asarray(df, dtype=np.int64))
+
+
+def _undirected(pairs) -> set:
+    return {tuple(sorted((str(a), str(b)))) for a, b in pairs}
+
+
+def link_graph(keys: Sequence[str], links: pd.DataFrame | None, *, exclude=None) -> sp.csr_matrix:
+    """The ``neighbour`` group: Adamic-Adar rows of the known links between ``keys``.
+
+    Parameters
+    ----------
+    keys : sequence of str
+        Item keys, in feature row order (columns of the result are the same rows).
+    links : DataFrame or None
+        ``source_key``, ``target_key`` (the backlog's ``links`` table); links whose ends are not
+        both in ``keys``, and self-links, are ignored.
+    exclude : DataFrame or iterable of (key, key), optional
+        Links the graph must not contain (either direction): the ones held out for evaluation
+        or model selection.
+
+    Returns
+    -------
+    csr_matrix of shape (n, n), float32
+        Row ``i`` has ``1 / sqrt(log(1 + deg(z)))`` at every item ``z`` linked to ``i``.
+    """
+    n = len(keys)
+    if links is None or not len(links):
+        return sp.csr_matrix((n, n), dtype=np.float32)
+    pos = {str(k): i for i, k in enumerate(keys)}
+    if exclude is None:
+        ex: set = set()
+    elif isinstance(exclude, pd.DataFrame):
+        ex = _undirected(zip(exclude["source_key"], exclude["target_key"]))
+    else:
+        ex = _undirected(exclude)
+    rows, cols = [], []
+    for a, b in zip(links["source_key"], links["target_key"]):
+        if not isinstance(a, str) or not isinstance(b, str) or a == b:
+            continue
+        i, j = pos.get(a), pos.get(b)
+        if i is None or j is None or (tuple(sorted((a, b))) in ex):
+            continue
+        rows += [i, j]
+        cols += [j, i]
+    A = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n, n))
+    A.data[:] = 1.0  # duplicate links count once
+    deg = np.asarray(A.sum(axis=0)).ravel()
+    w = np.zeros(n, dtype=np.float32)
+    nz = deg > 0
+    w[nz] = 1.0 / np.sqrt(np.log1p(deg[nz]))
+    return sp.csr_matrix(A @ sp.diags(w), dtype=np.float32)
+
+
+def with_links(feats: ItemFeatures, links: pd.DataFrame | None, *, exclude=None) -> ItemFeatures:
+    """``feats`` with the ``neighbour`` group built from ``links`` minus ``exclude`` (arrays shared)."""
+    G = link_graph(feats.keys, links, exclude=exclude)
+    return dataclasses.replace(feats, groups={**feats.groups, "neighbour": G})
 
 
 def pool_matrix(owner_items: dict[str, list[int]], embeddings: np.ndarray, *, temperature: float = 0.1) -> tuple[list[str], sp.csr_matrix]:

@@ -154,9 +154,19 @@ class BacklogAttention:
                 f"computed={done if done else 'nothing yet'})")
 
     # -- attention ---------------------------------------------------------------------
-    def attend(self, to: str = "items", k: int = DEFAULT_K) -> Attention:
-        """Every item's attention towards ``to``, top ``k`` keys per item (computed once, then memoised)."""
+    def attend(self, to: str = "items", k: int = DEFAULT_K, *, category: str | None = None) -> Attention:
+        """Every item's attention towards ``to``, top ``k`` keys per item (computed once, then memoised).
+
+        ``category`` ranks with that link category's mixture (a fitted typed model; see
+        :class:`~attn_team.CrossAttention`), memoised apart from the shared ranking.
+        """
         _check_to(to)
+        if category is not None:
+            memo = _memo_for(self._backlog, self._model)
+            key = (f"{to}|{category}", k)
+            if key not in memo:
+                memo[key] = _as_result(self._model.attend(self._backlog, to=to, k=k, category=category), to, k)
+            return memo[key]
         memo = _memo_for(self._backlog, self._model)
         if (to, k) in memo:
             return memo[(to, k)]
@@ -168,7 +178,8 @@ class BacklogAttention:
         memo[(to, k)] = att
         return att
 
-    def attend_queries(self, keys: Iterable[str], to: str = "items", k: int = DEFAULT_K) -> Attention:
+    def attend_queries(self, keys: Iterable[str], to: str = "items", k: int = DEFAULT_K, *,
+                       category: str | None = None) -> Attention:
         """Attention of the items ``keys`` only (the whole backlog stays the key set).
 
         Uses the memoised whole-backlog result when there is one; otherwise attends for these
@@ -177,7 +188,10 @@ class BacklogAttention:
         _check_to(to)
         keys = [str(x) for x in keys]
         memo = _memo_for(self._backlog, self._model)
-        have = sorted(kk for (t, kk) in memo if t == to and kk >= k)
+        memo_to = to if category is None else f"{to}|{category}"
+        if category is not None and not any(t == memo_to and kk >= k for (t, kk) in memo):
+            return _as_result(self._model.attend(self._backlog, to=to, k=k, queries=keys, category=category), to, k)
+        have = sorted(kk for (t, kk) in memo if t == memo_to and kk >= k)
         if have:
             att = _truncate(memo[(to, have[0])], k)
             e = att.edges[att.edges["source"].isin(set(keys))].reset_index(drop=True)
@@ -243,7 +257,7 @@ def _kind_of(result: Any) -> str | None:
 
 
 def resolve_attention(backlog, attention: Any = None, *, to: str = "items", k: int = DEFAULT_K,
-                      queries: Iterable[str] | None = None) -> pd.DataFrame:
+                      queries: Iterable[str] | None = None, category: str | None = None) -> pd.DataFrame:
     """Attention edges of ``backlog`` towards ``to`` from whatever ``attention`` is.
 
     Parameters
@@ -261,6 +275,9 @@ def resolve_attention(backlog, attention: Any = None, *, to: str = "items", k: i
     queries : list of str, optional
         Only these query items (attended for alone when computed here; precomputed tables are
         filtered).
+    category : str, optional
+        Rank with this link category's mixture when the model has one (computed here only;
+        precomputed tables are used as they are).
 
     Returns
     -------
@@ -275,7 +292,8 @@ def resolve_attention(backlog, attention: Any = None, *, to: str = "items", k: i
     bound = as_backlog_attention(backlog, attention)
     if bound is not None:
         attention = bound
-        att = attention.attend(to, k) if queries is None else attention.attend_queries(queries, to, k)
+        att = (attention.attend(to, k, category=category) if queries is None
+               else attention.attend_queries(queries, to, k, category=category))
         edges = att.edges
     else:
         kind = _kind_of(attention)
@@ -323,7 +341,14 @@ def _state_frame(model) -> pd.DataFrame:
         np.save(buf, np.asarray(arr), allow_pickle=False)
         rows.append({"name": name, "array": buf.getvalue()})
     extra = {"best_epoch_": model.best_epoch_, "n_train_links_": model.n_train_links_,
-             "n_assignment_pairs_": model.n_assignment_pairs_}
+             "n_assignment_pairs_": model.n_assignment_pairs_, "selected_": getattr(model, "selected_", "fitted")}
+    for c, m in getattr(model, "category_mixers_", {}).items():
+        for name, arr in mixer_state(m).items():
+            extra[f"category_mixer|{c}|{name}"] = arr
+    clf = getattr(model, "category_model_", None)
+    if clf is not None:
+        for name, arr in clf.state().items():
+            extra[f"category_model|{name}"] = arr
     for name, v in extra.items():
         buf = io.BytesIO()
         np.save(buf, np.asarray(v), allow_pickle=False)
@@ -336,11 +361,28 @@ def _model_from_frame(frame: pd.DataFrame, params: dict):
     from ._model import CrossAttention
 
     arrays = {str(n): np.load(io.BytesIO(bytes(b)), allow_pickle=False) for n, b in zip(frame["name"], frame["array"])}
-    extra = {n: arrays.pop(n) for n in ("best_epoch_", "n_train_links_", "n_assignment_pairs_") if n in arrays}
+    extra = {n: arrays.pop(n) for n in ("best_epoch_", "n_train_links_", "n_assignment_pairs_", "selected_")
+             if n in arrays}
+    cat_mixers: dict = {}
+    cat_model: dict = {}
+    for n in [n for n in arrays if n.startswith("category_")]:
+        arr = arrays.pop(n)
+        if n.startswith("category_mixer|"):
+            _, c, name = n.split("|", 2)
+            cat_mixers.setdefault(c, {})[name] = arr
+        else:
+            cat_model[n.split("|", 1)[1]] = arr
     model = CrossAttention(**params)
     model._set_fitted(mixer_from_state(arrays, model.heads))
     for n, v in extra.items():
-        setattr(model, n, int(v))
+        setattr(model, n, str(v) if n == "selected_" else int(v))
+    model.category_mixers_ = {c: mixer_from_state(st, model.heads) for c, st in cat_mixers.items()}
+    if cat_model:
+        from ._typed import CategoryModel
+
+        model.category_model_ = CategoryModel.from_state(cat_model)
+    else:
+        model.category_model_ = None
     model.history_ = []
     return model
 
@@ -349,7 +391,8 @@ def _workspace_key(ws, backlog, params: dict, k: int) -> str:
     from .. import __version__
 
     snaps = ws.snapshots()
-    ident = repr((__version__, sorted((n, repr(v)) for n, v in params.items() if n not in ("cache", "progress")), k,
+    # the heads are part of the key: weights stored for another set of heads never load
+    ident = repr((__version__, tuple(HEADS), sorted((n, repr(v)) for n, v in params.items() if n not in ("cache", "progress")), k,
                   backlog.n_items, [(int(r.snapshot_id), list(r.file_hashes)) for r in snaps.itertuples()]))
     return hashlib.sha1(ident.encode("utf-8")).hexdigest()
 

@@ -26,13 +26,14 @@ __all__ = ["HeadMixer", "DEFAULT_HEAD_WEIGHTS", "DEFAULT_GROUP_WEIGHTS", "DEFAUL
 log = logging.getLogger(__name__)
 
 #: untrained head weights a_h
-DEFAULT_HEAD_WEIGHTS = {"text": 1.0, "structure": 0.15, "people": 0.1, "time": 0.1}
+DEFAULT_HEAD_WEIGHTS = {"text": 1.0, "structure": 0.15, "people": 0.1, "time": 0.1, "graph": 0.15}
 #: untrained group weights b_g
 DEFAULT_GROUP_WEIGHTS = {
     "emb": 0.5, "lex": 0.5,
     "component": 1.0, "label": 1.0, "hierarchy": 1.0, "mention": 3.0, "project": 0.5, "version": 0.5,
     "people": 1.0,
     "created": 1.0, "sequence": 1.0, "sprint": 1.0,
+    "neighbour": 1.0,
 }
 DEFAULT_TEMPERATURE = 0.05
 _TO = ("items", "members", "history")

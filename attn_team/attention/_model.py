@@ -24,12 +24,12 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
 from .._heads import GROUPS, HEADS
-from ._features import ItemFeatures, build_item_features
+from ._features import ItemFeatures, build_item_features, with_links
 from ._metrics import mean_reciprocal_rank, ranks_from_scores
 from ._mixer import HeadMixer, mixer_for
 from ._result import Attention
 from ._scoring import TO, attend_features, score_rows
-from ._training import link_pairs, train
+from ._training import link_pairs, pair_set, train
 
 __all__ = ["CrossAttention", "HeadMixer", "attend", "NotFittedError", "link_pairs", "item_features"]
 
@@ -72,8 +72,10 @@ class CrossAttention(BaseEstimator):
     ----------
     k : int, default=20
         Keys kept per query (sparse top-k).
-    heads : tuple of str, default=("text", "structure", "people", "time")
-        Active heads; a head left out contributes zero (its column stays, all zeros).
+    heads : tuple of str, default=("text", "structure", "people", "time", "graph")
+        Active heads; a head left out contributes zero (its column stays, all zeros). The
+        ``graph`` head reads the backlog's existing links (items linked to the same items) and
+        never the links excluded at fit or scoring time.
     head_weights : dict, default=None
         Untrained head weights overriding ``DEFAULT_HEAD_WEIGHTS`` (also the
         starting point of ``fit``).
@@ -106,6 +108,20 @@ class CrossAttention(BaseEstimator):
     assignment_pairs_per_person : int, default=10
         At most this many assignment pairs sampled per assignee (seeded by
         ``random_state``).
+    mixture_decay : float, default=0.03
+        Penalty pulling the head/group log-weights toward the untrained ones; no group's
+        coefficient grows past 5x its untrained value in any case.
+    selection_fraction : float, default=0.2
+        Share of the links set aside to choose between the fitted, projections-only and
+        untrained mixers (0: no choice, keep the fitted one). See
+        :mod:`attn_team.attention._training`.
+    selection_margin : float, default=1.0
+        A trained mixer replaces the untrained one only when its paired gain in reciprocal
+        rank on the set-aside links is more than this many standard errors.
+    typed : bool, default=True
+        Also fit a mixture per link category and a category classifier (see
+        :mod:`attn_team.attention._typed`): edges then carry a predicted ``category`` and
+        ``attend(category=...)`` ranks with that category's mixture.
     block_size : int, default=512
         Queries per block in the top-k pass.
     progress : bool, default=False
@@ -129,6 +145,20 @@ class CrossAttention(BaseEstimator):
     history_ : list of dict
         Per epoch: ``epoch``, ``train_loss``, ``val_loss``.
     best_epoch_ : int
+    selected_ : str
+        The mixer kept: ``"fitted"``, ``"projections"`` (fitted text projections, untrained
+        mixture) or ``"untrained"``.
+    selection_ : dict
+        Per candidate, its MRR on the set-aside links and its paired gain over the untrained
+        mixer in standard errors (empty when there were too few links to choose).
+    excluded_links_ : frozenset of (str, str)
+        The links excluded at fit (never seen by the graph head when this model scores).
+    category_mixers_ : dict of str -> HeadMixer
+        Per link category with enough links, its fitted mixture (``typed=True``).
+    category_model_ : CategoryModel or None
+        The category classifier (``None`` when fewer than two categories have links).
+    category_counts_ : dict of str -> int
+        Training links per category.
 
     Notes
     -----
@@ -161,6 +191,10 @@ class CrossAttention(BaseEstimator):
         "patience": [("int", 1, None)],
         "assignment_weight": [("real", 0.0, None)],
         "assignment_pairs_per_person": [("int", 1, None)],
+        "mixture_decay": [("real", 0.0, None)],
+        "selection_fraction": [("real", 0.0, 0.5)],
+        "selection_margin": [("real", 0.0, None)],
+        "typed": [bool],
         "block_size": [("int", 1, None)],
         "progress": [bool],
         "random_state": [None, "random_state"],
@@ -170,7 +204,7 @@ class CrossAttention(BaseEstimator):
         self,
         *,
         k: int = 20,
-        heads: tuple = ("text", "structure", "people", "time"),
+        heads: tuple = HEADS,
         head_weights: dict | None = None,
         embedder=None,
         cache=None,
@@ -183,6 +217,10 @@ class CrossAttention(BaseEstimator):
         patience: int = 4,
         assignment_weight: float = 0.25,
         assignment_pairs_per_person: int = 10,
+        mixture_decay: float = 0.03,
+        selection_fraction: float = 0.2,
+        selection_margin: float = 1.0,
+        typed: bool = True,
         block_size: int = 512,
         progress: bool = False,
         random_state=None,
@@ -201,6 +239,10 @@ class CrossAttention(BaseEstimator):
         self.patience = patience
         self.assignment_weight = assignment_weight
         self.assignment_pairs_per_person = assignment_pairs_per_person
+        self.mixture_decay = mixture_decay
+        self.selection_fraction = selection_fraction
+        self.selection_margin = selection_margin
+        self.typed = typed
         self.block_size = block_size
         self.progress = progress
         self.random_state = random_state
@@ -227,13 +269,32 @@ class CrossAttention(BaseEstimator):
             return rs
         return np.random.RandomState(rs)
 
-    def item_features(self, backlog) -> ItemFeatures:
-        """Item features of ``backlog`` with this model's embedder (computed once per backlog)."""
-        return item_features(backlog, embedder=self.embedder, cache=self.cache, progress=self.progress)
+    def item_features(self, backlog, *, exclude_links=None) -> ItemFeatures:
+        """Item features of ``backlog`` with this model's embedder (computed once per backlog).
 
-    def mixer(self, dim: int | None = None) -> HeadMixer:
-        """The mixer this model scores with: the fitted one, or the untrained weights for ``dim``-d embeddings."""
+        The graph head's ``neighbour`` group is built from the backlog's links minus the links
+        this model must never see: those excluded when it was fitted (``excluded_links_``) and
+        ``exclude_links``.
+        """
+        base = item_features(backlog, embedder=self.embedder, cache=self.cache, progress=self.progress)
+        ex = set(getattr(self, "excluded_links_", ())) | pair_set(exclude_links)
+        memo = _FEATURES.setdefault(backlog, {})
+        key = ("graph", _embedder_key(self.embedder), frozenset(ex))
+        if key not in memo:
+            if len(memo) > 64:  # many folds/models on one backlog: keep the memo small
+                for old in [k for k in memo if isinstance(k, tuple) and k[0] == "graph"][:32]:
+                    del memo[old]
+            memo[key] = with_links(base, backlog.links, exclude=ex)
+        return memo[key]
+
+    def mixer(self, dim: int | None = None, *, category: str | None = None) -> HeadMixer:
+        """The mixer this model scores with: the fitted one, or the untrained weights for ``dim``-d embeddings.
+
+        With ``category``, that category's fitted mixture when there is one (else the shared mixer).
+        """
         fitted = getattr(self, "mixer_", None)
+        if category is not None:
+            fitted = getattr(self, "category_mixers_", {}).get(category, fitted)
         if dim is None:
             dim = fitted.W_q.shape[0] if fitted is not None else 384
         return mixer_for(fitted, dim, self.heads, self.head_weights)
@@ -257,13 +318,22 @@ class CrossAttention(BaseEstimator):
         self
         """
         self._validate_params()
+        self.excluded_links_ = frozenset(pair_set(exclude_links))
         feats = self.item_features(backlog)
         res = train(self, backlog, feats, exclude_links=exclude_links, rng=self._rng())
         self.n_train_links_ = res.n_train_links
         self.n_assignment_pairs_ = res.n_assignment_pairs
         self.history_ = res.history
         self.best_epoch_ = res.best_epoch
+        self.selected_ = res.selected
+        self.selection_ = res.selection
         self._set_fitted(res.mixer)
+        self.category_mixers_, self.category_model_, self.category_counts_ = {}, None, {}
+        if self.typed:
+            from ._typed import fit_category_mixers
+
+            self.category_mixers_, self.category_model_, self.category_counts_ = fit_category_mixers(
+                self, backlog, feats, self.mixer_, exclude_links=exclude_links, rng=self._rng())
         return self
 
     def _set_fitted(self, mixer: HeadMixer) -> None:
@@ -282,7 +352,7 @@ class CrossAttention(BaseEstimator):
         return getattr(self, "mixer_", None) is not None
 
     # ------------------------------------------------------------------ scoring
-    def score_rows(self, backlog, rows) -> np.ndarray:
+    def score_rows(self, backlog, rows, *, exclude_links=None, category: str | None = None) -> np.ndarray:
         """Dense scores of the items at positions ``rows`` against every item (for ranking).
 
         Parameters
@@ -290,16 +360,23 @@ class CrossAttention(BaseEstimator):
         backlog : Backlog
         rows : array-like of int
             Row positions in ``backlog.items``.
+        exclude_links : DataFrame or iterable of (key, key), optional
+            Links the graph head must not see (besides those excluded at fit), e.g. the ones
+            being evaluated.
+        category : str, optional
+            Rank with this link category's mixture (``typed=True``; others use the shared one).
 
         Returns
         -------
         ndarray of shape (len(rows), n_items)
             Scores (before the temperature); the item itself is ``-inf``.
         """
-        feats = self.item_features(backlog)
-        return score_rows(self.mixer(feats.embeddings.shape[1]), feats, rows, block_size=self.block_size)
+        feats = self.item_features(backlog, exclude_links=exclude_links)
+        return score_rows(self.mixer(feats.embeddings.shape[1], category=category), feats, rows,
+                          block_size=self.block_size)
 
-    def attend(self, backlog, to: str = "items", k: int | None = None, *, queries=None) -> Attention:
+    def attend(self, backlog, to: str = "items", k: int | None = None, *, queries=None,
+               category: str | None = None) -> Attention:
         """Let items attend to items, members or history; keep the top ``k`` keys per item.
 
         Works on an unfitted model with the untrained weights (identity projections, default
@@ -316,6 +393,10 @@ class CrossAttention(BaseEstimator):
             Keys kept per query (default: the model's ``k``).
         queries : iterable of str, optional
             Keys of the query items (default: all items). Only these items attend.
+        category : str, optional
+            Rank with this link category's mixture (a fitted ``typed`` model; otherwise the
+            shared mixer). Item edges carry their predicted ``category`` either way when the
+            model has a category classifier.
 
         Returns
         -------
@@ -337,8 +418,10 @@ class CrossAttention(BaseEstimator):
             if missing:
                 raise KeyError(f"query item(s) not in the backlog: {missing[:5]}")
             qrows = np.array([pos[q] for q in queries], dtype=np.int64)
-        return attend_features(self.mixer(feats.embeddings.shape[1]), backlog, feats, to, int(k), qrows,
-                               block_size=self.block_size, progress=self.progress)
+        classifier = getattr(self, "category_model_", None)
+        return attend_features(self.mixer(feats.embeddings.shape[1], category=category), backlog, feats, to, int(k),
+                               qrows, block_size=self.block_size, progress=self.progress,
+                               categorize=classifier)
 
     def score(self, backlog, *, links=None) -> float:
         """Mean reciprocal rank of the backlog's links (or ``links``) under the fitted model.

@@ -158,11 +158,21 @@ def member_features(backlog, feats: ItemFeatures) -> tuple[ItemFeatures, list[st
     return kf, names
 
 
+def _categories(categorize, qf: ItemFeatures, kf: ItemFeatures, qi: np.ndarray, kj: np.ndarray, to: str) -> list:
+    if categorize is None or to == "members" or not len(qi):
+        return [None] * len(qi)
+    from ._typed import pair_similarities
+
+    return list(categorize.predict(pair_similarities(qf, kf, qi, kj)))
+
+
 def attend_features(mixer: HeadMixer, backlog, feats: ItemFeatures, to: str, k: int, qrows: np.ndarray, *,
-                    block_size: int = 512, progress: bool = False, members=None) -> Attention:
+                    block_size: int = 512, progress: bool = False, members=None, categorize=None) -> Attention:
     """Items at ``qrows`` attend to ``to``; the kept top ``k`` keys per query as an :class:`Attention`.
 
     ``members`` (the result of :func:`member_features`) can be passed to reuse pooled member features.
+    ``categorize`` (a :class:`~attn_team.attention._typed.CategoryModel`) fills the ``category`` column
+    of item and history edges with each pair's most likely link category (else it is empty).
     """
     items = backlog.items
     key_meta = None
@@ -195,6 +205,7 @@ def attend_features(mixer: HeadMixer, backlog, feats: ItemFeatures, to: str, k: 
         "score": scores.reshape(-1)[keep].astype(np.float64),
         **{h: contrib[h] for h in HEADS},
         "reason": explain(backlog, feats, kf, qi, cc, contrib, sims, to),
+        "category": pd.Series(_categories(categorize, feats, kf, qi, cc, to), dtype="string"),
     })
     if to == "history":
         out = backlog.outcomes().set_index("key").reindex(edges["target"].astype(str))

@@ -16,6 +16,21 @@ the links alone set the mixture), and the *people* group is removed from their s
 shared assignee (true by construction) cannot explain them. The other items of the same assignee
 are masked as negatives. Pairs that coincide with an excluded link are dropped. Early stopping
 watches the link validation loss only (the assignment loss when the backlog has too few links).
+
+Fitting cannot make things worse (:func:`train`).
+- The head/group log-weights are pulled toward the untrained ones
+  (``mixture_decay * (||log a - log a0||^2 + ||log b - log b0||^2)``), and no group's coefficient
+  may grow past ``MAX_GROUP_GAIN`` times its untrained value: a group that is easy to fit
+  (issue-number or date closeness, same project) cannot take over on a few links.
+- Model choice on links the fit never saw: a seeded share ``selection_fraction`` of the links is
+  set aside (also out of the graph head's links), a trial model is fitted on the rest, and three
+  candidates rank every item for the set-aside links: the trial mixer, its text projections under
+  the untrained mixture (``"projections"``), and the untrained mixer. A trained candidate replaces
+  the untrained mixer only when its gain in reciprocal rank, paired link by link, is more than
+  ``selection_margin`` standard errors above zero (ties and noise keep the untrained weights).
+  The kept mixer is the candidate that was judged (no refit on all links: a refit would be a
+  model the set-aside links never judged); ``selected_`` and ``selection_`` on the estimator
+  record the choice and the scores.
 """
 
 from __future__ import annotations
@@ -32,11 +47,12 @@ import torch
 from torch import nn
 
 from .._heads import GROUPS, HEADS
-from ._features import ItemFeatures
+from ._features import ItemFeatures, with_links
+from ._metrics import ranks_from_scores
 from ._mixer import Adam, HeadMixer, untrained_mixer
-from ._scoring import topk
+from ._scoring import score_rows, topk
 
-__all__ = ["TrainResult", "train", "link_pairs", "pair_set"]
+__all__ = ["TrainResult", "train", "link_pairs", "pair_set", "projections_only", "MAX_GROUP_GAIN"]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +66,10 @@ class TrainResult:
     n_assignment_pairs: int
     history: list
     best_epoch: int
+    #: which mixer was kept ("fitted", "projections" or "untrained"; "fitted" without a selection)
+    selected: str = "fitted"
+    #: per candidate: MRR on the set-aside links and the paired gain over untrained in standard errors
+    selection: dict = dataclasses.field(default_factory=dict)
 
 
 def link_pairs(links: pd.DataFrame, keys: Iterable[str], *, exclude=None, categories_out=("clone",)) -> pd.DataFrame:
@@ -85,18 +105,92 @@ def pair_set(exclude) -> set:
 
 
 
-def train(p, backlog, feats: ItemFeatures, *, exclude_links=None, rng: np.random.RandomState) -> TrainResult:
-    """Train a mixer for estimator parameters ``p`` (a :class:`CrossAttention`) on ``backlog``.
+#: a group's coefficient never grows past this many times its untrained value
+MAX_GROUP_GAIN = 5.0
+#: fewest usable links for the model choice (below: fit once, keep the fitted mixer)
+MIN_SELECTION_LINKS = 40
 
-    ``feats`` are the backlog's item features; ``rng`` seeds the split, negatives and torch.
+
+def train(p, backlog, feats: ItemFeatures, *, exclude_links=None, rng: np.random.RandomState) -> TrainResult:
+    """Train a mixer for estimator parameters ``p`` (a :class:`CrossAttention`) on ``backlog``, choosing safely.
+
+    ``feats`` are the backlog's item features (graph group built without ``exclude_links``);
+    ``rng`` seeds the splits, negatives and torch. See the module docstring for the model choice.
     """
-    rng = rng
+    pairs = link_pairs(backlog.links, feats.keys, exclude=exclude_links)
+    frac = float(getattr(p, "selection_fraction", 0.0))
+    n_sel = int(round(frac * len(pairs)))
+    if p.max_epochs == 0 or len(pairs) < MIN_SELECTION_LINKS or n_sel < 10:
+        return _fit_once(p, backlog, feats, exclude_links=exclude_links, rng=rng)
+    sel_rng = np.random.RandomState(int(rng.randint(0, 2**31 - 1)))
+    sel = pairs.iloc[np.sort(sel_rng.permutation(len(pairs))[:n_sel])]
+    hidden = pair_set(exclude_links) | pair_set(sel)
+    feats_sel = with_links(feats, backlog.links, exclude=hidden)
+    trial = _fit_once(p, backlog, feats_sel, exclude_links=hidden, rng=np.random.RandomState(sel_rng.randint(0, 2**31 - 1)))
+    untrained = untrained_mixer(feats.embeddings.shape[1], p.heads, p.head_weights)
+    pos = {k: i for i, k in enumerate(feats.keys)}
+    a = np.array([pos[x] for x in sel["source_key"]], dtype=np.int64)
+    b = np.array([pos[x] for x in sel["target_key"]], dtype=np.int64)
+    q, t = np.concatenate([a, b]), np.concatenate([b, a])
+    cands = {"untrained": untrained, "fitted": trial.mixer, "projections": projections_only(trial.mixer, untrained)}
+    rr = {}
+    for name, m in cands.items():
+        with torch.no_grad():
+            S = score_rows(m, feats_sel, q, block_size=p.block_size)
+        rr[name] = 1.0 / ranks_from_scores(S, q, t)
+    margin = float(getattr(p, "selection_margin", 1.0))
+    selection = {"untrained": {"mrr": float(rr["untrained"].mean()), "gain_se": 0.0}}
+    chosen, best_gain = "untrained", 0.0
+    for name in ("fitted", "projections"):
+        d = rr[name] - rr["untrained"]
+        se = float(d.std(ddof=1) / math.sqrt(len(d))) if len(d) > 1 else math.inf
+        z = float(d.mean() / se) if se > 0 else (math.inf if d.mean() > 0 else 0.0)
+        selection[name] = {"mrr": float(rr[name].mean()), "gain_se": z}
+        if z > margin and d.mean() > best_gain:
+            chosen, best_gain = name, float(d.mean())
+    log.info("model choice on %d set-aside links: %s (MRR %s)", len(sel), chosen,
+             {k: round(v["mrr"], 4) for k, v in selection.items()})
+    if chosen == "untrained":
+        return TrainResult(untrained, len(pairs), trial.n_assignment_pairs, trial.history, 0, "untrained", selection)
+    # the kept mixer is the one that was checked: no refit on all links (a refit is another
+    # model, which the set-aside links never judged)
+    return TrainResult(cands[chosen], trial.n_train_links, trial.n_assignment_pairs, trial.history,
+                       trial.best_epoch, chosen, selection)
+
+
+def projections_only(fitted: HeadMixer, untrained: HeadMixer) -> HeadMixer:
+    """The fitted text projections under the untrained head/group weights and temperature."""
+    proj = copy.deepcopy(untrained)
+    with torch.no_grad():
+        proj.W_q.copy_(fitted.W_q)
+        proj.W_k.copy_(fitted.W_k)
+    proj.eval()
+    return proj
+
+
+def _fit_once(p, backlog, feats: ItemFeatures, *, exclude_links=None, rng: np.random.RandomState,
+              init: HeadMixer | None = None, category: str | None = None) -> TrainResult:
+    """One fit: InfoNCE with early stopping (the module docstring), no model choice.
+
+    With ``init`` the fit begins from that mixer, keeps its text projections fixed and pulls the
+    mixture toward its weights; with ``category`` only links of that category are positives (every
+    link still masks its partners as negatives). Together: the per-category mixtures of
+    :mod:`attn_team.attention._typed`.
+    """
     torch_seed = int(rng.randint(0, 2**31 - 1))
     gen = torch.Generator().manual_seed(torch_seed)
     torch.manual_seed(torch_seed)
     dim = feats.embeddings.shape[1]
-    mixer = untrained_mixer(dim, p.heads, p.head_weights)
+    if init is None:
+        mixer = untrained_mixer(dim, p.heads, p.head_weights)
+    else:
+        mixer = copy.deepcopy(init)
+        for t in mixer.parameters():
+            t.requires_grad_(True)
     pairs = link_pairs(backlog.links, feats.keys, exclude=exclude_links)
+    all_pairs = pairs
+    if category is not None:
+        pairs = pairs[pairs["category"] == category].reset_index(drop=True)
     key_index = {k: i for i, k in enumerate(feats.keys)}
     excluded = {(key_index[x], key_index[y]) for x, y in pair_set(exclude_links)
                 if x in key_index and y in key_index}
@@ -126,9 +220,9 @@ def train(p, backlog, feats: ItemFeatures, *, exclude_links=None, rng: np.random
     n_val = int(round(p.validation_fraction * len(pairs))) if len(pairs) >= 10 else 0
     val_links, tr_links = perm[:n_val], perm[n_val:]
     partners: dict[int, set] = {}
-    for s, t in zip(a, b):
-        partners.setdefault(int(s), set()).add(int(t))
-        partners.setdefault(int(t), set()).add(int(s))
+    for s, t in zip(all_pairs["source_key"], all_pairs["target_key"]):
+        partners.setdefault(key_index[s], set()).add(key_index[t])
+        partners.setdefault(key_index[t], set()).add(key_index[s])
 
     def rows(idx, x=a, y=b):
         return np.concatenate([x[idx], y[idx]]), np.concatenate([y[idx], x[idx]])
@@ -171,11 +265,19 @@ def train(p, backlog, feats: ItemFeatures, *, exclude_links=None, rng: np.random
     n_aux = len(aux_tr["q"]) if aux_tr is not None else 0
 
     E = torch.from_numpy(feats.embeddings)
-    opt = Adam([
-        ([mixer.log_head, mixer.log_group, mixer.log_temperature], p.learning_rate),
-        ([mixer.W_q, mixer.W_k], p.learning_rate / 10),
-    ])
+    groups = [([mixer.log_head, mixer.log_group, mixer.log_temperature], p.learning_rate)]
+    if init is None:
+        groups.append(([mixer.W_q, mixer.W_k], p.learning_rate / 10))
+    else:  # the projections stay those of the start mixer
+        mixer.W_q.requires_grad_(False)
+        mixer.W_k.requires_grad_(False)
+    opt = Adam(groups)
     eye = torch.eye(dim)
+    log_head0, log_group0 = mixer.log_head.detach().clone(), mixer.log_group.detach().clone()
+    mix_decay = float(getattr(p, "mixture_decay", 0.0))
+    head_idx = torch.tensor([list(HEADS).index(GROUPS[g]) for g in GROUPS])
+    base = untrained_mixer(dim, p.heads, p.head_weights)  # the cap is always relative to the untrained weights
+    coef_cap = (base.log_head.detach()[head_idx] + base.log_group.detach() + math.log(MAX_GROUP_GAIN))
     best = (math.inf, copy.deepcopy(mixer.state_dict()), 0)
     bad = 0
     bar = None
@@ -197,10 +299,17 @@ def train(p, backlog, feats: ItemFeatures, *, exclude_links=None, rng: np.random
                 s0 = (step * p.batch_size) % n_aux
                 ai = aux_order[s0:s0 + p.batch_size]
                 total = total + aux_w * _loss(mixer, E, aux_tr, ai, train_mix=False)
-            reg = p.projection_decay * (((mixer.W_q - eye) ** 2).sum() + ((mixer.W_k - eye) ** 2).sum())
+            reg = (p.projection_decay * (((mixer.W_q - eye) ** 2).sum() + ((mixer.W_k - eye) ** 2).sum())
+                   if init is None else 0.0)
+            if mix_decay and use_links:
+                reg = reg + mix_decay * (((mixer.log_head - log_head0) ** 2).sum()
+                                         + ((mixer.log_group - log_group0) ** 2).sum())
             opt.zero_grad()
             (total + reg).backward()
             opt.step()
+            with torch.no_grad():  # no group beyond MAX_GROUP_GAIN x its untrained coefficient
+                over = (mixer.log_head[head_idx] + mixer.log_group - coef_cap).clamp(min=0)
+                mixer.log_group.sub_(over)
             tot += float(loss.detach()) * len(bi)
             cnt += len(bi)
         mixer.eval()

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .._heads import HEADS, head_columns
 from ..attention._fitted import DEFAULT_K, as_backlog_attention, attention_edges
-from ..model import Backlog
+from ..model import LINK_CATEGORIES, Backlog
 
 __all__ = ["suggest_dependencies", "attention_edges", "head_columns", "EDGE_COLUMNS"]
 
@@ -43,13 +43,17 @@ def _reason(row: Mapping[str, Any], heads: list[str]) -> str:
     return "attention: " + ", ".join(parts) if parts else "attention"
 
 
+#: link categories a suggestion can be typed as (clone links are never suggested)
+_TYPED = tuple(c for c in LINK_CATEGORIES if c != "clone")
+
 _SUGGEST_COLUMNS = ["rank", "source", "source_team", "source_summary", "target", "target_team", "target_summary",
                     "score", "weight"]
 
 
 def suggest_dependencies(backlog: Backlog, *, team: str | None = None, cross_team: bool = True,
                          exclude_linked: bool = True, top: int | None = 20, attention: Any = None,
-                         open_only: bool = False, k: int = DEFAULT_K, queries=None) -> pd.DataFrame:
+                         open_only: bool = False, k: int = DEFAULT_K, queries=None,
+                         category: str | None = None) -> pd.DataFrame:
     """Likely dependencies (or duplicates) between items that are not linked yet, ranked by attention.
 
     Each item attends to every other item (:meth:`CrossAttention.attend` with ``to="items"``);
@@ -81,11 +85,17 @@ def suggest_dependencies(backlog: Backlog, *, team: str | None = None, cross_tea
         attention computed yet, the team's items are the queries (they attend; the rest of the
         backlog stays the key set), so a question about one team costs that team's rows only.
 
+    category : {"dependency", "relation", "duplicate", "hierarchy"}, optional
+        Only pairs predicted to be links of this category, ranked with that category's mixture
+        (a fitted typed model; see :class:`~attn_team.CrossAttention`). Without a category
+        classifier (the untrained model) nothing can be typed and the result is empty.
+
     Returns
     -------
     DataFrame
         ``rank, source, source_team, source_summary, target, target_team, target_summary, score,
         weight``, one column per head (its contribution to ``score``), ``reason`` (one line),
+        ``category`` (the predicted link category; empty when the model has no classifier),
         ``already_linked`` (bool) and ``link_type``.
 
     Raises
@@ -94,27 +104,35 @@ def suggest_dependencies(backlog: Backlog, *, team: str | None = None, cross_tea
         ``team`` is not a team of the backlog.
     """
     items = backlog.items
+    if category is not None and category not in _TYPED:
+        raise ValueError(f"category must be one of {_TYPED}, got {category!r}")
     if team is not None:
         known = set(items["team"].dropna())
         if team not in known:
             raise KeyError(f"no team {team!r} in this backlog (teams: {', '.join(sorted(map(str, known))) or 'none'})")
     heads_hint = list(HEADS)
-    empty_cols = _SUGGEST_COLUMNS + heads_hint + ["reason", "already_linked", "link_type"]
+    tail = ["reason", "category", "already_linked", "link_type"]
+    empty_cols = _SUGGEST_COLUMNS + heads_hint + tail
     if len(items) < 2:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in empty_cols})
     if queries is None and team is not None:
         bound = as_backlog_attention(backlog, attention)
         if bound is not None and not bound.computed("items", k):
             queries = items.loc[items["team"] == team, "key"].astype(str).tolist()
-    edges = attention_edges(backlog, attention, to="items", k=k, queries=None if queries is None else list(queries))
+    edges = attention_edges(backlog, attention, to="items", k=k, queries=None if queries is None else list(queries),
+                            category=category)
     heads = head_columns(edges)
+    if "category" not in edges.columns:
+        edges["category"] = pd.Series([None] * len(edges), dtype="string", index=edges.index)
+    if category is not None:
+        edges = edges[(edges["category"] == category).fillna(False).astype(bool)]
     edges = edges[edges["source"] != edges["target"]]
     team_of = dict(zip(items["key"], items["team"]))
     summary = dict(zip(items["key"], items["summary"]))
     cat = dict(zip(items["key"], items["status_category"]))
     edges = edges[edges["source"].isin(team_of) & edges["target"].isin(team_of)].copy()
     if not len(edges):
-        return pd.DataFrame({c: pd.Series([], dtype=object) for c in _SUGGEST_COLUMNS + heads + ["reason", "already_linked", "link_type"]})
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in _SUGGEST_COLUMNS + heads + tail})
     # one row per unordered pair: the stronger direction
     a = edges["source"].astype(str)
     b = edges["target"].astype(str)
@@ -144,4 +162,5 @@ def suggest_dependencies(backlog: Backlog, *, team: str | None = None, cross_tea
     edges["reason"] = pd.Series([_reason(r, heads) for r in recs], dtype="string")
     edges["link_type"] = edges["link_type"].astype("string")
     edges["already_linked"] = edges["already_linked"].astype(bool)
-    return edges[_SUGGEST_COLUMNS + heads + ["reason", "already_linked", "link_type"]]
+    edges["category"] = edges["category"].astype("string")
+    return edges[_SUGGEST_COLUMNS + heads + tail]

@@ -192,6 +192,59 @@ def _mean_weights(per_fold: list[dict]) -> dict:
     return out
 
 
+#: the published figure for typed links, for context only (a different task: pairs given in advance)
+PUBLISHED_TYPED_F1 = {"macro_f1": 0.64, "model": "BERT",
+                      "note": "classifies the type of link pairs given in advance; here the category is predicted "
+                              "for pairs the ranking found, from similarities only: a different, harder task"}
+
+
+def _typed_fold(fitted, backlog, s, t, cats, sel, r, r_typed, pred, majority) -> None:
+    """Typed parts of one fold: predicted category of each hidden link and its rank under its category's mixture."""
+    from ..attention._typed import pair_similarities
+
+    feats = fitted.item_features(backlog)
+    clf = getattr(fitted, "category_model_", None)
+    if clf is not None:
+        pred[sel] = clf.predict(pair_similarities(feats, feats, s, t))
+    counts = getattr(fitted, "category_counts_", {}) or {}
+    if counts:
+        majority[sel] = max(sorted(counts), key=lambda c: counts[c])
+    for c in sorted(set(cats)):
+        if c not in getattr(fitted, "category_mixers_", {}):
+            continue
+        idx = np.flatnonzero(cats == c)
+        r_typed[sel[idx]] = _ranks(lambda rows: fitted.score_rows(backlog, rows, category=c), s[idx], t[idx])
+
+
+def _macro_f1(truth: np.ndarray, pred: np.ndarray) -> float:
+    """Macro-averaged F1 over the categories seen in truth or prediction (scikit-learn's definition)."""
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(truth.astype(str), pred.astype(str), average="macro", zero_division=0))
+
+
+def _typed_summary(cats, pred, majority, r, r_typed) -> dict:
+    """Accuracy and macro-F1 of the predicted categories against the majority class; ranking per category."""
+    cats = np.asarray(cats, dtype=object)
+    ok = np.array([p is not None for p in pred], dtype=bool)
+    out: dict = {"n": int(ok.sum()), "published": PUBLISHED_TYPED_F1}
+    if ok.any():
+        truth, p, maj = cats[ok], pred[ok], majority[ok]
+        out["accuracy"] = float(np.mean(p == truth))
+        out["macro_f1"] = _macro_f1(truth, p)
+        out["majority"] = {"accuracy": float(np.mean(maj == truth)), "macro_f1": _macro_f1(truth, maj)}
+        out["confusion"] = {str(c): {str(d): int(np.sum((truth == c) & (p == d))) for d in sorted(set(p) | set(truth))}
+                            for c in sorted(set(truth))}
+    ranking = {}
+    for c in sorted(set(cats)):
+        sel = (cats == c) & ~np.isnan(r_typed)
+        if sel.any():
+            ranking[str(c)] = {"n": int(sel.sum()), "typed_mrr": float(np.mean(1 / r_typed[sel])),
+                               "shared_mrr": float(np.mean(1 / r[sel]))}
+    out["ranking"] = ranking
+    return out
+
+
 def evaluate_links(backlog, *, folds: int | None = 5, holdout: float = 0.2, quick: bool = False,
                    random_state: int = 0, model=None, embedder=None, cache=None, methods=METHODS,
                    n_bootstrap: int = 1000, dataset: str | None = None, progress: bool = False) -> dict:
@@ -229,7 +282,9 @@ def evaluate_links(backlog, *, folds: int | None = 5, holdout: float = 0.2, quic
         "protocol", "methods": {method: {"mrr", "recall@1", "recall@5", "recall@10", "recall@50",
         "n"}}, "mrr_ci": {method: [low, high]}, "ci": {method: {metric: [low, high]}},
         "ratio": {"value", "ci", "best_baseline"} or None, "vs_untrained": {"value", "ci"} or None, "cross_team": {...same shape as
-        methods}, "by_category": {category: {method: {...}}}, "weights": {"per_fold": [...],
+        methods}, "by_category": {category: {method: {...}}}, "typed": {"n", "accuracy", "macro_f1",
+        "majority": {"accuracy", "macro_f1"}, "confusion", "ranking": {category: {"n", "typed_mrr",
+        "shared_mrr"}}, "published"} or None, "weights": {"per_fold": [...],
         "mean": {...}}, "fit": {...}, "seconds": {method: s}}``. ``folds`` is ``None`` for the single
         split; ``n_hidden`` counts the links hidden over all folds.
     """
@@ -273,7 +328,7 @@ def evaluate_links(backlog, *, folds: int | None = 5, holdout: float = 0.2, quic
                      "random_state": random_state, "undirected": True, "clone_links": "excluded",
                      "ties": "count half", "candidates": "all other items", "bootstrap": n_bootstrap},
         "methods": {}, "mrr_ci": {}, "ci": {}, "ratio": None, "vs_untrained": None, "cross_team": {}, "by_category": {},
-        "seconds": {}, "fit": {}, "weights": {"per_fold": [], "mean": {}},
+        "seconds": {}, "fit": {}, "weights": {"per_fold": [], "mean": {}}, "typed": None,
     }
     if len(s) == 0:
         log.warning("no hidden link with text at both ends: nothing to evaluate")
@@ -298,18 +353,32 @@ def evaluate_links(backlog, *, folds: int | None = 5, holdout: float = 0.2, quic
         t0 = time.perf_counter()
         if m == "attention":
             r = np.empty(len(s), dtype=np.float64)
+            r_typed = np.full(len(s), np.nan)
+            pred = np.full(len(s), None, dtype=object)
+            majority = np.full(len(s), None, dtype=object)
             for f, part in enumerate(parts):
                 sel = np.flatnonzero(fold_ev == f)
                 fitted = CrossAttention(**params).fit(backlog, exclude_links=pairs.iloc[part])
                 result["weights"]["per_fold"].append(_fit_record(fitted))
                 if len(sel):
                     r[sel] = _ranks(lambda rows: fitted.score_rows(backlog, rows), s[sel], t[sel])
+                    _typed_fold(fitted, backlog, s[sel], t[sel], cats[sel], sel, r, r_typed, pred, majority)
                 log.info("fold %d/%d: %d links evaluated", f + 1, len(parts), len(sel))
             ranks[m] = r
+            if params.get("typed", True):
+                result["typed"] = _typed_summary(cats, pred, majority, r, r_typed)
             result["weights"]["mean"] = _mean_weights(result["weights"]["per_fold"])
         elif m == "attention_untrained":
-            # the untrained weights do not depend on the links: one pass for every fold
-            ranks[m] = _ranks(lambda rows: untrained.score_rows(backlog, rows), s, t)
+            # the untrained weights do not depend on the links, but the graph head does: per fold,
+            # the fold's hidden links are left out of the graph
+            r = np.empty(len(s), dtype=np.float64)
+            for f, part in enumerate(parts):
+                sel = np.flatnonzero(fold_ev == f)
+                if len(sel):
+                    hidden = pairs.iloc[part]
+                    r[sel] = _ranks(lambda rows: untrained.score_rows(backlog, rows, exclude_links=hidden),
+                                    s[sel], t[sel])
+            ranks[m] = r
         elif m == "tfidf":
             ranks[m] = _ranks(_Tfidf(texts), s, t)
         elif m == "bm25":

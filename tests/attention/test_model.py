@@ -12,6 +12,7 @@ import attn_team
 from attn_team.attention import _training
 from attn_team.attention._model import CrossAttention, HeadMixer, NotFittedError, attend, link_pairs
 from attn_team._display import GRAPH_MIME
+from attn_team._heads import HEADS
 from fakes import BagOfWords
 
 
@@ -146,7 +147,7 @@ class TestOutputs:
         assert g.nodes["PAY-1"]["team"] == "Payments"
         p = att.to_payload()
         assert p["version"] == 1 and len(p["edges"]) == len(att.edges)
-        assert set(p["edges"][0]["heads"]) <= {"text", "structure", "people", "time"}
+        assert set(p["edges"][0]["heads"]) <= set(HEADS)
         bundle = att._repr_mimebundle_()
         assert GRAPH_MIME in bundle and "text/html" in bundle
         assert repr(att).startswith("Attention(to='items'")
@@ -167,7 +168,7 @@ class TestFit:
         assert m.fit(b) is m
         assert m.n_train_links_ == len(link_pairs(b.links, b.items["key"]))
         assert len(m.history_) >= 1 and m.best_epoch_ >= 1
-        assert set(m.head_weights_) == {"text", "structure", "people", "time"}
+        assert set(m.head_weights_) == set(HEADS)
 
     def test_fit_is_reproducible(self):
         b = _bigger_backlog()

@@ -133,9 +133,14 @@ def generated_org():
 
 @pytest.fixture(scope="session")
 def fitted_org(generated_org, embed_cache):
-    """The sample organisation with item attention from a CrossAttention fitted on it (the real model, once a session)."""
+    """The sample organisation with item attention from a CrossAttention fitted on it (the real model, once a session).
+
+    The fitted mixture itself (``selection_fraction=0``: no choice against the untrained weights), so
+    the planted-signal tests measure what fitting learns; the default choice is checked apart
+    (``test_dependencies.test_default_choice_finds_as_many_planted_pairs_as_untrained``).
+    """
     pytest.importorskip("torch")
     from attn_team.attention._model import CrossAttention
 
-    model = CrossAttention(random_state=0, cache=embed_cache).fit(generated_org.backlog)
+    model = CrossAttention(random_state=0, cache=embed_cache, selection_fraction=0.0).fit(generated_org.backlog)
     return generated_org, model, model.attend(generated_org.backlog, to="items", k=20)

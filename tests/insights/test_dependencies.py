@@ -80,3 +80,20 @@ def test_planted_pairs_among_top_suggestions(fitted_org):
     s = suggest_dependencies(org.backlog, attention=att, top=20)
     hits = sum(frozenset((a, b)) in planted for a, b in zip(s["source"], s["target"]))
     assert hits >= 5, s[["source", "target", "reason"]]
+
+
+def test_default_choice_finds_as_many_planted_pairs_as_untrained(generated_org, embed_cache):
+    """The default fit (which may keep the untrained mixture) never surfaces fewer planted pairs than untrained."""
+    pytest.importorskip("torch")
+    from attn_team.attention._model import CrossAttention
+
+    org = generated_org
+    planted = {frozenset(p) for p in org.truth["planted_pairs"]}
+
+    def hits(model):
+        s = suggest_dependencies(org.backlog, attention=model.attend(org.backlog, to="items", k=20), top=20)
+        return sum(frozenset((a, b)) in planted for a, b in zip(s["source"], s["target"]))
+
+    default = CrossAttention(random_state=0, cache=embed_cache).fit(org.backlog)
+    assert default.selected_ in {"fitted", "projections", "untrained"} and default.selection_
+    assert hits(default) >= hits(CrossAttention(random_state=0, cache=embed_cache)) >= 3

@@ -1,0 +1,148 @@
+"""Fitting cannot make things worse: the mixture is pulled toward the untrained weights, no group grows
+past its cap, and a trained mixer replaces the untrained one only when it ranks links set aside
+(and hidden from the graph head) clearly better."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import attn_team
+from attn_team._heads import GROUPS, HEADS
+from attn_team.attention import _training
+from attn_team.attention._mixer import DEFAULT_GROUP_WEIGHTS, DEFAULT_HEAD_WEIGHTS
+from attn_team.attention._model import CrossAttention
+from attn_team.attention._training import MAX_GROUP_GAIN, pair_set
+from fakes import BagOfWords
+
+
+def _backlog(n_pairs=60, seed=0):
+    """Pairs sharing a rare word (linked) among noisy items; components shared by chance only."""
+    rng = np.random.RandomState(seed)
+    keys, summ, comps, src, dst = [], [], [], [], []
+    words = ["alpha", "beta", "gamma", "delta", "omega", "sigma"]
+    for i in range(n_pairs):
+        a, c = f"A-{i + 1}", f"B-{i + 1}"
+        keys += [a, c]
+        summ += [f"topic{i} service {' '.join(rng.choice(words, 3))}",
+                 f"topic{i} client {' '.join(rng.choice(words, 3))}"]
+        comps += [[f"c{rng.randint(4)}"], [f"c{rng.randint(4)}"]]
+        src.append(a)
+        dst.append(c)
+    return attn_team.Backlog(
+        items={"key": keys, "summary": summ, "components": comps, "project": [k[0] for k in keys]},
+        links={"source_key": src, "target_key": dst, "link_type": ["Blocks"] * n_pairs,
+               "category": ["dependency"] * n_pairs},
+    )
+
+
+def _corrupting_fit(monkeypatch):
+    """Make every single fit return a mixer that ignores the text and trusts issue-number closeness."""
+    real = _training._fit_once
+
+    def bad(p, backlog, feats, **kw):
+        res = real(p, backlog, feats, **kw)
+        with torch.no_grad():
+            res.mixer.log_head[list(HEADS).index("text")] = -12.0
+            res.mixer.log_head[list(HEADS).index("time")] = 2.0
+        return res
+
+    monkeypatch.setattr(_training, "_fit_once", bad)
+
+
+def _untrained_coef() -> dict:
+    return {g: DEFAULT_HEAD_WEIGHTS[GROUPS[g]] * DEFAULT_GROUP_WEIGHTS[g] for g in GROUPS}
+
+
+def _dist(m: CrossAttention) -> float:
+    """Squared distance of the fitted head/group log-weights from the untrained ones."""
+    d = sum((math.log(m.head_weights_[h]) - math.log(DEFAULT_HEAD_WEIGHTS[h])) ** 2 for h in HEADS)
+    target = torch.tensor([math.log(DEFAULT_GROUP_WEIGHTS[g]) for g in GROUPS])
+    return d + float(((m.mixer_.log_group - target) ** 2).sum())
+
+
+class TestChoice:
+    def test_records_the_choice_by_the_rule(self):
+        m = CrossAttention(embedder=BagOfWords(), random_state=0, max_epochs=6).fit(_backlog())
+        assert set(m.selection_) == {"fitted", "projections", "untrained"}
+        assert all(0 < v["mrr"] <= 1 for v in m.selection_.values())
+        if m.selected_ == "untrained":
+            assert all(m.selection_[c]["gain_se"] <= m.selection_margin for c in ("fitted", "projections"))
+        else:
+            assert m.selection_[m.selected_]["gain_se"] > m.selection_margin
+
+    def test_a_harmful_fit_is_not_kept(self, monkeypatch):
+        _corrupting_fit(monkeypatch)
+        m = CrossAttention(embedder=BagOfWords(), random_state=0, max_epochs=3).fit(_backlog())
+        assert m.selected_ in {"projections", "untrained"}
+        assert m.selection_["fitted"]["mrr"] < m.selection_["untrained"]["mrr"]
+        # the kept mixture is the untrained one (fitted text projections may stay)
+        assert m.head_weights_ == pytest.approx(DEFAULT_HEAD_WEIGHTS)
+        assert m.group_weights_ == pytest.approx(_untrained_coef())
+
+    def test_without_a_selection_share_the_fitted_mixer_is_kept(self, monkeypatch):
+        _corrupting_fit(monkeypatch)
+        m = CrossAttention(embedder=BagOfWords(), random_state=0, max_epochs=3, selection_fraction=0.0).fit(_backlog())
+        assert m.selected_ == "fitted" and m.selection_ == {}
+        assert m.head_weights_["text"] < 1e-3
+
+    def test_a_margin_nothing_can_pass_keeps_the_untrained_weights(self):
+        m = CrossAttention(embedder=BagOfWords(), random_state=0, max_epochs=4, selection_margin=1e9).fit(_backlog())
+        assert m.selected_ == "untrained"
+        assert m.group_weights_ == pytest.approx(_untrained_coef())
+
+    def test_set_aside_links_are_hidden_from_the_trial_and_its_graph(self, monkeypatch):
+        seen = []
+        real = _training._fit_once
+
+        def spy(p, backlog, feats, *, exclude_links=None, rng):
+            seen.append((pair_set(exclude_links), feats.groups["neighbour"].copy()))
+            return real(p, backlog, feats, exclude_links=exclude_links, rng=rng)
+
+        monkeypatch.setattr(_training, "_fit_once", spy)
+        b = _backlog()
+        m = CrossAttention(embedder=BagOfWords(), random_state=0, max_epochs=2, selection_margin=0.0).fit(b)
+        hidden, G = seen[0]
+        n_aside = int(round(m.selection_fraction * len(b.links)))
+        assert len(hidden) == n_aside
+        pos = {k: i for i, k in enumerate(b.items["key"])}
+        for x, y in hidden:  # the trial's graph has none of the set-aside links
+            assert G[pos[x], pos[y]] == 0 and G[pos[y], pos[x]] == 0
+        assert len(seen) == 1  # the judged trial is the kept model: no refit
+
+    def test_too_few_links_fit_once_without_choice(self):
+        m = CrossAttention(embedder=BagOfWords(), random_state=0, max_epochs=3).fit(_backlog(n_pairs=12))
+        assert m.selected_ == "fitted" and m.selection_ == {}
+
+    def test_evaluation_reports_the_choice_per_fold(self):
+        r = attn_team.evaluate_links(_backlog(n_pairs=80), folds=3, embedder=BagOfWords(), methods=("attention",),
+                                     n_bootstrap=10, model=CrossAttention(max_epochs=3))
+        per = r["weights"]["per_fold"]
+        assert all(f["selected"] in {"fitted", "projections", "untrained"} for f in per)
+        assert sum(r["weights"]["mean"]["selected"].values()) == 3
+
+
+class TestRegularisation:
+    def test_decay_keeps_the_log_weights_near_the_untrained_ones(self):
+        b = _backlog()
+        kw = dict(embedder=BagOfWords(), random_state=0, max_epochs=8, selection_fraction=0.0, learning_rate=0.1)
+        free = CrossAttention(mixture_decay=0.0, **kw).fit(b)
+        tied = CrossAttention(mixture_decay=50.0, **kw).fit(b)
+        assert _dist(free) > 1e-3  # the free fit moved: the comparison means something
+        assert _dist(tied) < _dist(free)
+
+    def test_no_group_grows_past_its_cap(self):
+        # a learning rate far too high would let easy groups run away; the cap holds them
+        m = CrossAttention(embedder=BagOfWords(), random_state=0, max_epochs=10, selection_fraction=0.0,
+                           mixture_decay=0.0, learning_rate=1.0).fit(_backlog())
+        base = _untrained_coef()
+        assert all(m.group_weights_[g] <= MAX_GROUP_GAIN * base[g] * 1.0001 for g in GROUPS)
+
+    @pytest.mark.parametrize("bad", [{"mixture_decay": -1.0}, {"mixture_decay": float("nan")},
+                                     {"selection_fraction": 0.9}, {"selection_margin": -0.5}])
+    def test_parameters_checked(self, bad):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            CrossAttention(embedder=BagOfWords(), **bad).fit(_backlog())
