@@ -68,6 +68,7 @@ def row(name: str, var: str, r: dict) -> dict:
             "by_category": {c: {m: d[m]["mrr"] for m in d} | {"n": d["attention"]["n"]}
                             for c, d in r["by_category"].items()},
             "cross_team": {m: v["mrr"] for m, v in r["cross_team"].items()},
+            "typed": {k: v for k, v in (r.get("typed") or {}).items() if k != "published"},
             "seconds": r["seconds"]}
 
 

@@ -96,13 +96,21 @@ def _ranks(score, s: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 def _cross_team(items: pd.DataFrame, s: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Which links cross teams: two known, different teams and no shared component.
+
+    Without a known team at both ends, components stand in (both ends have some, none shared);
+    with neither, whether a link crosses teams is unknown and it is not counted as cross-team (a
+    summary-only backlog has no cross-team links to report, rather than all of them).
+    """
     comps = items["components"].tolist()
     team = items["team"].astype(object).where(items["team"].notna(), None).tolist()
     out = []
     for a, b in zip(s, t):
         shared = bool(set(comps[a]) & set(comps[b]))
-        same_team = team[a] is not None and team[a] == team[b]
-        out.append(not shared and not same_team)
+        if team[a] is not None and team[b] is not None:
+            out.append(not shared and team[a] != team[b])
+        else:
+            out.append(bool(comps[a]) and bool(comps[b]) and not shared)
     return np.array(out, dtype=bool)
 
 

@@ -215,3 +215,17 @@ class TestBootstrap:
         a = bootstrap_intervals({"tfidf": small}, n_bootstrap=100, random_state=4)
         c = bootstrap_intervals({"tfidf": small}, n_bootstrap=100, random_state=4)
         assert a == c and a["ratio"] is None  # no attention: no ratio
+
+
+def test_cross_team_needs_known_teams_or_components():
+    import numpy as np
+    import pandas as pd
+
+    from attn_team.insights._evaluate import _cross_team
+
+    items = pd.DataFrame({"team": pd.Series(["A", "B", "A", None, None, None], dtype="string"),
+                          "components": [["x"], ["y"], ["x"], ["p"], ["q"], []]})
+    s = np.array([0, 0, 3, 3, 5])
+    t = np.array([1, 2, 4, 5, 4])
+    # A-B differ; A-A same; no teams but different components; a side without components; nothing known
+    assert _cross_team(items, s, t).tolist() == [True, False, True, False, False]
