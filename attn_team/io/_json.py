@@ -35,10 +35,12 @@ from pathlib import Path
 from typing import Any
 
 
+import pandas as pd
+
 from ..errors import AttnTeamWarning, JiraFormatError
 from ._files import read_export_bytes
 from ._locale import EPIC_TYPE_NAMES
-from ._assemble import RawExport
+from ._assemble import IssueColumns, RawExport
 from ._files import shown
 from ._json_fields import _KEY, _Ctx, _get, _is_sprint_value, _name, _names, _person, _sprint_record, _str, _time, parse_legacy_sprint, sprint_number, story_points
 from ._markup import adf_to_text, wiki_to_text
@@ -429,14 +431,24 @@ def _warn(raw: RawExport, msg: str) -> None:
     warnings.warn(msg, AttnTeamWarning, stacklevel=4)
 
 
+def _page_summary(obj: dict) -> dict:
+    """What :func:`_check_pages` needs of a search page (so the page itself need not be kept)."""
+    out = {k: obj[k] for k in ("startAt", "total", "nextPageToken", "isLast") if k in obj}
+    out["n_issues"] = len(obj["issues"])
+    return out
+
+
 def _check_pages(pages: list[tuple[str, dict, RawExport]]) -> None:
-    """Warn when REST v2 pages of one search do not fit together, or a v3 chain lacks its last page."""
+    """Warn when REST v2 pages of one search do not fit together, or a v3 chain lacks its last page.
+
+    ``pages`` holds ``(name, summary, raw)`` with the summary of :func:`_page_summary`.
+    """
     v2: dict[Any, list[tuple[int, int, str, RawExport]]] = {}
     v3: list[tuple[str, dict, RawExport]] = []
     for name, obj, raw in pages:
         start, total = obj.get("startAt"), obj.get("total")
         if isinstance(start, int) and isinstance(total, int) and not isinstance(start, bool):
-            v2.setdefault(total, []).append((start, len(obj["issues"]), name, raw))
+            v2.setdefault(total, []).append((start, obj["n_issues"], name, raw))
         elif "nextPageToken" in obj or "isLast" in obj:
             v3.append((name, obj, raw))
     for total, group in v2.items():
@@ -490,66 +502,94 @@ def parse_jira_json(docs: Iterable[tuple[str, Any]]) -> list[RawExport]:
     docs = list(docs)
     kinds = [_kind(obj) for _, obj in docs]
     for (name, obj), kind in zip(docs, kinds):
-        if kind == "unknown":
-            raise JiraFormatError(f"not a Jira REST document: {_EXPECTED}; found {_describe(obj)}", file=name)
-
-    # metadata first: fields, boards, link types
-    fmap = FieldMap()
-    boards: dict[str, str] = {}
-    phrases: dict[str, str] = {}
+        _check_known(name, obj, kind)
+    meta = _Metadata()
     for (name, obj), kind in zip(docs, kinds):
-        if kind == "fields":
-            fmap.add_list(obj if isinstance(obj, list) else obj["values"])
-        elif kind == "boards":
-            for b in obj["values"]:
-                if _str(b.get("id")) and _str(b.get("name")):
-                    boards[_str(b["id"])] = _str(b["name"])
-        elif kind == "linktypes":
-            for lt in obj["issueLinkTypes"]:
-                if isinstance(lt, dict) and _str(lt.get("name")):
-                    phrases[_str(lt["name"])] = _str(lt.get("outward"))
-        elif kind in ("search", "issue"):  # ?expand=names,schema
-            names, schema = obj.get("names"), obj.get("schema")
-            if isinstance(names, dict):
-                for fid, fname in names.items():
-                    fmap.add(fid, fname)
-            if isinstance(schema, dict):
-                for fid, sch in schema.items():
-                    fmap.add(fid, None, _get(sch, "custom"))
-    reader = _IssueReader(fmap, boards, phrases)
-
+        meta.add(obj, kind)
+    reader = meta.reader()
     out: list[RawExport] = []
     pages: list[tuple[str, dict, RawExport]] = []
     for (name, obj), kind in zip(docs, kinds):
-        raw = RawExport(source=str(name))
-        ctx = _Ctx(str(name))
-        try:
-            if kind in ("search", "issue", "issue_list"):
-                issues = obj["issues"] if kind == "search" else ([obj] if kind == "issue" else obj)
-                seen: dict[str, int] = {}
-                for i, issue in enumerate(issues):
-                    ctx.row, ctx.key = (i + 1 if kind != "issue" else None), None
-                    rec = reader.read(issue, raw, ctx)
-                    if rec["key"] in seen:
-                        raise ctx.error(f"duplicate issue key (also issue {seen[rec['key']]} of this page): expected each key once per page", "key")
-                    seen[rec["key"]] = i + 1
-                    raw.issues.append(rec)
-                if kind == "search":
-                    pages.append((str(name), obj, raw))
-            elif kind in ("sprints", "sprint", "sprint_list"):
-                items = obj["values"] if kind == "sprints" else ([obj] if kind == "sprint" else obj)
-                for i, s in enumerate(items):
-                    ctx.row = i + 1 if kind != "sprint" else None
-                    raw.sprints.append(_sprint_record(s, ctx, "values" if kind == "sprints" else "sprint", boards))
-        except JiraFormatError:
-            raise
-        except (TypeError, AttributeError, KeyError, IndexError, ValueError, RecursionError) as exc:  # shape we did not foresee
-            raise ctx.error(f"unexpected structure ({type(exc).__name__}: {exc}); {_EXPECTED}") from None
-        log.info("%s: %s, %d issue(s), %d sprint(s), %d event(s)", name, kind, len(raw.issues), len(raw.sprints), len(raw.events))
+        raw, summary = _parse_document(name, obj, kind, reader)
+        if summary is not None:
+            pages.append((str(name), summary, raw))
         out.append(raw)
     _check_pages(pages)
     epics_from_parents(out)
     return out
+
+
+def _check_known(name: Any, obj: Any, kind: str) -> None:
+    if kind == "unknown":
+        raise JiraFormatError(f"not a Jira REST document: {_EXPECTED}; found {_describe(obj)}", file=name)
+
+
+class _Metadata:
+    """What documents tell about the others: field roles, board names, link phrases."""
+
+    def __init__(self) -> None:
+        self.fmap = FieldMap()
+        self.boards: dict[str, str] = {}
+        self.phrases: dict[str, str] = {}
+
+    def add(self, obj: Any, kind: str) -> None:
+        if kind == "fields":
+            self.fmap.add_list(obj if isinstance(obj, list) else obj["values"])
+        elif kind == "boards":
+            for b in obj["values"]:
+                if _str(b.get("id")) and _str(b.get("name")):
+                    self.boards[_str(b["id"])] = _str(b["name"])
+        elif kind == "linktypes":
+            for lt in obj["issueLinkTypes"]:
+                if isinstance(lt, dict) and _str(lt.get("name")):
+                    self.phrases[_str(lt["name"])] = _str(lt.get("outward"))
+        elif kind in ("search", "issue"):  # ?expand=names,schema
+            names, schema = obj.get("names"), obj.get("schema")
+            if isinstance(names, dict):
+                for fid, fname in names.items():
+                    self.fmap.add(fid, fname)
+            if isinstance(schema, dict):
+                for fid, sch in schema.items():
+                    self.fmap.add(fid, None, _get(sch, "custom"))
+
+    def signature(self) -> tuple:
+        """Everything the issue reader depends on: equal signatures read issues alike."""
+        return (repr(self.fmap.roles()), bool(self.fmap), tuple(sorted(self.boards.items())),
+                tuple(sorted(self.phrases.items())))
+
+    def reader(self) -> _IssueReader:
+        return _IssueReader(self.fmap, dict(self.boards), dict(self.phrases))
+
+
+def _parse_document(name: Any, obj: Any, kind: str, reader: _IssueReader) -> tuple[RawExport, dict | None]:
+    """One decoded document -> its raw export, and its page summary when it is a search page."""
+    raw = RawExport(source=str(name))
+    ctx = _Ctx(str(name))
+    summary = None
+    try:
+        if kind in ("search", "issue", "issue_list"):
+            issues = obj["issues"] if kind == "search" else ([obj] if kind == "issue" else obj)
+            seen: dict[str, int] = {}
+            for i, issue in enumerate(issues):
+                ctx.row, ctx.key = (i + 1 if kind != "issue" else None), None
+                rec = reader.read(issue, raw, ctx)
+                if rec["key"] in seen:
+                    raise ctx.error(f"duplicate issue key (also issue {seen[rec['key']]} of this page): expected each key once per page", "key")
+                seen[rec["key"]] = i + 1
+                raw.issues.append(rec)
+            if kind == "search":
+                summary = _page_summary(obj)
+        elif kind in ("sprints", "sprint", "sprint_list"):
+            items = obj["values"] if kind == "sprints" else ([obj] if kind == "sprint" else obj)
+            for i, s in enumerate(items):
+                ctx.row = i + 1 if kind != "sprint" else None
+                raw.sprints.append(_sprint_record(s, ctx, "values" if kind == "sprints" else "sprint", reader.boards))
+    except JiraFormatError:
+        raise
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError, RecursionError) as exc:  # shape we did not foresee
+        raise ctx.error(f"unexpected structure ({type(exc).__name__}: {exc}); {_EXPECTED}") from None
+    log.info("%s: %s, %d issue(s), %d sprint(s), %d event(s)", name, kind, len(raw.issues), len(raw.sprints), len(raw.events))
+    return raw, summary
 
 
 def epics_from_parents(raws: Sequence[RawExport]) -> None:
@@ -632,7 +672,8 @@ def _load(path: Path, notes: list[str] | None = None) -> Any:
     return obj
 
 
-def read_jira_json(paths: Path | str | Sequence[Path | str], *, progress: bool = False) -> list[RawExport]:
+def read_jira_json(paths: Path | str | Sequence[Path | str], *, progress: bool = False,
+                   compact: bool = False) -> list[RawExport]:
     """Read Jira REST JSON files (pages, issues, sprints, fields, ...) into raw exports.
 
     Parameters
@@ -641,6 +682,11 @@ def read_jira_json(paths: Path | str | Sequence[Path | str], *, progress: bool =
         Files, or folders whose ``*.json`` files are read in name order.
     progress : bool, default=False
         Show a progress bar (tqdm) over the files.
+    compact : bool, default=False
+        Keep each page's issues and events column-wise (an :class:`~attn_team.io.IssueColumns`
+        and a DataFrame) as soon as the page is read, and its sprint records once each, so a
+        million issues fit in memory; :func:`~attn_team.io.assemble` reads them alike. Epics are
+        then found from parents by ``assemble`` (as it does for every source), not here.
 
     Returns
     -------
@@ -657,18 +703,96 @@ def read_jira_json(paths: Path | str | Sequence[Path | str], *, progress: bool =
     files: list[Path] = []
     for p in map(Path, paths):
         files.extend(sorted(p.glob("*.json")) if p.is_dir() else [p])
-    it: Iterable[Path] = files
+    # Search pages are read one at a time and dropped once parsed, so memory holds the parsed
+    # records, never all the decoded JSON at once. The other documents (field, sprint, board and
+    # link-type lists: small) are read first, since they tell how to read the issues.
+    is_page = [_looks_like_page(p) for p in files]
+    notes: list[list[str]] = [[] for _ in files]
+    meta = _Metadata()
+    others: dict[int, tuple[Any, str]] = {}
+    for i, p in enumerate(files):
+        if not is_page[i]:
+            obj = _load(p, notes[i])
+            kind = _kind(obj)
+            _check_known(str(p), obj, kind)
+            meta.add(obj, kind)
+            others[i] = (obj, kind)
+    order: Iterable[int] = [i for i in range(len(files)) if is_page[i]]
     if progress:
         from tqdm.auto import tqdm
 
-        it = tqdm(files, desc="JSON", unit="file")
-    notes: list[list[str]] = []
-    docs = []
-    for p in it:
-        notes.append([])
-        docs.append((str(p), _load(p, notes[-1])))
-    out = parse_jira_json(docs)
+        order = tqdm(order, desc="JSON", unit="file")
+    results: dict[int, tuple[RawExport, dict | None]] = {}
+    reader, signature = meta.reader(), meta.signature()
+    for i in order:
+        obj = _load(files[i], notes[i])
+        kind = _kind(obj)
+        _check_known(str(files[i]), obj, kind)
+        meta.add(obj, kind)
+        if meta.signature() != signature:  # a page's names/schema changed how issues read: read the earlier ones again
+            reader, signature = meta.reader(), meta.signature()
+            for j in list(results):
+                again = _load(files[j])
+                results[j] = _parse_document(str(files[j]), again, _kind(again), reader)
+                del again
+        results[i] = _parse_document(str(files[i]), obj, kind, reader)
+        del obj
+        if compact:
+            _compact(results[i][0])
+    for i, (obj, kind) in others.items():
+        results[i] = _parse_document(str(files[i]), obj, kind, reader)
+    others.clear()
+    out = [results[i][0] for i in range(len(files))]
+    _check_pages([(str(files[i]), results[i][1], results[i][0]) for i in range(len(files)) if results[i][1] is not None])
+    if not compact:
+        epics_from_parents(out)
     for raw, said in zip(out, notes):
         for msg in said:
             _warn(raw, msg)
     return out
+
+
+def _compact(raw: RawExport) -> None:
+    """Hold ``raw``'s issues and events column-wise and one record per sprint (in place).
+
+    A dict per issue and per changelog event costs about 1.5 KB more than a row of a frame:
+    1.5 GB at a million issues. Sprint records repeat on every issue of the sprint.
+    """
+    if raw.issues and not isinstance(raw.issues, IssueColumns):
+        raw.issues = IssueColumns(pd.DataFrame(raw.issues))
+    if isinstance(raw.events, list) and raw.events:
+        raw.events = pd.DataFrame(raw.events)
+    if len(raw.sprints) > 1:
+        raw.sprints = _merge_sprint_records(raw.sprints)
+
+
+def _merge_sprint_records(records: list[dict]) -> list[dict]:
+    """One record per sprint, at its first place, merged as :func:`~attn_team.io.assemble` merges them.
+
+    ``assemble`` merges the records of a sprint in order, later values (not ``None``) winning;
+    merging them here first gives the same sprint. A sprint given two names keeps all its
+    records, so that ``assemble`` still warns about it.
+    """
+    merged: dict[str, dict] = {}
+    names: dict[str, set] = {}
+    for r in records:
+        sid = str(r.get("sprint_id") or r.get("name"))
+        if r.get("name"):
+            names.setdefault(sid, set()).add(str(r["name"]))
+        merged[sid] = {**merged.get(sid, {}), **{k: v for k, v in r.items() if v is not None and v == v}}
+    if any(len(v) > 1 for v in names.values()):
+        return records
+    return list(merged.values())
+
+
+_PAGE_HEAD = re.compile(rb'"issues"\s*:\s*\[')
+
+
+def _looks_like_page(path: Path) -> bool:
+    """True when the start of ``path`` shows a search page (``"issues": [`` near the top)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False  # _load reports it
+    return bool(_PAGE_HEAD.search(head))
