@@ -61,18 +61,21 @@ class HashEmbedder:
 
     def __init__(self, dim: int = 384):
         self.dim = dim
+        self._hv = self._proj = None
 
     def __repr__(self) -> str:  # stable: the workspace keys its kept attention by the parameters' repr
         return f"HashEmbedder(dim={self.dim})"
 
     def encode(self, texts, batch_size=None, **_):
         import numpy as np
-        from sklearn.feature_extraction.text import HashingVectorizer
 
-        hv = HashingVectorizer(n_features=1 << 14, alternate_sign=True, norm="l2", ngram_range=(1, 2))
-        x = hv.transform(list(texts))
-        proj = np.random.default_rng(0).standard_normal((1 << 14, self.dim)).astype(np.float32) / np.sqrt(self.dim)
-        return np.asarray(x @ proj, dtype=np.float32)
+        if self._proj is None:
+            from sklearn.feature_extraction.text import HashingVectorizer
+
+            self._hv = HashingVectorizer(n_features=1 << 14, alternate_sign=True, norm="l2", ngram_range=(1, 2))
+            rng = np.random.default_rng(0)
+            self._proj = rng.standard_normal((1 << 14, self.dim)).astype(np.float32) / np.sqrt(self.dim)
+        return np.asarray(self._hv.transform(list(texts)) @ self._proj, dtype=np.float32)
 
 
 def _model_params(args) -> dict:
@@ -163,9 +166,9 @@ def _stage(args) -> dict:
                 from attn_team.insights import flow_metrics, team_coupling
 
                 fm = flow_metrics(backlog, attention=res)
-                out["flow_items"] = len(getattr(fm, "items", ()))
+                out["cycle_times"] = len(fm.cycle_times)
                 tc = team_coupling(backlog, attention=res)
-                out["coupled_pairs"] = len(getattr(tc, "pairs", getattr(tc, "matrix", ())))
+                out["team_pairs"] = len(tc.pairs)
             else:
                 raise SystemExit(f"unknown stage {args.stage!r}; expected one of {STAGES}")
         out["seconds"] = time.perf_counter() - t1
