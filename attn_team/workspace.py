@@ -539,10 +539,11 @@ class Workspace:
 
     def _insert(self, name: str, df: pd.DataFrame) -> None:
         """Register ``df`` for SQL, with list columns that DuckDB reads as VARCHAR[]."""
-        df = df.copy()
+        df = df.copy(deep=False)  # pandas copies on write: the caller's frame is never changed
         for c in df.columns:
             if df[c].dtype == object and any(isinstance(v, list) for v in df[c].head(50)):
-                df[c] = [list(v) if v else None for v in df[c]]
+                # cells that already are non-empty lists are passed as they are (not copied)
+                df[c] = [(v if type(v) is list else list(v)) if v else None for v in df[c]]
         self.con.register(name, df)
 
     def _upsert(self, table: str, df: pd.DataFrame) -> None:

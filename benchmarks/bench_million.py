@@ -20,6 +20,10 @@ workspace, which is reported apart as ``load_s``):
 - ``flow``: ``flow_metrics`` and ``team_coupling`` (the analyses after attention that the
   report does not run in full).
 
+Above ``--attention-max`` items (default 100,000) the embed, attention and suggestions stages
+are skipped and the report and flow run on links only (``attention=False``): exact attention
+at 1M items needs the candidate index of the ``scale`` work; raise the limit once it is there.
+
 Options given to the model (``--embedder``, ``--candidates``, ``--engine``) are passed through to
 :class:`attn_team.CrossAttention` as they are: an option this build of attn_team does not know
 makes its stage fail with the error recorded (not the run). ``--embedder minilm`` is the packaged
@@ -149,8 +153,12 @@ def _stage(args) -> dict:
         else:
             from attn_team.attention._fitted import workspace_attention
 
-            res = workspace_attention(ws, backlog, k=args.k, progress=False, **params)
-            out["reload_s"] = time.perf_counter() - t1
+            if args.n > args.attention_max:  # links only: no attention at this size in this run
+                res = False
+                out["attention"] = "none (links only)"
+            else:
+                res = workspace_attention(ws, backlog, k=args.k, progress=False, **params)
+                out["reload_s"] = time.perf_counter() - t1
             t1 = time.perf_counter()
             if args.stage == "suggestions":
                 from attn_team.insights import suggest_dependencies
@@ -165,10 +173,11 @@ def _stage(args) -> dict:
             elif args.stage == "flow":
                 from attn_team.insights import flow_metrics, team_coupling
 
-                fm = flow_metrics(backlog, attention=res)
+                fm = flow_metrics(backlog, attention=res if res is not False else None)
                 out["cycle_times"] = len(fm.cycle_times)
-                tc = team_coupling(backlog, attention=res)
-                out["team_pairs"] = len(tc.pairs)
+                if res is not False:
+                    tc = team_coupling(backlog, attention=res)
+                    out["team_pairs"] = len(tc.pairs)
             else:
                 raise SystemExit(f"unknown stage {args.stage!r}; expected one of {STAGES}")
         out["seconds"] = time.perf_counter() - t1
@@ -192,7 +201,7 @@ def _child(args) -> int:
 
 def _run_stage(stage: str, n: int, args) -> dict:
     cmd = [sys.executable, __file__, "--child", stage, "--n", str(n), "--dir", args.dir, "--k", str(args.k),
-           "--fit-max", str(args.fit_max)]
+           "--fit-max", str(args.fit_max), "--attention-max", str(args.attention_max)]
     for opt in ("embedder", "candidates", "engine"):
         if getattr(args, opt):
             cmd += [f"--{opt}", getattr(args, opt)]
@@ -217,6 +226,8 @@ def main(argv=None) -> int:
     ap.add_argument("--candidates", default=None, help="passed to CrossAttention(candidates=) when given")
     ap.add_argument("--engine", default=None, help="passed to CrossAttention(engine=) when given")
     ap.add_argument("--k", type=int, default=20)
+    ap.add_argument("--attention-max", type=int, default=100_000,
+                    help="above this many items: no embed / attention / suggestions stages; report and flow on links only")
     ap.add_argument("--fit-max", type=int, default=10_000,
                     help="fit the model (40 epochs) up to this many items; above, max_epochs=0 (untrained weights)")
     ap.add_argument("--json", type=Path, default=None)
@@ -232,6 +243,9 @@ def main(argv=None) -> int:
     print(f"{'items':>9} {'stage':<12} {'seconds':>9} {'us/item':>9} {'vs base':>8} {'peak MB':>8}  notes", flush=True)
     for n in sizes:
         for stage in args.stages:
+            if n > args.attention_max and stage in ("embed", "attention", "suggestions"):
+                print(f"{n:>9,} {stage:<12} {'skipped':>9}  above --attention-max {args.attention_max:,}", flush=True)
+                continue
             r = _run_stage(stage, n, args)
             rows.append(r)
             if "error" in r:
