@@ -723,6 +723,7 @@ def read_jira_json(paths: Path | str | Sequence[Path | str], *, progress: bool =
 
         order = tqdm(order, desc="JSON", unit="file")
     results: dict[int, tuple[RawExport, dict | None]] = {}
+    pool: dict[str, str] = {}  # (compact) one string per distinct person, status, name
     reader, signature = meta.reader(), meta.signature()
     for i in order:
         obj = _load(files[i], notes[i])
@@ -738,7 +739,7 @@ def read_jira_json(paths: Path | str | Sequence[Path | str], *, progress: bool =
         results[i] = _parse_document(str(files[i]), obj, kind, reader)
         del obj
         if compact:
-            _compact(results[i][0])
+            _compact(results[i][0], pool)
     for i, (obj, kind) in others.items():
         results[i] = _parse_document(str(files[i]), obj, kind, reader)
     others.clear()
@@ -752,15 +753,40 @@ def read_jira_json(paths: Path | str | Sequence[Path | str], *, progress: bool =
     return out
 
 
-def _compact(raw: RawExport) -> None:
+# Fields whose values repeat across issues and events (people, statuses, names): one string object each.
+_SHARED_ISSUE_FIELDS = ("project", "type", "status", "status_category", "priority", "assignee", "reporter", "team_field", "source")
+_SHARED_LIST_FIELDS = ("labels", "components", "fix_versions", "watchers", "commenters", "sprints")
+_SHARED_EVENT_FIELDS = ("field", "from", "to", "author", "origin")
+
+
+def _share_strings(records: list[dict], fields: Sequence[str], list_fields: Sequence[str], pool: dict) -> None:
+    """Make equal strings of ``fields`` (and inside the lists of ``list_fields``) one object (in place)."""
+    for rec in records:
+        for f in fields:
+            v = rec.get(f)
+            if type(v) is str:
+                rec[f] = pool.setdefault(v, v)
+        for f in list_fields:
+            v = rec.get(f)
+            if type(v) is list and v:
+                rec[f] = [pool.setdefault(x, x) if type(x) is str else x for x in v]
+
+
+def _compact(raw: RawExport, pool: dict | None = None) -> None:
     """Hold ``raw``'s issues and events column-wise and one record per sprint (in place).
 
     A dict per issue and per changelog event costs about 1.5 KB more than a row of a frame:
-    1.5 GB at a million issues. Sprint records repeat on every issue of the sprint.
+    1.5 GB at a million issues; and a JSON decoder makes a new string for every value, so the
+    same person or status read on a million events is a million strings. ``pool`` (shared by
+    the pages of one read) keeps one string per distinct value of the repeating fields.
+    Sprint records repeat on every issue of the sprint.
     """
+    pool = {} if pool is None else pool
     if raw.issues and not isinstance(raw.issues, IssueColumns):
+        _share_strings(raw.issues, _SHARED_ISSUE_FIELDS, _SHARED_LIST_FIELDS, pool)
         raw.issues = IssueColumns(pd.DataFrame(raw.issues))
     if isinstance(raw.events, list) and raw.events:
+        _share_strings(raw.events, _SHARED_EVENT_FIELDS, (), pool)
         raw.events = pd.DataFrame(raw.events)
     if len(raw.sprints) > 1:
         raw.sprints = _merge_sprint_records(raw.sprints)
