@@ -20,6 +20,10 @@ workspace, which is reported apart as ``load_s``):
 - ``flow``: ``flow_metrics`` and ``team_coupling`` (the analyses after attention that the
   report does not run in full).
 
+``--attention-mode standin`` replaces the attention stage by random attention-shaped edges (20 per
+item, a quarter of them cross-team, kept in the workspace) so that the stages after attention can
+be measured at sizes where exact attention takes hours on this machine (it is O(n^2)).
+
 Above ``--attention-max`` items (default 100,000) the embed, attention and suggestions stages
 are skipped and the report and flow run on links only (``attention=False``): exact attention
 at 1M items needs the candidate index of the ``scale`` work; raise the limit once it is there.
@@ -80,6 +84,44 @@ class HashEmbedder:
             rng = np.random.default_rng(0)
             self._proj = rng.standard_normal((1 << 14, self.dim)).astype(np.float32) / np.sqrt(self.dim)
         return np.asarray(self._hv.transform(list(texts)) @ self._proj, dtype=np.float32)
+
+
+def standin_edges(backlog, k: int = 20, cross: float = 0.25, seed: int = 0):
+    """Attention-shaped edges for the stages after attention, without attention: benchmark only.
+
+    Each item gets ``k`` targets: a share ``cross`` from other teams, the rest from its own team,
+    with random weights (summing to at most 1 per query), scores and head contributions, and an
+    empty reason. What the insights do with 20 edges per item is measured; nothing about their
+    quality is.
+    """
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    items = backlog.items
+    keys = items["key"].to_numpy(dtype=object)
+    team = items["team"].astype(object).where(items["team"].notna(), "?").to_numpy(dtype=object)
+    codes, uniq = pd.factorize(team)
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], np.arange(len(uniq)))
+    ends = np.searchsorted(codes[order], np.arange(len(uniq)), side="right")
+    n = len(keys)
+    n_cross = int(round(k * cross))
+    src = np.repeat(np.arange(n), k)
+    tgt = np.empty(n * k, dtype=np.int64)
+    for c in range(len(uniq)):
+        members = order[starts[c]:ends[c]]
+        rows = np.flatnonzero(codes == c)
+        own = members[rng.integers(0, len(members), size=(len(rows), k - n_cross))]
+        other = rng.integers(0, n, size=(len(rows), n_cross))
+        tgt.reshape(n, k)[rows] = np.concatenate([own, other], axis=1)
+    keep = tgt != src
+    w = rng.dirichlet(np.ones(k), size=n).reshape(-1) * 0.8
+    heads = rng.dirichlet(np.ones(4), size=n * k) * rng.uniform(0.1, 1.0, size=(n * k, 1))
+    edges = pd.DataFrame({"source": keys[src], "target": keys[tgt], "weight": w,
+                          "score": heads.sum(axis=1), "text": heads[:, 0], "structure": heads[:, 1],
+                          "people": heads[:, 2], "time": heads[:, 3], "reason": ""})[keep]
+    return edges.drop_duplicates(["source", "target"]).reset_index(drop=True)
 
 
 def _model_params(args) -> dict:
@@ -144,6 +186,11 @@ def _stage(args) -> dict:
                 CrossAttention(embedder=emb, cache=ws, progress=False).item_features(backlog)
             else:
                 item_features(backlog, embedder=emb, cache=ws)
+        elif args.stage == "attention" and args.attention_mode == "standin":
+            edges = standin_edges(backlog, args.k)
+            ws.store_frame("bench_standin_edges", str(args.k), edges)
+            out["edges"] = len(edges)
+            out["attention"] = "stand-in edges"
         elif args.stage == "attention":
             from attn_team.attention._fitted import workspace_attention
 
@@ -156,6 +203,10 @@ def _stage(args) -> dict:
             if args.n > args.attention_max:  # links only: no attention at this size in this run
                 res = False
                 out["attention"] = "none (links only)"
+            elif args.attention_mode == "standin":
+                res = ws.load_frame("bench_standin_edges", str(args.k))
+                out["attention"] = "stand-in edges"
+                out["reload_s"] = time.perf_counter() - t1
             else:
                 res = workspace_attention(ws, backlog, k=args.k, progress=False, **params)
                 out["reload_s"] = time.perf_counter() - t1
@@ -201,7 +252,8 @@ def _child(args) -> int:
 
 def _run_stage(stage: str, n: int, args) -> dict:
     cmd = [sys.executable, __file__, "--child", stage, "--n", str(n), "--dir", args.dir, "--k", str(args.k),
-           "--fit-max", str(args.fit_max), "--attention-max", str(args.attention_max)]
+           "--fit-max", str(args.fit_max), "--attention-max", str(args.attention_max),
+           "--attention-mode", args.attention_mode]
     for opt in ("embedder", "candidates", "engine"):
         if getattr(args, opt):
             cmd += [f"--{opt}", getattr(args, opt)]
@@ -226,6 +278,9 @@ def main(argv=None) -> int:
     ap.add_argument("--candidates", default=None, help="passed to CrossAttention(candidates=) when given")
     ap.add_argument("--engine", default=None, help="passed to CrossAttention(engine=) when given")
     ap.add_argument("--k", type=int, default=20)
+    ap.add_argument("--attention-mode", choices=("model", "standin"), default="model",
+                    help="model: workspace_attention (exact top-k, or whatever the options select); standin: "
+                         "random attention-shaped edges (20 per item, a quarter cross-team) for the stages after it")
     ap.add_argument("--attention-max", type=int, default=100_000,
                     help="above this many items: no embed / attention / suggestions stages; report and flow on links only")
     ap.add_argument("--fit-max", type=int, default=10_000,
