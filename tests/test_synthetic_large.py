@@ -9,7 +9,8 @@ import pytest
 
 import attn_team
 from attn_team.io._assemble import assemble
-from attn_team.io._json import _merge_sprint_records, parse_jira_json, read_jira_json
+from attn_team.io._json import parse_jira_json, read_jira_json
+from attn_team.io._json_files import _merge_sprint_records
 from attn_team.synthetic import _large, write_large_org
 from attn_team.synthetic._sample import _main
 
