@@ -89,10 +89,19 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _state_hashes(items: pd.DataFrame) -> list[str]:
-    """One 64-bit hash (hex) per item over every column but ``source``: equal states, equal hashes."""
+def _state_hashes(items: pd.DataFrame, *, chunk: int = 50_000) -> list[str]:
+    """One 64-bit hash (hex) per item over every column but ``source``: equal states, equal hashes.
+
+    Rows are hashed ``chunk`` at a time: the text form of a row is as long as its description,
+    and a million of them at once would hold the backlog's text twice more.
+    """
     if len(items) == 0:
         return []
+    if len(items) > chunk:
+        out: list[str] = []
+        for start in range(0, len(items), chunk):
+            out += _state_hashes(items.iloc[start:start + chunk], chunk=chunk)
+        return out
     parts = []
     for col, dtype in SCHEMA["items"].items():
         if col == "source":
@@ -388,13 +397,14 @@ class Workspace:
             touched = [n or c for n, c in zip(is_new, changed)]
             # -- events: the export's changelog, or derived from the snapshot difference
             if len(backlog.events):
-                ev = backlog.events.copy()
+                ev = backlog.events.copy(deep=False)
             else:
                 ev = _snapshots.derive_events(items, changed, prev_by_key, imported_at)
             self._checkpoint("read")
             # -- items: replace the touched ones, keep history
             cols = list(SCHEMA["items"])
-            up = items.loc[touched].copy()
+            # (pandas copies on write: a first import, where every item is new, shares the columns)
+            up = items.copy(deep=False) if all(touched) else items.loc[touched].copy()
             up["state_hash"] = [h for h, t in zip(new_hashes, touched) if t]
             first_seen = {r[0]: r[1] for r in con.execute("SELECT key, first_snapshot FROM items").fetchall()} if not first else {}
             up["first_snapshot"] = [first_seen.get(k, sid) for k in up["key"]]
@@ -529,10 +539,11 @@ class Workspace:
 
     def _insert(self, name: str, df: pd.DataFrame) -> None:
         """Register ``df`` for SQL, with list columns that DuckDB reads as VARCHAR[]."""
-        df = df.copy()
+        df = df.copy(deep=False)  # pandas copies on write: the caller's frame is never changed
         for c in df.columns:
             if df[c].dtype == object and any(isinstance(v, list) for v in df[c].head(50)):
-                df[c] = [list(v) if v else None for v in df[c]]
+                # cells that already are non-empty lists are passed as they are (not copied)
+                df[c] = [(v if type(v) is list else list(v)) if v else None for v in df[c]]
         self.con.register(name, df)
 
     def _upsert(self, table: str, df: pd.DataFrame) -> None:

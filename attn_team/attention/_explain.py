@@ -52,7 +52,7 @@ def explain(backlog, qf: ItemFeatures, kf: ItemFeatures, qi: np.ndarray, kj: np.
     parents = items["parent_key"].tolist()
     keys = qf.keys
     sprints = items["sprints"].tolist()
-    created = items["created"]
+    created = items["created"].tolist()  # Timestamps (NaT where missing): no pandas indexing per pair
     people: dict[str, set] = defaultdict(set)
     for k, p in zip(backlog.involvement["key"], backlog.involvement["person"]):
         people[str(k)].add(str(p))
@@ -92,7 +92,7 @@ def explain(backlog, qf: ItemFeatures, kf: ItemFeatures, qi: np.ndarray, kj: np.
             if ss and contrib["time"][t] > 0:
                 parts.append("same sprint")
             elif sim("created")[t] > 0.25 and contrib["time"][t] > 0:
-                d = abs((created.iloc[i] - created.iloc[j]).total_seconds()) / 86400
+                d = abs((created[i] - created[j]).total_seconds()) / 86400
                 parts.append("created the same day" if d < 1 else
                              f"created {d:.0f} day{'s' if round(d) != 1 else ''} apart")
             elif sim("sequence")[t] > 0.25 and contrib["time"][t] > 0:

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .._heads import HEADS, head_columns
@@ -134,10 +135,11 @@ def suggest_dependencies(backlog: Backlog, *, team: str | None = None, cross_tea
     if not len(edges):
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in _SUGGEST_COLUMNS + heads + tail})
     # one row per unordered pair: the stronger direction
-    a = edges["source"].astype(str)
-    b = edges["target"].astype(str)
-    edges["_pair"] = [(x, y) if x < y else (y, x) for x, y in zip(a, b)]
-    edges = edges.sort_values(["score", "weight"], ascending=False, kind="stable").drop_duplicates("_pair")
+    a = edges["source"].astype(str).to_numpy(dtype=object)
+    b = edges["target"].astype(str).to_numpy(dtype=object)
+    first = a < b  # (vectorised: a tuple per edge costs seconds at 2 million edges)
+    edges["_lo"], edges["_hi"] = np.where(first, a, b), np.where(first, b, a)
+    edges = edges.sort_values(["score", "weight"], ascending=False, kind="stable").drop_duplicates(["_lo", "_hi"])
     edges["source_team"] = edges["source"].map(team_of).astype("string")
     edges["target_team"] = edges["target"].map(team_of).astype("string")
     if cross_team:
@@ -148,7 +150,7 @@ def suggest_dependencies(backlog: Backlog, *, team: str | None = None, cross_tea
     if open_only:
         edges = edges[~((edges["source"].map(cat) == "done") & (edges["target"].map(cat) == "done"))]
     linked = linked_pairs(backlog)
-    edges["link_type"] = [linked.get(frozenset(p)) for p in edges["_pair"]]
+    edges["link_type"] = [linked.get(frozenset(p)) for p in zip(edges["_lo"], edges["_hi"])] if linked else None
     edges["already_linked"] = edges["link_type"].notna()
     if exclude_linked:
         edges = edges[~edges["already_linked"]]
@@ -158,7 +160,8 @@ def suggest_dependencies(backlog: Backlog, *, team: str | None = None, cross_tea
     edges["rank"] = range(1, len(edges) + 1)
     edges["source_summary"] = edges["source"].map(summary).astype("string")
     edges["target_summary"] = edges["target"].map(summary).astype("string")
-    recs = edges.to_dict("records")
+    cols = {c: edges[c].tolist() for c in ["reason", *heads] if c in edges.columns}  # what _reason reads
+    recs = (dict(zip(cols, values)) for values in zip(*cols.values())) if cols else ({} for _ in range(len(edges)))
     edges["reason"] = pd.Series([_reason(r, heads) for r in recs], dtype="string")
     edges["link_type"] = edges["link_type"].astype("string")
     edges["already_linked"] = edges["already_linked"].astype(bool)

@@ -120,8 +120,8 @@ class RawExport:
         Columns of the sprints table (``sprint_id``, ``name``, ``state``, ``start``, ...).
     links : list of dict
         ``source_key``, ``target_key``, ``link_type``, ``label`` (outward direction).
-    events : list of dict
-        Columns of the events table.
+    events : list of dict, or DataFrame
+        Columns of the events table (a frame when the reader keeps them column-wise).
     people : dict
         Person id -> display name.
     warnings : list of str
@@ -285,13 +285,18 @@ def assemble(raws: RawExport | Iterable[RawExport], *, teams: Any = None, link_t
     else:
         teams_df = None
 
-    events = [e for r in raws for e in r.events]
+    if any(isinstance(r.events, pd.DataFrame) for r in raws):  # compact readers keep events column-wise
+        parts = [r.events if isinstance(r.events, pd.DataFrame) else pd.DataFrame(list(r.events))
+                 for r in raws if len(r.events)]
+        events = pd.concat(parts, ignore_index=True) if parts else []
+    else:
+        events = [e for r in raws for e in r.events]
     backlog = Backlog.from_conformed(
         {"items": items, "people": people},
         teams=teams_df,
         sprints=pd.DataFrame(list(sprints.values())) if sprints else None,
         links=pd.DataFrame(link_rows) if link_rows else None,
-        events=pd.DataFrame(events) if events else None,
+        events=(events if isinstance(events, pd.DataFrame) else pd.DataFrame(events)) if len(events) else None,
         warnings=tuple(notes),
     )
     return backlog.validate()

@@ -70,10 +70,20 @@ _JIRA_JSON_KEYS = {"issues", "key", "fields", "values", "expand", "startAt", "ma
                    "nextPageToken", "id", "self", "name", "schema", "issueLinkTypes", "changelog"}
 
 
+_JIRA_HEAD = re.compile(rb'^\s*[\[{]\s*(?:\{\s*)?"(?:issues|expand|startAt|maxResults|total|isLast|nextPageToken|issueLinkTypes)"\s*:')
+
+
 def _foreign_json(path: Path) -> bool:
     """True for a JSON file found in a folder that is plainly no Jira document (e.g. a truth or config file)."""
     import json
 
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    if _JIRA_HEAD.search(head):  # a search page or other Jira document: no need to decode it all
+        return False
     try:
         obj = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError):
@@ -170,6 +180,6 @@ def read_jira(path_or_paths: Any, *, teams: Any = None) -> Backlog:
         elif not json_done:
             from ._json import read_jira_json
 
-            raws.extend(read_jira_json([q for q in paths if kinds_of[q] == "json"]))
+            raws.extend(read_jira_json([q for q in paths if kinds_of[q] == "json"], compact=True))
             json_done = True
     return assemble(raws, teams=teams)

@@ -26,7 +26,6 @@ and line, so it cannot fail later when the text is stored.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import warnings
@@ -35,11 +34,12 @@ from pathlib import Path
 from typing import Any
 
 
+
 from ..errors import AttnTeamWarning, JiraFormatError
-from ._files import read_export_bytes
 from ._locale import EPIC_TYPE_NAMES
 from ._assemble import RawExport
 from ._files import shown
+from ._json_files import _compact, _load, _looks_like_page
 from ._json_fields import _KEY, _Ctx, _get, _is_sprint_value, _name, _names, _person, _sprint_record, _str, _time, parse_legacy_sprint, sprint_number, story_points
 from ._markup import adf_to_text, wiki_to_text
 
@@ -429,14 +429,24 @@ def _warn(raw: RawExport, msg: str) -> None:
     warnings.warn(msg, AttnTeamWarning, stacklevel=4)
 
 
+def _page_summary(obj: dict) -> dict:
+    """What :func:`_check_pages` needs of a search page (so the page itself need not be kept)."""
+    out = {k: obj[k] for k in ("startAt", "total", "nextPageToken", "isLast") if k in obj}
+    out["n_issues"] = len(obj["issues"])
+    return out
+
+
 def _check_pages(pages: list[tuple[str, dict, RawExport]]) -> None:
-    """Warn when REST v2 pages of one search do not fit together, or a v3 chain lacks its last page."""
+    """Warn when REST v2 pages of one search do not fit together, or a v3 chain lacks its last page.
+
+    ``pages`` holds ``(name, summary, raw)`` with the summary of :func:`_page_summary`.
+    """
     v2: dict[Any, list[tuple[int, int, str, RawExport]]] = {}
     v3: list[tuple[str, dict, RawExport]] = []
     for name, obj, raw in pages:
         start, total = obj.get("startAt"), obj.get("total")
         if isinstance(start, int) and isinstance(total, int) and not isinstance(start, bool):
-            v2.setdefault(total, []).append((start, len(obj["issues"]), name, raw))
+            v2.setdefault(total, []).append((start, obj["n_issues"], name, raw))
         elif "nextPageToken" in obj or "isLast" in obj:
             v3.append((name, obj, raw))
     for total, group in v2.items():
@@ -490,66 +500,94 @@ def parse_jira_json(docs: Iterable[tuple[str, Any]]) -> list[RawExport]:
     docs = list(docs)
     kinds = [_kind(obj) for _, obj in docs]
     for (name, obj), kind in zip(docs, kinds):
-        if kind == "unknown":
-            raise JiraFormatError(f"not a Jira REST document: {_EXPECTED}; found {_describe(obj)}", file=name)
-
-    # metadata first: fields, boards, link types
-    fmap = FieldMap()
-    boards: dict[str, str] = {}
-    phrases: dict[str, str] = {}
+        _check_known(name, obj, kind)
+    meta = _Metadata()
     for (name, obj), kind in zip(docs, kinds):
-        if kind == "fields":
-            fmap.add_list(obj if isinstance(obj, list) else obj["values"])
-        elif kind == "boards":
-            for b in obj["values"]:
-                if _str(b.get("id")) and _str(b.get("name")):
-                    boards[_str(b["id"])] = _str(b["name"])
-        elif kind == "linktypes":
-            for lt in obj["issueLinkTypes"]:
-                if isinstance(lt, dict) and _str(lt.get("name")):
-                    phrases[_str(lt["name"])] = _str(lt.get("outward"))
-        elif kind in ("search", "issue"):  # ?expand=names,schema
-            names, schema = obj.get("names"), obj.get("schema")
-            if isinstance(names, dict):
-                for fid, fname in names.items():
-                    fmap.add(fid, fname)
-            if isinstance(schema, dict):
-                for fid, sch in schema.items():
-                    fmap.add(fid, None, _get(sch, "custom"))
-    reader = _IssueReader(fmap, boards, phrases)
-
+        meta.add(obj, kind)
+    reader = meta.reader()
     out: list[RawExport] = []
     pages: list[tuple[str, dict, RawExport]] = []
     for (name, obj), kind in zip(docs, kinds):
-        raw = RawExport(source=str(name))
-        ctx = _Ctx(str(name))
-        try:
-            if kind in ("search", "issue", "issue_list"):
-                issues = obj["issues"] if kind == "search" else ([obj] if kind == "issue" else obj)
-                seen: dict[str, int] = {}
-                for i, issue in enumerate(issues):
-                    ctx.row, ctx.key = (i + 1 if kind != "issue" else None), None
-                    rec = reader.read(issue, raw, ctx)
-                    if rec["key"] in seen:
-                        raise ctx.error(f"duplicate issue key (also issue {seen[rec['key']]} of this page): expected each key once per page", "key")
-                    seen[rec["key"]] = i + 1
-                    raw.issues.append(rec)
-                if kind == "search":
-                    pages.append((str(name), obj, raw))
-            elif kind in ("sprints", "sprint", "sprint_list"):
-                items = obj["values"] if kind == "sprints" else ([obj] if kind == "sprint" else obj)
-                for i, s in enumerate(items):
-                    ctx.row = i + 1 if kind != "sprint" else None
-                    raw.sprints.append(_sprint_record(s, ctx, "values" if kind == "sprints" else "sprint", boards))
-        except JiraFormatError:
-            raise
-        except (TypeError, AttributeError, KeyError, IndexError, ValueError, RecursionError) as exc:  # shape we did not foresee
-            raise ctx.error(f"unexpected structure ({type(exc).__name__}: {exc}); {_EXPECTED}") from None
-        log.info("%s: %s, %d issue(s), %d sprint(s), %d event(s)", name, kind, len(raw.issues), len(raw.sprints), len(raw.events))
+        raw, summary = _parse_document(name, obj, kind, reader)
+        if summary is not None:
+            pages.append((str(name), summary, raw))
         out.append(raw)
     _check_pages(pages)
     epics_from_parents(out)
     return out
+
+
+def _check_known(name: Any, obj: Any, kind: str) -> None:
+    if kind == "unknown":
+        raise JiraFormatError(f"not a Jira REST document: {_EXPECTED}; found {_describe(obj)}", file=name)
+
+
+class _Metadata:
+    """What documents tell about the others: field roles, board names, link phrases."""
+
+    def __init__(self) -> None:
+        self.fmap = FieldMap()
+        self.boards: dict[str, str] = {}
+        self.phrases: dict[str, str] = {}
+
+    def add(self, obj: Any, kind: str) -> None:
+        if kind == "fields":
+            self.fmap.add_list(obj if isinstance(obj, list) else obj["values"])
+        elif kind == "boards":
+            for b in obj["values"]:
+                if _str(b.get("id")) and _str(b.get("name")):
+                    self.boards[_str(b["id"])] = _str(b["name"])
+        elif kind == "linktypes":
+            for lt in obj["issueLinkTypes"]:
+                if isinstance(lt, dict) and _str(lt.get("name")):
+                    self.phrases[_str(lt["name"])] = _str(lt.get("outward"))
+        elif kind in ("search", "issue"):  # ?expand=names,schema
+            names, schema = obj.get("names"), obj.get("schema")
+            if isinstance(names, dict):
+                for fid, fname in names.items():
+                    self.fmap.add(fid, fname)
+            if isinstance(schema, dict):
+                for fid, sch in schema.items():
+                    self.fmap.add(fid, None, _get(sch, "custom"))
+
+    def signature(self) -> tuple:
+        """Everything the issue reader depends on: equal signatures read issues alike."""
+        return (repr(self.fmap.roles()), bool(self.fmap), tuple(sorted(self.boards.items())),
+                tuple(sorted(self.phrases.items())))
+
+    def reader(self) -> _IssueReader:
+        return _IssueReader(self.fmap, dict(self.boards), dict(self.phrases))
+
+
+def _parse_document(name: Any, obj: Any, kind: str, reader: _IssueReader) -> tuple[RawExport, dict | None]:
+    """One decoded document -> its raw export, and its page summary when it is a search page."""
+    raw = RawExport(source=str(name))
+    ctx = _Ctx(str(name))
+    summary = None
+    try:
+        if kind in ("search", "issue", "issue_list"):
+            issues = obj["issues"] if kind == "search" else ([obj] if kind == "issue" else obj)
+            seen: dict[str, int] = {}
+            for i, issue in enumerate(issues):
+                ctx.row, ctx.key = (i + 1 if kind != "issue" else None), None
+                rec = reader.read(issue, raw, ctx)
+                if rec["key"] in seen:
+                    raise ctx.error(f"duplicate issue key (also issue {seen[rec['key']]} of this page): expected each key once per page", "key")
+                seen[rec["key"]] = i + 1
+                raw.issues.append(rec)
+            if kind == "search":
+                summary = _page_summary(obj)
+        elif kind in ("sprints", "sprint", "sprint_list"):
+            items = obj["values"] if kind == "sprints" else ([obj] if kind == "sprint" else obj)
+            for i, s in enumerate(items):
+                ctx.row = i + 1 if kind != "sprint" else None
+                raw.sprints.append(_sprint_record(s, ctx, "values" if kind == "sprints" else "sprint", reader.boards))
+    except JiraFormatError:
+        raise
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError, RecursionError) as exc:  # shape we did not foresee
+        raise ctx.error(f"unexpected structure ({type(exc).__name__}: {exc}); {_EXPECTED}") from None
+    log.info("%s: %s, %d issue(s), %d sprint(s), %d event(s)", name, kind, len(raw.issues), len(raw.sprints), len(raw.events))
+    return raw, summary
 
 
 def epics_from_parents(raws: Sequence[RawExport]) -> None:
@@ -566,73 +604,8 @@ def epics_from_parents(raws: Sequence[RawExport]) -> None:
                 rec["epic_key"] = parent
 
 
-# A JSON number longer than int() reads (Python's limit: 4,300 digits), and \u escapes of UTF-16 surrogates
-# that do not form a pair (a high one not followed by a low one, a low one not preceded by a high one).
-_LONG_NUMBER = re.compile(r"-?\d{4301,}")
-_FIELD_BEFORE = re.compile(r'"((?:[^"\\\n]|\\.){1,80})"\s*:\s*\[?\s*$')
-_LONE_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _place(text: str, pos: int) -> tuple[int, str | None]:
-    """Line of ``pos`` in ``text`` and the name of the JSON field whose value starts there, if any."""
-    m = _FIELD_BEFORE.search(text, max(0, pos - 200), pos)
-    return text.count("\n", 0, pos) + 1, (m.group(1) if m else None)
-
-
-def _repair_surrogates(obj: Any, path: str, found: list[str]) -> Any:
-    """``obj`` with each lone surrogate in its strings (keys too) replaced by U+FFFD; paths of the changed strings in ``found``."""
-    if isinstance(obj, str):
-        if _SURROGATE.search(obj):
-            found.append(path)
-            return _SURROGATE.sub("\ufffd", obj)
-        return obj
-    if isinstance(obj, list):
-        return [_repair_surrogates(v, f"{path}[{i}]", found) for i, v in enumerate(obj)]
-    if isinstance(obj, dict):
-        return {_repair_surrogates(k, path, found): _repair_surrogates(v, f"{path}.{k}" if path else str(k), found) for k, v in obj.items()}
-    return obj
-
-
-def _load(path: Path, notes: list[str] | None = None) -> Any:
-    """The decoded JSON of ``path``; lone surrogates repaired (and said in ``notes``), other damage a JiraFormatError."""
-    name = str(path)
-    data = read_export_bytes(path, expected="a Jira REST JSON document")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise JiraFormatError(f"not UTF-8 text (byte {exc.start}): expected a Jira REST JSON document", file=name, line=line) from None
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        what = "truncated JSON" if exc.pos >= len(text.rstrip()) else "invalid JSON"
-        raise JiraFormatError(f"{what} at column {exc.colno}: {exc.msg}; expected a Jira REST JSON document", file=name, line=exc.lineno) from None
-    except RecursionError:
-        raise JiraFormatError("JSON nested too deeply: expected a Jira REST JSON document", file=name) from None
-    except ValueError as exc:  # an integer too long for int() (json raises no JSONDecodeError for it)
-        m = _LONG_NUMBER.search(text)
-        if m is None:
-            raise JiraFormatError(f"unreadable JSON ({str(exc)[:80]}): expected a Jira REST JSON document", file=name) from None
-        line, field = _place(text, m.start())
-        raise JiraFormatError(f"a number of {len(m.group().lstrip('-')):,} digits: expected a number of at most 4,300 digits",
-                              file=name, line=line, field=field) from None
-    lone = _LONE_SURROGATE.search(text) if _SURROGATE_ESCAPE.search(text) else None  # the prefilter is the faster scan
-    if lone is not None:
-        found: list[str] = []
-        obj = _repair_surrogates(obj, "", found)
-        if found:  # (the escape found may be an escaped backslash before "ud800": then nothing is repaired)
-            line, _ = _place(text, lone.start())
-            more = f" and {len(found) - 1} more" if len(found) > 1 else ""
-            msg = (f"{name}: half of a UTF-16 character pair (lone surrogate {lone.group()}, first at line {line}) in {found[0]}{more}: "
-                   "replaced by U+FFFD (the text was cut inside an emoji or other character)")
-            if notes is not None:
-                notes.append(msg)
-    return obj
-
-
-def read_jira_json(paths: Path | str | Sequence[Path | str], *, progress: bool = False) -> list[RawExport]:
+def read_jira_json(paths: Path | str | Sequence[Path | str], *, progress: bool = False,
+                   compact: bool = False) -> list[RawExport]:
     """Read Jira REST JSON files (pages, issues, sprints, fields, ...) into raw exports.
 
     Parameters
@@ -641,6 +614,11 @@ def read_jira_json(paths: Path | str | Sequence[Path | str], *, progress: bool =
         Files, or folders whose ``*.json`` files are read in name order.
     progress : bool, default=False
         Show a progress bar (tqdm) over the files.
+    compact : bool, default=False
+        Keep each page's issues and events column-wise (an :class:`~attn_team.io.IssueColumns`
+        and a DataFrame) as soon as the page is read, and its sprint records once each, so a
+        million issues fit in memory; :func:`~attn_team.io.assemble` reads them alike. Epics are
+        then found from parents by ``assemble`` (as it does for every source), not here.
 
     Returns
     -------
@@ -657,17 +635,50 @@ def read_jira_json(paths: Path | str | Sequence[Path | str], *, progress: bool =
     files: list[Path] = []
     for p in map(Path, paths):
         files.extend(sorted(p.glob("*.json")) if p.is_dir() else [p])
-    it: Iterable[Path] = files
+    # Search pages are read one at a time and dropped once parsed, so memory holds the parsed
+    # records, never all the decoded JSON at once. The other documents (field, sprint, board and
+    # link-type lists: small) are read first, since they tell how to read the issues.
+    is_page = [_looks_like_page(p) for p in files]
+    notes: list[list[str]] = [[] for _ in files]
+    meta = _Metadata()
+    others: dict[int, tuple[Any, str]] = {}
+    for i, p in enumerate(files):
+        if not is_page[i]:
+            obj = _load(p, notes[i])
+            kind = _kind(obj)
+            _check_known(str(p), obj, kind)
+            meta.add(obj, kind)
+            others[i] = (obj, kind)
+    order: Iterable[int] = [i for i in range(len(files)) if is_page[i]]
     if progress:
         from tqdm.auto import tqdm
 
-        it = tqdm(files, desc="JSON", unit="file")
-    notes: list[list[str]] = []
-    docs = []
-    for p in it:
-        notes.append([])
-        docs.append((str(p), _load(p, notes[-1])))
-    out = parse_jira_json(docs)
+        order = tqdm(order, desc="JSON", unit="file")
+    results: dict[int, tuple[RawExport, dict | None]] = {}
+    pool: dict[str, str] = {}  # (compact) one string per distinct person, status, name
+    reader, signature = meta.reader(), meta.signature()
+    for i in order:
+        obj = _load(files[i], notes[i])
+        kind = _kind(obj)
+        _check_known(str(files[i]), obj, kind)
+        meta.add(obj, kind)
+        if meta.signature() != signature:  # a page's names/schema changed how issues read: read the earlier ones again
+            reader, signature = meta.reader(), meta.signature()
+            for j in list(results):
+                again = _load(files[j])
+                results[j] = _parse_document(str(files[j]), again, _kind(again), reader)
+                del again
+        results[i] = _parse_document(str(files[i]), obj, kind, reader)
+        del obj
+        if compact:
+            _compact(results[i][0], pool)
+    for i, (obj, kind) in others.items():
+        results[i] = _parse_document(str(files[i]), obj, kind, reader)
+    others.clear()
+    out = [results[i][0] for i in range(len(files))]
+    _check_pages([(str(files[i]), results[i][1], results[i][0]) for i in range(len(files)) if results[i][1] is not None])
+    if not compact:
+        epics_from_parents(out)
     for raw, said in zip(out, notes):
         for msg in said:
             _warn(raw, msg)

@@ -73,6 +73,7 @@ class _Ctx:
         self.file = file
         self.row: int | None = None
         self.key: str | None = None
+        self.times: dict[str, pd.Timestamp] = {}  # ISO strings already parsed in this document
 
     def error(self, message: str, field: str | None = None) -> JiraFormatError:
         if self.key:
@@ -104,6 +105,10 @@ def _time(value: Any, ctx: _Ctx, field: str) -> pd.Timestamp | None:
             return pd.Timestamp(int(value), unit="ms", tz="UTC")
         except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
             raise ctx.error(f"invalid time {shown(value)}: expected ISO 8601 or epoch milliseconds {RANGE}", field) from None
+    if isinstance(value, str):
+        ts = ctx.times.get(value)
+        if ts is not None:  # (a page repeats sprint dates in every issue of the sprint)
+            return ts
     s = str(value).strip() if isinstance(value, str) else None
     if s is None or not _ISO.match(s):
         raise ctx.error(f"invalid date {shown(value)}: expected ISO 8601 like '2024-03-05T14:05:20.974+0100'", field)
@@ -114,6 +119,8 @@ def _time(value: Any, ctx: _Ctx, field: str) -> pd.Timestamp | None:
             raise ValueError("out of range")
     except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
         raise ctx.error(f"invalid date {shown(value)} ({exc}): expected ISO 8601 {RANGE}", field) from None
+    if len(ctx.times) < 100_000:
+        ctx.times[value] = ts
     return ts
 
 

@@ -19,7 +19,9 @@ them: :func:`write_jira_csv` (Jira Cloud "Export CSV (all fields)"),
 fields list and an Agile sprints list) and :func:`write_teams_file` (TOML).
 
 ``python -m attn_team.synthetic sample_data`` regenerates the shipped
-``sample_data/`` folder byte for byte.
+``sample_data/`` folder byte for byte. :func:`write_large_org` (``python -m
+attn_team.synthetic --items 1000000 --format json-pages OUT``) writes organisations of
+100,000s of items as REST search pages, streamed to disk division by division.
 
 Sprint truth definitions (``SyntheticOrg.truth["sprint_truth"]``), counted over
 standard issues (Story, Task, Bug; epics and sub-tasks are left out, as in
@@ -36,6 +38,7 @@ For future sprints only ``committed`` (planned so far) is filled.
 """
 
 from ._build import generate
+from ._large import write_large_org
 from ._sample import write_sample_data
 from ._types import SyntheticOrg
 from ._writers import (
@@ -45,4 +48,5 @@ from ._writers import (
     write_teams_file,
 )
 
-__all__ = ["SyntheticOrg", "generate", "write_jira_csv", "write_jira_json_pages", "write_teams_file", "write_sample_data", "truth_json"]
+__all__ = ["SyntheticOrg", "generate", "write_jira_csv", "write_jira_json_pages", "write_large_org", "write_teams_file",
+           "write_sample_data", "truth_json"]

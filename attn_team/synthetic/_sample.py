@@ -130,17 +130,38 @@ def _main(argv: Sequence[str] | None = None) -> int:
     import argparse
 
     ap = argparse.ArgumentParser(prog="python -m attn_team.synthetic",
-                                 description="Write the generated sample organisation into FOLDER.")
+                                 description="Write a generated organisation into FOLDER: the sample folder (default), "
+                                             "or --format json-pages for a large one streamed as REST search pages.")
     ap.add_argument("folder", help="output folder, e.g. sample_data")
-    ap.add_argument("--n-items", type=int, default=2000)
+    ap.add_argument("--n-items", "--items", dest="n_items", type=int, default=None,
+                    help="number of items (default 2000 for the sample, 100000 for json-pages)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--format", choices=("sample", "json-pages"), default="sample",
+                    help="sample: CSV, JSON pages, teams file and truth (in memory); "
+                         "json-pages: a large organisation streamed to FOLDER/jira-json page by page")
+    ap.add_argument("--page-size", type=int, default=None, help="issues per search page (500 sample, 1000 json-pages)")
+    ap.add_argument("--items-per-division", type=int, default=10_000, help="json-pages: items per division of 8 teams")
+    ap.add_argument("--no-progress", action="store_true", help="json-pages: no progress bar")
     args = ap.parse_args(argv)
+    if args.format == "json-pages":
+        from ._large import write_large_org
+
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+        try:
+            files = write_large_org(args.folder, n_items=args.n_items or 100_000, random_state=args.seed,
+                                    items_per_division=args.items_per_division, page_size=args.page_size or 1000,
+                                    progress=not args.no_progress)
+        except ValueError as exc:
+            ap.error(str(exc))
+        sys.stdout.write(f"{len(files) - 3} search pages, fields.json, sprints.json in {Path(args.folder) / 'jira-json'}; "
+                         f"{Path(args.folder) / 'truth.json'}\n")
+        return 0
     params = {}
-    if args.n_items != 2000:
+    if args.n_items is not None and args.n_items != 2000:
         params["n_items"] = args.n_items
     if args.seed != 0:
         params["random_state"] = args.seed
-    files = write_sample_data(args.folder, **params)
+    files = write_sample_data(args.folder, page_size=args.page_size or 500, **params)
     for f in files:
         sys.stdout.write(f"{f}\n")
     return 0

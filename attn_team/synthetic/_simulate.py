@@ -71,6 +71,7 @@ class _Gen:
         self.links: list[tuple] = []  # (source item, target item, link type)
         self.truth_linked: list[tuple] = []
         self.truth_planted: list[tuple] = []
+        self.sprint_base = 0  # first sprint id - 1 (a division of a large organisation moves it)
 
     # -- helpers ---------------------------------------------------------------
     # Uniforms are drawn from the Generator in blocks: per-call numpy overhead would
@@ -161,7 +162,7 @@ class _Gen:
                 state = "closed" if k < S - 2 else ("active" if k == S - 2 else "future")
                 complete = end - self.u(10, 180) if state == "closed" else None
                 sp = {
-                    "sprint_id": str(1 + t * S + k),
+                    "sprint_id": str(1 + self.sprint_base + t * S + k),
                     "name": f"{key} Sprint {k + 1}",
                     "state": state,
                     "start": start if state != "future" else None,

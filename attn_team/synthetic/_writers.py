@@ -207,15 +207,71 @@ def write_jira_json_pages(org_or_backlog, folder, *, page_size: int = 500) -> li
     -------
     list of Path
         The files written, pages first.
+
+    See Also
+    --------
+    write_large_org : an organisation of 100,000s of items, streamed to disk page by page.
     """
     if page_size < 1:
         raise ValueError(f"page_size must be at least 1, got {page_size}")
     backlog, extras = _parts(org_or_backlog)
-    tb = _Tables(backlog, extras)
-    c = tb.cols
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    issues, sprint_values = json_documents(backlog, extras)
+    written = []
+    total = len(issues)
+    n_pages = max(1, -(-total // page_size))
+    for p in range(n_pages):
+        path = folder / f"search-{p + 1:03d}.json"
+        _dump(search_page(issues[p * page_size:(p + 1) * page_size], p * page_size, page_size, total), path)
+        written.append(path)
+    written += write_json_metadata(folder, sprint_values)
+    log.info("wrote %d issues in %d page(s) to %s", total, n_pages, folder)
+    return written
+
+
+def search_page(issues: list, start: int, page_size: int, total: int) -> dict:
+    """One ``/rest/api/2/search`` response: ``startAt``, ``maxResults``, ``total`` and ``issues``."""
+    return {"expand": "names,schema", "startAt": start, "maxResults": page_size, "total": total, "issues": issues}
+
+
+def write_json_metadata(folder: Path, sprint_values: list) -> list[Path]:
+    """Write ``fields.json`` (the ``/rest/api/2/field`` list) and ``sprints.json`` (Agile sprints) into ``folder``."""
+    written = []
+    path = folder / "fields.json"
+    _dump(_FIELDS_DOC, path)
+    written.append(path)
+    path = folder / "sprints.json"
+    _dump({"maxResults": max(50, len(sprint_values)), "startAt": 0, "isLast": True, "values": sprint_values}, path)
+    written.append(path)
+    return written
+
+
+_FIELDS_DOC = [
+    {"id": "summary", "key": "summary", "name": "Summary", "custom": False, "schema": {"type": "string", "system": "summary"}},
+    {"id": "status", "key": "status", "name": "Status", "custom": False, "schema": {"type": "status", "system": "status"}},
+    {"id": "issuelinks", "key": "issuelinks", "name": "Linked Issues", "custom": False,
+     "schema": {"type": "array", "items": "issuelinks", "system": "issuelinks"}},
+    {"id": _SPRINT_FIELD, "key": _SPRINT_FIELD, "name": "Sprint", "custom": True,
+     "clauseNames": ["cf[10020]", "Sprint"],
+     "schema": {"type": "array", "items": "json", "custom": "com.pyxis.greenhopper.jira:gh-sprint", "customId": 10020}},
+    {"id": _POINTS_FIELD, "key": _POINTS_FIELD, "name": "Story Points", "custom": True,
+     "clauseNames": ["cf[10016]", "Story Points"],
+     "schema": {"type": "number", "custom": "com.atlassian.jira.plugin.system.customfieldtypes:float", "customId": 10016}},
+    {"id": _TEAM_FIELD, "key": _TEAM_FIELD, "name": "Team", "custom": True, "clauseNames": ["cf[10001]", "Team"],
+     "schema": {"type": "team", "custom": "com.atlassian.jira.plugin.system.customfieldtypes:atlassian-team", "customId": 10001}},
+]
+
+
+def json_documents(backlog: Backlog, extras: dict) -> tuple[list[dict], list[dict]]:
+    """The REST issue documents of ``backlog`` (with changelog, links, comments) and its Agile sprint values."""
+    tb = _Tables(backlog, extras)
+    c = tb.cols
     name_to_sprint = {str(r["name"]): sid for sid, r in tb.sprints.items()}
+    board_ids = extras.get("board_ids") or {}
+
+    def board(r):
+        return board_ids.get(_none(r.get("team"))) or _board_id(r)
 
     def user(pid):
         pid = _none(pid)
@@ -226,7 +282,7 @@ def write_jira_json_pages(org_or_backlog, folder, *, page_size: int = 500) -> li
     def sprint_obj(sid):
         r = tb.sprints.get(sid, {"name": sid})
         out = {"id": _int_or_str(sid), "name": r.get("name"), "state": _none(r.get("state")) or "future",
-               "boardId": _board_id(r)}
+               "boardId": board(r)}
         if _none(r.get("goal")):
             out["goal"] = r["goal"]
         for k, jk in (("start", "startDate"), ("end", "endDate"), ("complete", "completeDate")):
@@ -330,39 +386,9 @@ def write_jira_json_pages(org_or_backlog, folder, *, page_size: int = 500) -> li
                        "id": tb.ids[key], "self": f"{_SITE}/rest/api/2/issue/{tb.ids[key]}", "key": key,
                        "changelog": {"startAt": 0, "maxResults": len(hist), "total": len(hist), "histories": hist},
                        "fields": fields})
-    written = []
-    total = len(issues)
-    n_pages = max(1, -(-total // page_size))
-    for p in range(n_pages):
-        page = {"expand": "names,schema", "startAt": p * page_size, "maxResults": page_size, "total": total,
-                "issues": issues[p * page_size:(p + 1) * page_size]}
-        path = folder / f"search-{p + 1:03d}.json"
-        _dump(page, path)
-        written.append(path)
-    fields_doc = [
-        {"id": "summary", "key": "summary", "name": "Summary", "custom": False, "schema": {"type": "string", "system": "summary"}},
-        {"id": "status", "key": "status", "name": "Status", "custom": False, "schema": {"type": "status", "system": "status"}},
-        {"id": "issuelinks", "key": "issuelinks", "name": "Linked Issues", "custom": False,
-         "schema": {"type": "array", "items": "issuelinks", "system": "issuelinks"}},
-        {"id": _SPRINT_FIELD, "key": _SPRINT_FIELD, "name": "Sprint", "custom": True,
-         "clauseNames": ["cf[10020]", "Sprint"],
-         "schema": {"type": "array", "items": "json", "custom": "com.pyxis.greenhopper.jira:gh-sprint", "customId": 10020}},
-        {"id": _POINTS_FIELD, "key": _POINTS_FIELD, "name": "Story Points", "custom": True,
-         "clauseNames": ["cf[10016]", "Story Points"],
-         "schema": {"type": "number", "custom": "com.atlassian.jira.plugin.system.customfieldtypes:float", "customId": 10016}},
-        {"id": _TEAM_FIELD, "key": _TEAM_FIELD, "name": "Team", "custom": True, "clauseNames": ["cf[10001]", "Team"],
-         "schema": {"type": "team", "custom": "com.atlassian.jira.plugin.system.customfieldtypes:atlassian-team", "customId": 10001}},
-    ]
-    path = folder / "fields.json"
-    _dump(fields_doc, path)
-    written.append(path)
-    values = [{k: v for k, v in sprint_obj(sid).items() if k != "boardId"} | {"originBoardId": _board_id(r)}
+    values = [{k: v for k, v in sprint_obj(sid).items() if k != "boardId"} | {"originBoardId": board(r)}
               for sid, r in tb.sprints.items()]
-    path = folder / "sprints.json"
-    _dump({"maxResults": max(50, len(values)), "startAt": 0, "isLast": True, "values": values}, path)
-    written.append(path)
-    log.info("wrote %d issues in %d page(s) to %s", total, n_pages, folder)
-    return written
+    return issues, values
 
 
 def _iso_z(ts) -> str:
