@@ -31,7 +31,7 @@ from ._result import Attention
 from ._scoring import TO, attend_features, score_rows
 from ._training import link_pairs, train
 
-__all__ = ["CrossAttention", "HeadMixer", "attend", "NotFittedError", "link_pairs", "item_features"]
+__all__ = ["CrossAttention", "HeadMixer", "attend", "NotFittedError", "link_pairs", "item_features", "item_embedder"]
 
 log = logging.getLogger(__name__)
 
@@ -40,29 +40,37 @@ log = logging.getLogger(__name__)
 _FEATURES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _embedder_key(embedder) -> object:
-    return "default" if embedder is None else id(embedder)
+# backlog -> embedder key -> the Embedder that made its features (its per-backlog state, e.g. the
+# static model's learned map, serves later queries such as search)
+_EMBEDDERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def item_features(backlog, *, embedder=None, cache=None, progress: bool = False) -> ItemFeatures:
-    """The per-head item features of ``backlog`` (text embeddings included), computed once per backlog and embedder."""
-    per = _FEATURES.setdefault(backlog, {})
-    key = _embedder_key(embedder)
-    if key not in per:
-        from ..embed import Embedder, embed_items
+    """The per-head item features of ``backlog`` (text embeddings included), computed once per backlog and embedder.
 
-        if embedder is None:
-            emb = Embedder(cache=cache, progress=progress)
-        elif isinstance(embedder, Embedder):
-            emb = embedder
-        elif hasattr(embedder, "encode"):
-            emb = Embedder(model=embedder, cache=cache, precision="fp32", progress=progress)
-        else:
-            raise ValueError("embedder must be an attn_team.Embedder or have an encode() method, "
-                             f"got {type(embedder).__name__}")
+    ``embedder``: ``None``/``"minilm"``, ``"static"``, ``"auto"``, an :class:`~attn_team.Embedder` or an
+    object with ``encode`` (see :func:`attn_team._static_embed.resolve_embedder`).  A name is keyed by
+    the model it resolves to, an object by its identity.
+    """
+    from .._static_embed import resolve_embedder
+    from ..embed import embed_items
+
+    key, emb = resolve_embedder(embedder, n_items=len(backlog.items), cache=cache, progress=progress)
+    per = _FEATURES.setdefault(backlog, {})
+    if key not in per:
         E = embed_items(backlog, embedder=emb, cache=cache)
         per[key] = build_item_features(backlog.items, E)
+        _EMBEDDERS.setdefault(backlog, {})[key] = emb
     return per[key]
+
+
+def item_embedder(backlog, *, embedder=None, cache=None):
+    """The :class:`~attn_team.Embedder` whose vectors :func:`item_features` holds for ``backlog`` (computing them if needed)."""
+    from .._static_embed import resolve_embedder
+
+    item_features(backlog, embedder=embedder, cache=cache)
+    key, _ = resolve_embedder(embedder, n_items=len(backlog.items), cache=cache)
+    return _EMBEDDERS[backlog][key]
 
 
 class CrossAttention(BaseEstimator):
@@ -77,9 +85,13 @@ class CrossAttention(BaseEstimator):
     head_weights : dict, default=None
         Untrained head weights overriding ``DEFAULT_HEAD_WEIGHTS`` (also the
         starting point of ``fit``).
-    embedder : Embedder or object with ``encode``, default=None
-        Text embedder (``attn_team.Embedder``; a plain model object with
-        ``encode(texts, ...)`` is wrapped in one).  Default: the packaged MiniLM.
+    embedder : {None, "minilm", "static", "auto"}, Embedder or object with ``encode``, default=None
+        Text embedder.  ``None``/``"minilm"``: the packaged MiniLM.  ``"static"``: the static
+        model distilled once from it, mapped into MiniLM space by a map learned on 500 of the
+        backlog's own texts (about 100x faster cold start on large backlogs, somewhat weaker;
+        ``pip install attn-team[scale]``).  ``"auto"``: ``"static"`` from
+        ``AUTO_STATIC_ITEMS`` (20,000) items on.  An ``attn_team.Embedder``, or a plain model
+        object with ``encode(texts, ...)`` (wrapped in one).
     cache : None, path or object, default=None
         Embedding cache (a directory or a :class:`~attn_team.Workspace`).
     max_epochs : int, default=40
@@ -231,11 +243,23 @@ class CrossAttention(BaseEstimator):
         """Item features of ``backlog`` with this model's embedder (computed once per backlog)."""
         return item_features(backlog, embedder=self.embedder, cache=self.cache, progress=self.progress)
 
+    def item_embedder(self, backlog):
+        """The :class:`~attn_team.Embedder` that embedded ``backlog``'s items for this model (to embed queries alike)."""
+        return item_embedder(backlog, embedder=self.embedder, cache=self.cache)
+
     def mixer(self, dim: int | None = None) -> HeadMixer:
-        """The mixer this model scores with: the fitted one, or the untrained weights for ``dim``-d embeddings."""
+        """The mixer this model scores with: the fitted one, or the untrained weights for ``dim``-d embeddings.
+
+        ``dim`` defaults to the fitted width, else to the width of this model's embedder.
+        """
         fitted = getattr(self, "mixer_", None)
         if dim is None:
-            dim = fitted.W_q.shape[0] if fitted is not None else 384
+            if fitted is not None:
+                dim = fitted.W_q.shape[0]
+            else:
+                from .._static_embed import resolve_embedder
+
+                dim = resolve_embedder(self.embedder, cache=self.cache)[1].dim()
         return mixer_for(fitted, dim, self.heads, self.head_weights)
 
     # ------------------------------------------------------------------ fit
