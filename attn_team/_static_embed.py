@@ -265,6 +265,34 @@ class StaticEncoder:
                                             use_multiprocessing=False), dtype=np.float32)
 
 
+    def token_ids(self, texts) -> list[list[int]]:
+        """Word-piece ids of each text (unknown pieces dropped), as the model reads them."""
+        return self.model.tokenize(list(texts))
+
+    def encode_weighted(self, texts, weights: np.ndarray) -> np.ndarray:
+        """Like :meth:`encode`, each token vector first multiplied by ``weights[token id]``."""
+        table = self.model.embedding
+        ids = self.token_ids(texts)
+        out = np.zeros((len(ids), self.dim), dtype=np.float32)
+        for i, row in enumerate(ids):
+            if row:
+                out[i] = (table[row] * weights[row, None]).mean(axis=0)
+        return _normalise(out)
+
+    def backlog_weights(self, texts, *, sif: float = 1e-3) -> np.ndarray:
+        """Per-token multipliers replacing the Zipf estimate by the texts' own token frequencies (SIF)."""
+        config = json.loads((self.path / "config.json").read_text(encoding="utf-8"))
+        n = len(self.model.embedding)
+        counts = np.zeros(n, dtype=np.float64)
+        for row in self.token_ids(texts):
+            np.add.at(counts, row, 1.0)
+        inv_rank = 1.0 / np.arange(2, n + 2)
+        zipf = config.get("sif_coefficient", STATIC_SIF) / (config.get("sif_coefficient", STATIC_SIF)
+                                                               + inv_rank / inv_rank.sum())
+        own = sif / (sif + counts / max(counts.sum(), 1.0))
+        return (own / zipf).astype(np.float32)
+
+
 def _folder_digest(path: Path) -> str:
     h = hashlib.sha256()
     for f in ("config.json", "model.safetensors"):
@@ -348,18 +376,20 @@ class AdaptedStaticEmbedder(Embedder):
         Texts embedded with the teacher.
     """
 
-    def __init__(self, model=STATIC, *, sample: int = ADAPT_SAMPLE, teacher=None, batch_size: int = 32,
-                 cache=None, max_chars: int = MAX_CHARS, progress: bool = True, precision: str = "auto"):
+    def __init__(self, model=STATIC, *, sample: int = ADAPT_SAMPLE, teacher=None, reweight: bool = False,
+                 batch_size: int = 32, cache=None, max_chars: int = MAX_CHARS, progress: bool = True,
+                 precision: str = "auto"):
         super().__init__(model, batch_size=batch_size, precision=precision, cache=cache, max_chars=max_chars,
                          progress=progress)
         self.sample = sample
         self.teacher = teacher
+        self.reweight = reweight
 
     def __repr__(self) -> str:
         return f"AdaptedStaticEmbedder(model={self.model!r}, sample={self.sample})"
 
     def get_params(self, deep: bool = True) -> dict:
-        return {**super().get_params(deep), "sample": self.sample, "teacher": self.teacher}
+        return {**super().get_params(deep), "sample": self.sample, "teacher": self.teacher, "reweight": self.reweight}
 
     def set_params(self, **params):
         self.__dict__.pop("map_", None)
@@ -388,7 +418,13 @@ class AdaptedStaticEmbedder(Embedder):
         texts = list(texts)
         if isinstance(self.sample, bool) or not isinstance(self.sample, (int, np.integer)) or self.sample < 0:
             raise ValueError(f"sample must be a non-negative integer, got {self.sample!r}")
-        S = self._static()._encode(texts, cache)
+        if self.reweight:  # token weights from these texts' own frequencies (first call), not cached
+            enc = self._static().load().model_
+            if "weights_" not in self.__dict__:
+                self.weights_ = enc.backlog_weights(texts)
+            S = enc.encode_weighted(texts, self.weights_)
+        else:
+            S = self._static()._encode(texts, cache)
         self.model_name_ = f"{self._static().model_name_}+map{int(self.sample)}"
         if not self.sample:
             return S

@@ -46,7 +46,10 @@ def make_embedder(variant: str, cache):
     if variant == "static":
         return Embedder("static", cache=cache, progress=False)
     if variant.startswith("map"):
-        return AdaptedStaticEmbedder(sample=int(variant[3:]), cache=cache, progress=False)
+        return AdaptedStaticEmbedder(sample=int(variant[3:].removesuffix("rw")), reweight=variant.endswith("rw"),
+                                     cache=cache, progress=False)
+    if variant == "rw":
+        return AdaptedStaticEmbedder(sample=0, reweight=True, cache=cache, progress=False)
     raise ValueError(f"unknown variant {variant!r}")
 
 
@@ -72,7 +75,7 @@ def cold_start(texts: list[str], variants: list[str], minilm_sample: int) -> dic
     for v in variants:
         if not v.startswith("map"):
             continue
-        n = int(v[3:])
+        n = int(v[3:].removesuffix("rw"))
         e = make_embedder(v, None)
         e._static().load()
         e._teacher().load()
@@ -100,22 +103,26 @@ def main(argv=None) -> int:
     ap.add_argument("--cache", default="/tmp/attn_eval_cache")
     ap.add_argument("--minilm-sample", type=int, default=300)
     ap.add_argument("--no-eval", action="store_true", help="speed only")
+    ap.add_argument("--no-speed", action="store_true", help="MRR only")
     ap.add_argument("--out", type=Path, default=HERE / "out" / "static.json")
     args = ap.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        static_model_path(cache_dir=tmp, progress=False)
-        distil_s = time.perf_counter() - t0
-    print(f"distillation (once per machine): {distil_s:.1f} s", flush=True)
-    static_model_path(progress=False)  # the user cache copy every variant loads
     res = json.loads(args.out.read_text()) if args.out.exists() else {}
-    res["distill_seconds"] = round(distil_s, 1)
+    if not args.no_speed:
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            static_model_path(cache_dir=tmp, progress=False)
+            distil_s = time.perf_counter() - t0
+        print(f"distillation (once per machine): {distil_s:.1f} s", flush=True)
+        res["distill_seconds"] = round(distil_s, 1)
+    static_model_path(progress=False)  # the user cache copy every variant loads
     for name in args.sets:
         d = SHARED / name
         b = attn_team.read_tables(d / "issues.csv", d / "links.csv")
         texts = item_text(b.items)
-        speed = cold_start(texts, args.variants, args.minilm_sample)
-        res.setdefault(name, {})["speed"] = speed
+        res.setdefault(name, {})
+        speed = {} if args.no_speed else cold_start(texts, args.variants, args.minilm_sample)
+        if speed:
+            res[name]["speed"] = speed
         for v, x in speed.items():
             print(f"{name} {v}: {x['texts_per_s']:.0f} texts/s, {x['speedup']:.1f}x MiniLM here, "
                   f"{x['speedup_100k']:.1f}x at 100k items", flush=True)

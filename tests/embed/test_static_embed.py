@@ -179,6 +179,18 @@ class TestAdapted:
             se.AdaptedStaticEmbedder(tiny_model, sample=-1, progress=False).encode(TEXTS)
 
 
+    def test_reweight_uses_the_texts_own_frequencies(self, tiny_model):
+        enc = se.StaticEncoder(tiny_model)
+        texts = ["server cache"] * 20 + ["client dashboard"]
+        w = enc.backlog_weights(texts)
+        server, client = (enc.token_ids([t])[0][0] for t in ("server", "client"))
+        assert w[server] < w[client]  # the word in every text weighs less than the rare one
+        emb = se.AdaptedStaticEmbedder(tiny_model, sample=0, reweight=True, progress=False)
+        out = emb.encode(texts)
+        assert out.shape == (len(texts), DIM) and np.allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
+        np.testing.assert_allclose(out, emb.encode(texts), atol=1e-6)
+
+
 class TestResolve:
     def test_names(self, static_tiny):
         assert se.resolve_embedder(None)[0] == se.resolve_embedder("minilm")[0] == "default"
