@@ -18,7 +18,12 @@ processes never see half a model; the loser of a race discards its copy).
 
 :class:`StaticEncoder` is the object :class:`attn_team.embed.Embedder` uses for
 ``Embedder(model="static")``; :class:`AdaptedStaticEmbedder` adds the per-backlog adaptation
-(a ridge map from static to MiniLM space learned on a small sample of the backlog's own texts).
+that ``embedder="static"`` uses: token weights from the backlog's own token frequencies (SIF) and
+a ridge map from static to MiniLM space learned on a small sample of the backlog's texts.
+
+Measured (``benchmarks/RESULTS.md``, "Static embeddings"): fitted attention MRR 9-12% below
+MiniLM's on the dev link sets (the goal was 5%), at 100x or more MiniLM's cold-start speed on
+large backlogs.
 """
 
 from __future__ import annotations
@@ -52,6 +57,8 @@ STATIC_SIF = 1e-4
 AUTO_STATIC_ITEMS = 20_000
 #: Texts of the backlog embedded with MiniLM to learn the static-to-MiniLM map (a fixed cost).
 ADAPT_SAMPLE = 500
+#: Whether ``"static"`` weights tokens by the backlog's own token frequencies (see ``AdaptedStaticEmbedder``).
+REWEIGHT = True
 #: The model the map targets (None: the packaged MiniLM; a local folder or a model object).
 TEACHER = None
 #: Choices of ``embedder=`` / ``--embedder`` given by name.
@@ -466,7 +473,8 @@ def resolve_embedder(embedder, *, n_items: int = 0, cache=None, progress: bool =
             embedder = STATIC if n_items >= AUTO_STATIC_ITEMS else "minilm"
             log.info("embedder='auto': %s for %d items (static from %d on)", embedder, n_items, AUTO_STATIC_ITEMS)
         if embedder == STATIC:
-            return STATIC, AdaptedStaticEmbedder(sample=ADAPT_SAMPLE, teacher=TEACHER, cache=cache, progress=progress)
+            return STATIC, AdaptedStaticEmbedder(sample=ADAPT_SAMPLE, teacher=TEACHER, reweight=REWEIGHT,
+                                                 cache=cache, progress=progress)
         embedder = None
     if embedder is None:
         return "default", Embedder(cache=cache, progress=progress)

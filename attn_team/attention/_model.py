@@ -87,8 +87,10 @@ class CrossAttention(BaseEstimator):
         starting point of ``fit``).
     embedder : {None, "minilm", "static", "auto"}, Embedder or object with ``encode``, default=None
         Text embedder.  ``None``/``"minilm"``: the packaged MiniLM.  ``"static"``: the static
-        model distilled once from it, mapped into MiniLM space by a map learned on 500 of the
-        backlog's own texts (about 100x faster cold start on large backlogs, somewhat weaker;
+        model distilled once from it, its token weights taken from the backlog's own token
+        frequencies and its vectors mapped into MiniLM space by a map learned on 500 of the
+        backlog's texts (100x faster or more cold start from about 30,000 items; fitted MRR
+        about 10% below MiniLM's on the dev sets, ``benchmarks/RESULTS.md``;
         ``pip install attn-team[scale]``).  ``"auto"``: ``"static"`` from
         ``AUTO_STATIC_ITEMS`` (20,000) items on.  An ``attn_team.Embedder``, or a plain model
         object with ``encode(texts, ...)`` (wrapped in one).
