@@ -127,6 +127,8 @@ def main(argv=None) -> int:
             print(f"{name} {v}: {x['texts_per_s']:.0f} texts/s, {x['speedup']:.1f}x MiniLM here, "
                   f"{x['speedup_100k']:.1f}x at 100k items", flush=True)
         if args.no_eval:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps(res, indent=1))
             continue
         for v in args.variants:
             t0 = time.perf_counter()
