@@ -27,6 +27,8 @@ def layer_of(module: str) -> str | None:
         return "base"
     if head == "_derived":
         return "model"
+    if head == "_static_embed":  # the static embedding model
+        return "embed"
     if head in ("cli", "_commands", "__main__"):
         return "cli"
     if head in ("_snapshots", "sync", "_workspace_errors"):  # the workspace's snapshot rules, its errors; the Jira sync writes snapshots

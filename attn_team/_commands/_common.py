@@ -49,9 +49,27 @@ def positive_int(text: str) -> int:
 
 
 def add_attention_args(p: argparse.ArgumentParser) -> None:
-    """``--no-progress`` and ``--refit``, for subcommands that compute item attention."""
+    """``--no-progress``, ``--refit`` and ``--embedder``, for subcommands that compute item attention."""
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
     p.add_argument("--refit", action="store_true", help="ignore the attention cached in the workspace and fit again")
+    add_embedder_arg(p)
+
+
+def add_embedder_arg(p: argparse.ArgumentParser) -> None:
+    """``--embedder {minilm,static,auto}``, for every subcommand that embeds item texts."""
+    from .._static_embed import AUTO_STATIC_ITEMS, EMBEDDER_CHOICES
+
+    p.add_argument("--embedder", choices=EMBEDDER_CHOICES, default="minilm",
+                   help="text embeddings: minilm (the packaged MiniLM, default), static (a static model distilled "
+                        "once from it and adapted to the backlog: much faster on large backlogs, somewhat weaker; "
+                        "needs pip install attn-team[scale]), auto (static from "
+                        f"{AUTO_STATIC_ITEMS:,} items on)")
+
+
+def embedder_param(args) -> dict:
+    """``{"embedder": ...}`` for ``args.embedder`` (nothing for the default, so earlier fits stay valid)."""
+    choice = getattr(args, "embedder", "minilm")
+    return {} if choice in (None, "minilm") else {"embedder": choice}
 
 
 def open_workspace(args, *, read_only: bool = False, must_exist: bool = True):
@@ -99,14 +117,18 @@ def output_file(path, *, flag: str = "--out", example: str = "report.html") -> P
     return p
 
 
-def item_attention(backlog, ws, *, refit: bool = False, progress: bool = True, k: int | None = None):
+def item_attention(backlog, ws, *, refit: bool = False, progress: bool = True, k: int | None = None,
+                   embedder: str | None = None):
     """The workspace's fitted attention result (:func:`attn_team.attention.workspace_attention`).
 
     Fitted once and kept in the workspace (model weights and item attention); an unchanged
-    workspace reloads it. ``None`` for a backlog of fewer than two items.
+    workspace reloads it (per embedder: switching ``embedder`` fits again). ``None`` for a backlog
+    of fewer than two items.
     """
     from ..attention._fitted import DEFAULT_K, workspace_attention
 
     if backlog.n_items < 2:
         return None
-    return workspace_attention(ws, backlog, refit=refit, progress=progress, k=DEFAULT_K if k is None else k)
+    params = {} if embedder in (None, "minilm") else {"embedder": embedder}
+    return workspace_attention(ws, backlog, refit=refit, progress=progress, k=DEFAULT_K if k is None else k,
+                               **params)

@@ -6,7 +6,7 @@ import logging
 import time
 from pathlib import Path
 
-from ._common import CommandError, add_wait_arg, positive_int
+from ._common import CommandError, add_embedder_arg, add_wait_arg, positive_int
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ def add_parser(sub) -> None:
     p.add_argument("--out", type=Path, default=Path("attn_team_demo"), help="folder for the workspace and the report (default: ./attn_team_demo)")
     p.add_argument("--top", type=positive_int, default=10, help="how many suggestions to print (default: 10)")
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    add_embedder_arg(p)
     add_wait_arg(p)
     p.set_defaults(func=run)
 
@@ -70,7 +71,7 @@ def run(args) -> int:
         from ._common import item_attention
 
         t1 = time.perf_counter()
-        model = item_attention(backlog, ws, progress=not args.no_progress)
+        model = item_attention(backlog, ws, progress=not args.no_progress, embedder=args.embedder)
         edges = model.edges("items")
         print(f"2. item-to-item cross-attention (model fitted on the backlog's own links, kept in the workspace): "
               f"{len(edges):,} edges in {time.perf_counter() - t1:.0f} s")

@@ -6,7 +6,7 @@ import json
 import math
 from pathlib import Path
 
-from ._common import DEFAULT_WORKSPACE, add_wait_arg, open_workspace
+from ._common import DEFAULT_WORKSPACE, add_embedder_arg, add_wait_arg, embedder_param, open_workspace
 
 _METRICS = ("mrr", "recall@1", "recall@5", "recall@10", "recall@50")
 
@@ -41,6 +41,7 @@ def add_parser(sub) -> None:
                    help="random seed of the split, the model and the bootstrap (default: 0)")
     p.add_argument("--cache", type=Path, default=None,
                    help="embedding cache directory (default: the workspace itself, or none for CSV input)")
+    add_embedder_arg(p)
     p.set_defaults(func=run)
 
 
@@ -49,7 +50,8 @@ def run(args) -> int:
     from ..io._tables import read_tables
 
     kw = {"folds": None if args.quick else args.folds, "holdout": args.holdout, "random_state": args.seed,
-          "n_bootstrap": args.bootstrap, "progress": False}
+          "n_bootstrap": args.bootstrap, "progress": False,
+          **embedder_param(args)}
     if args.workspace is not None:
         if args.issues or args.links:
             raise ValueError("give either ISSUES.csv LINKS.csv or --workspace, not both")

@@ -80,7 +80,8 @@ def run(args) -> int:
         if note:  # no cross-team pair is possible: say why, skip the fit
             df = suggest_dependencies(backlog.replace(items=backlog.items.iloc[:0]), top=args.top)
         else:
-            model = item_attention(backlog, ws, refit=args.refit, progress=not args.no_progress)
+            model = item_attention(backlog, ws, refit=args.refit, progress=not args.no_progress,
+                                   embedder=args.embedder)
             df = suggest_dependencies(backlog, team=args.team, top=args.top, cross_team=not args.same_team,
                                       exclude_linked=not args.include_linked, attention=model,
                                       category=args.category)

@@ -8,8 +8,8 @@ own feature space, so that every score can be explained.  A head is made of
 Groups (all vectors are L2-normalised per group unless said otherwise):
 
 ``text``
-    ``emb``: sentence embedding of the item text (dense, 384-d; goes through the
-    learned projections ``W_q``, ``W_k`` of the model);
+    ``emb``: sentence embedding of the item text (dense, the embedder's width: 384-d
+    for MiniLM; goes through the learned projections ``W_q``, ``W_k`` of the model);
     ``lex``: TF-IDF over the same text (sublinear tf, English stop words), so that
     rare shared words ("token refresh") count: a lexical half of the text head.
 ``structure``

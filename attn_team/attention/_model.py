@@ -31,7 +31,7 @@ from ._result import Attention
 from ._scoring import TO, attend_features, score_rows
 from ._training import link_pairs, pair_set, train
 
-__all__ = ["CrossAttention", "HeadMixer", "attend", "NotFittedError", "link_pairs", "item_features"]
+__all__ = ["CrossAttention", "HeadMixer", "attend", "NotFittedError", "link_pairs", "item_features", "item_embedder"]
 
 log = logging.getLogger(__name__)
 
@@ -40,29 +40,37 @@ log = logging.getLogger(__name__)
 _FEATURES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _embedder_key(embedder) -> object:
-    return "default" if embedder is None else id(embedder)
+# backlog -> embedder key -> the Embedder that made its features (its per-backlog state, e.g. the
+# static model's learned map, serves later queries such as search)
+_EMBEDDERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def item_features(backlog, *, embedder=None, cache=None, progress: bool = False) -> ItemFeatures:
-    """The per-head item features of ``backlog`` (text embeddings included), computed once per backlog and embedder."""
-    per = _FEATURES.setdefault(backlog, {})
-    key = _embedder_key(embedder)
-    if key not in per:
-        from ..embed import Embedder, embed_items
+    """The per-head item features of ``backlog`` (text embeddings included), computed once per backlog and embedder.
 
-        if embedder is None:
-            emb = Embedder(cache=cache, progress=progress)
-        elif isinstance(embedder, Embedder):
-            emb = embedder
-        elif hasattr(embedder, "encode"):
-            emb = Embedder(model=embedder, cache=cache, precision="fp32", progress=progress)
-        else:
-            raise ValueError("embedder must be an attn_team.Embedder or have an encode() method, "
-                             f"got {type(embedder).__name__}")
+    ``embedder``: ``None``/``"minilm"``, ``"static"``, ``"auto"``, an :class:`~attn_team.Embedder` or an
+    object with ``encode`` (see :func:`attn_team._static_embed.resolve_embedder`).  A name is keyed by
+    the model it resolves to, an object by its identity.
+    """
+    from .._static_embed import resolve_embedder
+    from ..embed import embed_items
+
+    key, emb = resolve_embedder(embedder, n_items=len(backlog.items), cache=cache, progress=progress)
+    per = _FEATURES.setdefault(backlog, {})
+    if key not in per:
         E = embed_items(backlog, embedder=emb, cache=cache)
         per[key] = build_item_features(backlog.items, E)
+        _EMBEDDERS.setdefault(backlog, {})[key] = emb
     return per[key]
+
+
+def item_embedder(backlog, *, embedder=None, cache=None):
+    """The :class:`~attn_team.Embedder` whose vectors :func:`item_features` holds for ``backlog`` (computing them if needed)."""
+    from .._static_embed import resolve_embedder
+
+    item_features(backlog, embedder=embedder, cache=cache)
+    key, _ = resolve_embedder(embedder, n_items=len(backlog.items), cache=cache)
+    return _EMBEDDERS[backlog][key]
 
 
 class CrossAttention(BaseEstimator):
@@ -79,9 +87,15 @@ class CrossAttention(BaseEstimator):
     head_weights : dict, default=None
         Untrained head weights overriding ``DEFAULT_HEAD_WEIGHTS`` (also the
         starting point of ``fit``).
-    embedder : Embedder or object with ``encode``, default=None
-        Text embedder (``attn_team.Embedder``; a plain model object with
-        ``encode(texts, ...)`` is wrapped in one).  Default: the packaged MiniLM.
+    embedder : {None, "minilm", "static", "auto"}, Embedder or object with ``encode``, default=None
+        Text embedder.  ``None``/``"minilm"``: the packaged MiniLM.  ``"static"``: the static
+        model distilled once from it, its token weights taken from the backlog's own token
+        frequencies and its vectors mapped into MiniLM space by a map learned on 500 of the
+        backlog's texts (100x faster or more cold start from about 30,000 items; fitted MRR
+        about 10% below MiniLM's on the dev sets, ``benchmarks/RESULTS.md``;
+        ``pip install attn-team[scale]``).  ``"auto"``: ``"static"`` from
+        ``AUTO_STATIC_ITEMS`` (20,000) items on.  An ``attn_team.Embedder``, or a plain model
+        object with ``encode(texts, ...)`` (wrapped in one).
     cache : None, path or object, default=None
         Embedding cache (a directory or a :class:`~attn_team.Workspace`).
     max_epochs : int, default=40
@@ -279,7 +293,7 @@ class CrossAttention(BaseEstimator):
         base = item_features(backlog, embedder=self.embedder, cache=self.cache, progress=self.progress)
         ex = set(getattr(self, "excluded_links_", ())) | pair_set(exclude_links)
         memo = _FEATURES.setdefault(backlog, {})
-        key = ("graph", _embedder_key(self.embedder), frozenset(ex))
+        key = ("graph", id(base), frozenset(ex))  # base lives in the same memo: its id is stable
         if key not in memo:
             if len(memo) > 64:  # many folds/models on one backlog: keep the memo small
                 for old in [k for k in memo if isinstance(k, tuple) and k[0] == "graph"][:32]:
@@ -287,16 +301,26 @@ class CrossAttention(BaseEstimator):
             memo[key] = with_links(base, backlog.links, exclude=ex)
         return memo[key]
 
+    def item_embedder(self, backlog):
+        """The :class:`~attn_team.Embedder` that embedded ``backlog``'s items for this model (to embed queries alike)."""
+        return item_embedder(backlog, embedder=self.embedder, cache=self.cache)
+
     def mixer(self, dim: int | None = None, *, category: str | None = None) -> HeadMixer:
         """The mixer this model scores with: the fitted one, or the untrained weights for ``dim``-d embeddings.
 
-        With ``category``, that category's fitted mixture when there is one (else the shared mixer).
+        ``dim`` defaults to the fitted width, else to the width of this model's embedder. With
+        ``category``, that category's fitted mixture when there is one (else the shared mixer).
         """
         fitted = getattr(self, "mixer_", None)
         if category is not None:
             fitted = getattr(self, "category_mixers_", {}).get(category, fitted)
         if dim is None:
-            dim = fitted.W_q.shape[0] if fitted is not None else 384
+            if fitted is not None:
+                dim = fitted.W_q.shape[0]
+            else:
+                from .._static_embed import resolve_embedder
+
+                dim = resolve_embedder(self.embedder, cache=self.cache)[1].dim()
         return mixer_for(fitted, dim, self.heads, self.head_weights)
 
     # ------------------------------------------------------------------ fit

@@ -132,9 +132,8 @@ class BacklogExplorer:
                 # the model already embedded these items (computed once per backlog): reuse its vectors
                 model = self.attention.model
                 self._item_vectors = np.asarray(model.item_features(self.backlog).embeddings, dtype=np.float32)
-                if self._embedder is None:
-                    emb = model.embedder
-                    self._embedder = emb if emb is not None else Embedder(cache=model.cache, progress=False)
+                if self._embedder is None:  # the embedder that made those vectors (a static model's map included)
+                    self._embedder = model.item_embedder(self.backlog)
                 return self._item_vectors
             if self._embedder is None:
                 self._embedder = Embedder(progress=False)

@@ -140,7 +140,9 @@ class TestEncode:
     def test_empty_input(self):
         fake = FakeModel()
         out = Embedder(fake, progress=False).encode([])
-        assert out.shape[0] == 0 and fake.calls == []
+        # the model's own width (not always 384); a model that does not declare it is asked with
+        # one probe text, never with the caller's texts
+        assert out.shape == (0, DIM) and all(c == [" "] for c in fake.calls)
 
     def test_progress_bar_runs(self):
         out = Embedder(FakeModel(), batch_size=2, progress=True).encode(texts_of(5))

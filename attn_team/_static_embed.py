@@ -1,0 +1,486 @@
+"""A fast static embedding model, distilled once and locally from the packaged MiniLM.
+
+A *static* model keeps one vector per word-piece and embeds a text as the mean of its pieces'
+vectors: no transformer runs at encode time, so it encodes thousands of texts a second on a
+CPU where MiniLM encodes dozens (``benchmarks/bench_static.py``, ``benchmarks/RESULTS.md``).
+
+Distillation follows model2vec's recipe with what attn_team already installs (so nothing is
+downloaded and ``model2vec[distill]`` is not needed): every token of MiniLM's vocabulary is run
+through MiniLM alone (``[CLS] token [SEP]``, mean-pooled), the token table is reduced by PCA to
+``dim`` columns and each row is weighted by SIF (``sif / (sif + p(rank))``, Zipf's law over the
+vocabulary order).  The result is saved in model2vec's folder format, so
+``model2vec.StaticModel.from_pretrained(folder)`` loads it (``pip install attn-team[scale]``
+installs model2vec).
+
+The model is built once per machine into the user's cache folder (:func:`cache_root`), keyed by
+the source model and the settings, in a temporary folder renamed into place when complete (two
+processes never see half a model; the loser of a race discards its copy).
+
+:class:`StaticEncoder` is the object :class:`attn_team.embed.Embedder` uses for
+``Embedder(model="static")``; :class:`AdaptedStaticEmbedder` adds the per-backlog adaptation
+that ``embedder="static"`` uses: token weights from the backlog's own token frequencies (SIF) and
+a ridge map from static to MiniLM space learned on a small sample of the backlog's texts.
+
+Measured (``benchmarks/RESULTS.md``, "Static embeddings"): fitted attention MRR 9-12% below
+MiniLM's on the dev link sets (the goal was 5%), at 100x or more MiniLM's cold-start speed on
+large backlogs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .embed import MAX_CHARS, Embedder, _normalise, text_hash
+
+__all__ = ["STATIC", "STATIC_DIM", "STATIC_SIF", "AUTO_STATIC_ITEMS", "ADAPT_SAMPLE", "cache_root",
+           "static_model_path", "distil_static", "StaticEncoder", "AdaptedStaticEmbedder",
+           "require_model2vec", "resolve_embedder", "EMBEDDER_CHOICES"]
+
+log = logging.getLogger(__name__)
+
+#: The name users pass: ``Embedder(model="static")``, ``embedder="static"``, ``--embedder static``.
+STATIC = "static"
+#: Width of the distilled vectors (model2vec's default PCA width).
+STATIC_DIM = 256
+#: SIF coefficient of the token weights (model2vec's default).
+STATIC_SIF = 1e-4
+#: ``embedder="auto"`` uses the static model from this many items on (cold start measured in
+#: ``benchmarks/RESULTS.md``, "Static embeddings": below it MiniLM's wait is a few minutes at most).
+AUTO_STATIC_ITEMS = 20_000
+#: Texts of the backlog embedded with MiniLM to learn the static-to-MiniLM map (a fixed cost).
+ADAPT_SAMPLE = 500
+#: Whether ``"static"`` weights tokens by the backlog's own token frequencies (see ``AdaptedStaticEmbedder``).
+REWEIGHT = True
+#: The model the map targets (None: the packaged MiniLM; a local folder or a model object).
+TEACHER = None
+#: Choices of ``embedder=`` / ``--embedder`` given by name.
+EMBEDDER_CHOICES = ("minilm", "static", "auto")
+_RECIPE = 1  # bump when the distillation changes: the cache key and the vector-cache name follow
+_EXTRA = "pip install attn-team[scale]"
+
+
+def require_model2vec():
+    """Import model2vec's ``StaticModel``, or raise ImportError naming the extra that installs it."""
+    try:
+        from model2vec import StaticModel
+    except ImportError as exc:
+        raise ImportError(f"the static embedding model needs model2vec: {_EXTRA}  (or pip install model2vec)") from exc
+    return StaticModel
+
+
+def cache_root() -> Path:
+    """The user cache folder of attn_team.
+
+    ``$ATTN_TEAM_CACHE`` when set, else ``$XDG_CACHE_HOME/attn_team``, else
+    ``~/.cache/attn_team`` (``%LOCALAPPDATA%\\attn_team`` on Windows).
+    """
+    env = os.environ.get("ATTN_TEAM_CACHE")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg:
+        return Path(xdg).expanduser() / "attn_team"
+    if os.name == "nt" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "attn_team"
+    return Path.home() / ".cache" / "attn_team"
+
+
+def _settings_key(source_name: str, dim: int, sif: float, vocabulary) -> str:
+    spec = {"recipe": _RECIPE, "source": source_name, "dim": int(dim), "sif": float(sif),
+            "vocabulary": None if vocabulary is None else hashlib.sha256("\n".join(vocabulary).encode()).hexdigest()}
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def static_model_path(source=None, *, dim: int = STATIC_DIM, sif: float = STATIC_SIF, vocabulary=None,
+                      cache_dir=None, progress: bool = True) -> Path:
+    """The folder of the static model distilled from ``source``, distilling it on first use.
+
+    Parameters
+    ----------
+    source : str or os.PathLike, optional
+        A local sentence-transformers model folder (default: the packaged MiniLM).
+    dim : int, default=256
+        Width of the static vectors (PCA of the token table).
+    sif : float, default=1e-4
+        SIF coefficient of the token weights.
+    vocabulary : sequence of str, optional
+        Only these word-pieces are distilled (the others embed as zero and are ignored); the
+        full vocabulary by default.  For tests and experiments.
+    cache_dir : str or os.PathLike, optional
+        Where models are kept (default: ``cache_root() / "static"``).
+    progress : bool, default=True
+        A ``tqdm.auto`` bar while distilling.
+
+    Returns
+    -------
+    pathlib.Path
+        A model2vec folder (``model.safetensors``, ``tokenizer.json``, ``config.json``).
+    """
+    from .embed import _default_model_path, _model_name
+
+    src = str(_default_model_path() if source is None else source)
+    if not Path(src).is_dir():
+        raise FileNotFoundError(f"source model folder not found: {src!r} (a local sentence-transformers folder)")
+    if not (isinstance(dim, (int, np.integer)) and not isinstance(dim, bool) and dim >= 2):
+        raise ValueError(f"dim must be an integer >= 2, got {dim!r}")
+    if not (isinstance(sif, (int, float)) and 0 < sif < 1):
+        raise ValueError(f"sif must be in (0, 1), got {sif!r}")
+    vocabulary = None if vocabulary is None else sorted(set(vocabulary))
+    src_name = "all-MiniLM-L6-v2" if source is None else _model_name(src)
+    key = _settings_key(src_name, dim, sif, vocabulary)
+    root = Path(cache_dir) if cache_dir is not None else cache_root() / "static"
+    final = root / f"static-{key}"
+    if (final / "config.json").is_file():
+        return final
+    root.mkdir(parents=True, exist_ok=True)
+    log.info("distilling a static embedding model from %s (dim %d) into %s, once", src, dim, final)
+    tmp = Path(tempfile.mkdtemp(dir=root, prefix=".tmp-static-"))
+    try:
+        distil_static(src, tmp, dim=dim, sif=sif, vocabulary=vocabulary, progress=progress,
+                      meta={"attn_team_key": key, "attn_team_source": src_name})
+        try:
+            os.replace(tmp, final)
+        except OSError:  # another process finished first: keep its model
+            if not (final / "config.json").is_file():
+                raise
+            log.info("another process distilled %s first; using it", final)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return final
+
+
+def distil_static(source, out_dir, *, dim: int = STATIC_DIM, sif: float = STATIC_SIF, vocabulary=None,
+                  progress: bool = True, batch_size: int = 512, meta: dict | None = None) -> Path:
+    """Distil a static model from a local sentence-transformers model into ``out_dir`` (model2vec format).
+
+    See the module docstring for the recipe; :func:`static_model_path` caches the result.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_dir``.
+    """
+    import torch
+    from safetensors.numpy import save_file
+
+    from .embed import _offline, _quiet_loading
+
+    with _offline(), _quiet_loading(not progress):
+        from sentence_transformers import SentenceTransformer
+
+        st = SentenceTransformer(str(source), device="cpu", local_files_only=True)
+    st.eval()
+    body = st[0].auto_model
+    tok_file = Path(source) / "tokenizer.json"
+    if not tok_file.is_file():
+        raise FileNotFoundError(f"{source} has no tokenizer.json (a fast tokenizer is needed)")
+    vocab = json.loads(tok_file.read_text(encoding="utf-8"))["model"]["vocab"]
+    n = max(vocab.values()) + 1
+    cls_id, sep_id = vocab.get("[CLS]"), vocab.get("[SEP]")
+    prefix = [] if cls_id is None else [cls_id]
+    suffix = [] if sep_id is None else [sep_id]
+    ids = np.arange(n) if vocabulary is None else np.array(sorted({vocab[t] for t in vocabulary if t in vocab}))
+    if not len(ids):
+        raise ValueError("none of the given vocabulary is in the source model's vocabulary")
+    out = np.zeros((len(ids), body.config.hidden_size), dtype=np.float32)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(ids), desc="distilling static model", unit="token")
+    try:
+        with torch.inference_mode():
+            for start in range(0, len(ids), batch_size):
+                chunk = ids[start : start + batch_size]
+                x = torch.tensor([prefix + [int(i)] + suffix for i in chunk], dtype=torch.long)
+                h = body(input_ids=x, attention_mask=torch.ones_like(x)).last_hidden_state
+                out[start : start + len(chunk)] = h.float().mean(dim=1).numpy()
+                if bar is not None:
+                    bar.update(len(chunk))
+    finally:
+        if bar is not None:
+            bar.close()
+    # PCA (centred, eigen-decomposition of the covariance, deterministic signs) to dim columns
+    k = min(int(dim), out.shape[1], max(len(ids) - 1, 1))
+    xc = out - out.mean(axis=0)
+    vals, vecs = np.linalg.eigh((xc.T @ xc) / max(len(ids) - 1, 1))
+    comp = vecs[:, ::-1][:, :k]
+    scores = xc @ comp
+    signs = np.sign(scores[np.argmax(np.abs(scores), axis=0), np.arange(k)])
+    scores *= np.where(signs == 0, 1.0, signs)
+    # SIF over the Zipf estimate of the vocabulary order (rank = token id, as model2vec)
+    inv_rank = 1.0 / np.arange(2, n + 2)
+    proba = inv_rank / inv_rank.sum()
+    weights = sif / (sif + proba[ids])
+    table = np.zeros((n, k), dtype=np.float32)
+    table[ids] = (scores * weights[:, None]).astype(np.float32)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    save_file({"embeddings": table}, str(out_dir / "model.safetensors"))
+    shutil.copyfile(tok_file, out_dir / "tokenizer.json")
+    config = {"model_type": "model2vec", "architectures": ["StaticModel"], "tokenizer_name": Path(source).name,
+              "apply_pca": int(dim), "sif_coefficient": float(sif), "hidden_dim": k, "seq_length": 1000000,
+              "normalize": True, "pooling": "mean", "n_distilled_tokens": int(len(ids)), **(meta or {})}
+    (out_dir / "config.json").write_text(json.dumps(config, indent=1), encoding="utf-8")
+    log.info("static model: %d tokens distilled, %d dimensions", len(ids), k)
+    return out_dir
+
+
+class StaticEncoder:
+    """A loaded static (model2vec) model with the ``encode`` and ``name`` an :class:`~attn_team.Embedder` uses.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A model2vec folder (e.g. :func:`static_model_path`).
+
+    Attributes
+    ----------
+    name : str
+        Cache name of the vectors: ``static-<key>`` (source model and settings), never MiniLM's.
+    dim : int
+    """
+
+    def __init__(self, path):
+        StaticModel = require_model2vec()
+        path = Path(path)
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        self.path = path
+        # model2vec reads a local folder with no hub access when the path exists
+        self.model = StaticModel.from_pretrained(str(path), force_download=False)
+        self.dim = int(self.model.dim)
+        self.name = f"static-{config.get('attn_team_key') or _folder_digest(path)}"
+
+    def __repr__(self) -> str:
+        return f"StaticEncoder({str(self.path)!r}, dim={self.dim})"
+
+    def encode(self, texts, batch_size: int = 1024, **kwargs) -> np.ndarray:
+        """Mean of the token vectors of each text, L2-normalised (zeros for a text with no known token)."""
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.asarray(self.model.encode(texts, batch_size=max(int(batch_size), 1), max_length=None,
+                                            use_multiprocessing=False), dtype=np.float32)
+
+
+    def token_ids(self, texts) -> list[list[int]]:
+        """Word-piece ids of each text (unknown pieces dropped), as the model reads them."""
+        return self.model.tokenize(list(texts))
+
+    def encode_weighted(self, texts, weights: np.ndarray) -> np.ndarray:
+        """Like :meth:`encode`, each token vector first multiplied by ``weights[token id]``."""
+        table = self.model.embedding
+        ids = self.token_ids(texts)
+        out = np.zeros((len(ids), self.dim), dtype=np.float32)
+        for i, row in enumerate(ids):
+            if row:
+                out[i] = (table[row] * weights[row, None]).mean(axis=0)
+        return _normalise(out)
+
+    def backlog_weights(self, texts, *, sif: float = 1e-3) -> np.ndarray:
+        """Per-token multipliers replacing the Zipf estimate by the texts' own token frequencies (SIF)."""
+        config = json.loads((self.path / "config.json").read_text(encoding="utf-8"))
+        n = len(self.model.embedding)
+        counts = np.zeros(n, dtype=np.float64)
+        for row in self.token_ids(texts):
+            np.add.at(counts, row, 1.0)
+        inv_rank = 1.0 / np.arange(2, n + 2)
+        zipf = config.get("sif_coefficient", STATIC_SIF) / (config.get("sif_coefficient", STATIC_SIF)
+                                                               + inv_rank / inv_rank.sum())
+        own = sif / (sif + counts / max(counts.sum(), 1.0))
+        return (own / zipf).astype(np.float32)
+
+
+def _folder_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    for f in ("config.json", "model.safetensors"):
+        p = path / f
+        h.update(p.read_bytes() if f.endswith(".json") else str(p.stat().st_size).encode())
+    return h.hexdigest()[:12]
+
+
+def static_name(*, dim: int = STATIC_DIM, sif: float = STATIC_SIF) -> str:
+    """Cache name of the vectors of the static model distilled from the packaged MiniLM (no distilling)."""
+    return f"static-{_settings_key('all-MiniLM-L6-v2', dim, sif, None)}"
+
+
+# --------------------------------------------------------------------------- per-backlog adaptation
+
+
+def _ridge_gcv(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Ridge map ``Y ~ (X - mx) W + my``, its penalty chosen by generalised cross-validation.
+
+    Returns ``(W, mx, my, lam)``.  The grid spans 1e-4 to 10 times the largest squared singular
+    value of the centred ``X``; leave-one-out errors come from the hat matrix's diagonal.
+    """
+    mx, my = X.mean(axis=0), Y.mean(axis=0)
+    Xc, Yc = X - mx, Y - my
+    U, sig, Vt = np.linalg.svd(Xc, full_matrices=False)
+    UtY = U.T @ Yc
+    s2 = sig**2
+    best = (np.inf, None)
+    for lam in s2.max() * np.logspace(-4, 1, 16):
+        f = s2 / (s2 + lam)
+        resid = Yc - U @ (f[:, None] * UtY)
+        h = (U**2) @ f + 1.0 / len(X)
+        loo = float(np.sum((resid / np.clip(1.0 - h, 1e-6, None)[:, None]) ** 2))
+        if loo < best[0]:
+            best = (loo, lam)
+    lam = float(best[1])
+    W = Vt.T @ ((sig / (s2 + lam))[:, None] * UtY)
+    return W.astype(np.float32), mx.astype(np.float32), my.astype(np.float32), lam
+
+
+def _sample_rows(texts: list[str], n: int) -> np.ndarray:
+    """Positions of up to ``n`` distinct non-empty texts: those of the smallest content hashes.
+
+    Deterministic, independent of row order, and mostly unchanged when a backlog grows.
+    """
+    first: dict[str, int] = {}
+    for i, t in enumerate(texts):
+        if t.strip():
+            first.setdefault(text_hash(t), i)
+    chosen = sorted(first)[:n]
+    return np.array(sorted(first[h] for h in chosen), dtype=np.int64)
+
+
+class AdaptedStaticEmbedder(Embedder):
+    """Static vectors mapped into MiniLM's space, the map learned on a sample of the backlog's own texts.
+
+    The first :meth:`encode` (for a backlog: all its item texts) embeds every text with the
+    static model and ``sample`` of them (those of the smallest content hashes) with MiniLM as
+    well, and fits a ridge map from static to MiniLM vectors (penalty by generalised
+    cross-validation).  Every text then gets the mapped static vector, the sampled ones their
+    MiniLM vector.  Later calls reuse the map (e.g. search queries).  Static and MiniLM vectors
+    are cached (``cache``) under their own model names; the mapped vectors are not (they depend
+    on the sample).
+
+    Parameters
+    ----------
+    model : str or os.PathLike, default="static"
+        The static model (``"static"``: distilled from the packaged MiniLM, or a model2vec folder).
+    sample : int, default=500
+        Texts embedded with MiniLM to learn the map (0: no map, plain static vectors).
+    teacher : None or str, default=None
+        The model the map targets (default: the packaged MiniLM).
+    batch_size, cache, max_chars, progress
+        As for :class:`~attn_team.Embedder`.
+
+    Attributes
+    ----------
+    map_ : tuple or None
+        ``(W, mean_static, mean_teacher, penalty)`` of the fitted map.
+    n_sampled_ : int
+        Texts embedded with the teacher.
+    """
+
+    def __init__(self, model=STATIC, *, sample: int = ADAPT_SAMPLE, teacher=None, reweight: bool = False,
+                 batch_size: int = 32, cache=None, max_chars: int = MAX_CHARS, progress: bool = True,
+                 precision: str = "auto"):
+        super().__init__(model, batch_size=batch_size, precision=precision, cache=cache, max_chars=max_chars,
+                         progress=progress)
+        self.sample = sample
+        self.teacher = teacher
+        self.reweight = reweight
+
+    def __repr__(self) -> str:
+        return f"AdaptedStaticEmbedder(model={self.model!r}, sample={self.sample})"
+
+    def get_params(self, deep: bool = True) -> dict:
+        return {**super().get_params(deep), "sample": self.sample, "teacher": self.teacher, "reweight": self.reweight}
+
+    def set_params(self, **params):
+        self.__dict__.pop("map_", None)
+        return super().set_params(**params)
+
+    def dim(self) -> int:
+        if not self.sample:
+            return self._static().dim()
+        return self._teacher().dim()
+
+    def _static(self) -> Embedder:
+        if "static_" not in self.__dict__:
+            self.static_ = Embedder(self.model, batch_size=256, cache=self.cache, max_chars=self.max_chars,
+                                    progress=self.progress)
+        return self.static_
+
+    def _teacher(self) -> Embedder:
+        if "teacher_" not in self.__dict__:
+            self.teacher_ = Embedder(self.teacher, batch_size=self.batch_size, precision=self.precision,
+                                     cache=self.cache, max_chars=self.max_chars, progress=self.progress)
+        return self.teacher_
+
+    def _encode(self, texts, cache) -> np.ndarray:
+        if isinstance(texts, str):
+            raise TypeError("encode expects a sequence of texts, not a single string")
+        texts = list(texts)
+        if isinstance(self.sample, bool) or not isinstance(self.sample, (int, np.integer)) or self.sample < 0:
+            raise ValueError(f"sample must be a non-negative integer, got {self.sample!r}")
+        if self.reweight:  # token weights from these texts' own frequencies (first call), not cached
+            enc = self._static().load().model_
+            if "weights_" not in self.__dict__:
+                self.weights_ = enc.backlog_weights(texts)
+            S = enc.encode_weighted(texts, self.weights_)
+        else:
+            S = self._static()._encode(texts, cache)
+        self.model_name_ = f"{self._static().model_name_}+map{int(self.sample)}"
+        if not self.sample:
+            return S
+        teach = None
+        if "map_" not in self.__dict__:
+            rows = _sample_rows(texts, int(self.sample))
+            self.n_sampled_ = int(len(rows))
+            if len(rows) < 8:
+                log.warning("only %d texts to learn the static-to-MiniLM map from: no map, MiniLM vectors "
+                            "for them", len(rows))
+                self.map_ = None
+            teach = (rows, self._teacher()._encode([texts[i] for i in rows], cache)) if len(rows) else None
+            if len(rows) >= 8:
+                W, mx, my, lam = _ridge_gcv(S[rows], teach[1])
+                self.map_ = (W, mx, my, lam)
+                log.info("static-to-MiniLM map learned on %d texts (ridge penalty %.3g)", len(rows), lam)
+        if self.map_ is None:
+            return self._teacher()._encode(texts, cache)
+        W, mx, my, _ = self.map_
+        out = _normalise((S - mx) @ W + my)
+        if teach is not None:
+            out[teach[0]] = teach[1]
+        return out
+
+
+def resolve_embedder(embedder, *, n_items: int = 0, cache=None, progress: bool = False) -> tuple[object, Embedder]:
+    """``(memo key, Embedder)`` for an ``embedder=`` value of :class:`~attn_team.CrossAttention` and the CLI.
+
+    ``None`` or ``"minilm"``: the packaged MiniLM (key ``"default"``); ``"static"``: the static model
+    adapted to the backlog (:class:`AdaptedStaticEmbedder`, key ``"static"``); ``"auto"``: ``"static"``
+    for ``n_items >= AUTO_STATIC_ITEMS``, else MiniLM; an :class:`~attn_team.Embedder` as is, an object
+    with ``encode`` wrapped in one (both keyed by identity).
+    """
+    if isinstance(embedder, str):
+        if embedder not in EMBEDDER_CHOICES:
+            raise ValueError(f"embedder must be one of {EMBEDDER_CHOICES}, an attn_team.Embedder or an object with "
+                             f"encode(), got {embedder!r}")
+        if embedder == "auto":
+            embedder = STATIC if n_items >= AUTO_STATIC_ITEMS else "minilm"
+            log.info("embedder='auto': %s for %d items (static from %d on)", embedder, n_items, AUTO_STATIC_ITEMS)
+        if embedder == STATIC:
+            return STATIC, AdaptedStaticEmbedder(sample=ADAPT_SAMPLE, teacher=TEACHER, reweight=REWEIGHT,
+                                                 cache=cache, progress=progress)
+        embedder = None
+    if embedder is None:
+        return "default", Embedder(cache=cache, progress=progress)
+    if isinstance(embedder, Embedder):
+        return id(embedder), embedder
+    if hasattr(embedder, "encode"):
+        return id(embedder), Embedder(model=embedder, cache=cache, precision="fp32", progress=progress)
+    raise ValueError("embedder must be an attn_team.Embedder or have an encode() method, "
+                     f"got {type(embedder).__name__}")

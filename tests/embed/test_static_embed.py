@@ -1,0 +1,284 @@
+"""The static embedding mode: distillation, cache keys, the adapted embedder, the CLI option.
+
+A tiny static model (a few hundred word-pieces of the packaged MiniLM, 16 dimensions) is distilled
+once per session into a temporary folder; the MiniLM that the static vectors are mapped to is
+faked (``BagOfWords``) where a test does not need the real one.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+
+import numpy as np
+import pytest
+
+from attn_team import _static_embed as se
+from attn_team.embed import DEFAULT_MODEL, Embedder, VectorStore
+from fakes import BagOfWords
+
+pytest.importorskip("model2vec")
+
+TEXTS = ["Refresh tokens expire after one hour", "Login fails for users with expired tokens",
+         "Server side cache returns stale pages", "Client side rendering of the dashboard is slow",
+         "Upgrade the database driver", "The export job times out on large projects",
+         "Search ignores the project filter", "Add a retry to the payment webhook"]
+DIM = 16
+
+
+def _vocabulary(texts):
+    from tokenizers import Tokenizer
+
+    from attn_team.embed import _default_model_path
+
+    tok = Tokenizer.from_file(f"{_default_model_path()}/tokenizer.json")
+    pieces = {p for e in tok.encode_batch(texts, add_special_tokens=False) for p in e.tokens}
+    return sorted(pieces | {"server", "client", "side", "word", "team"} | {f"word{i}" for i in range(20)})
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory):
+    """A 16-d static model of the word-pieces of TEXTS (distilled in seconds)."""
+    root = tmp_path_factory.mktemp("static-models")
+    path = se.static_model_path(dim=DIM, vocabulary=_vocabulary(TEXTS), cache_dir=root, progress=False)
+    return path
+
+
+@pytest.fixture
+def static_tiny(tiny_model, monkeypatch):
+    """``"static"`` resolves to the tiny model; the map's teacher (MiniLM) is a fake sentence model."""
+    monkeypatch.setattr(se, "static_model_path", lambda *a, **k: tiny_model)
+    monkeypatch.setattr(se, "TEACHER", BagOfWords())
+    monkeypatch.setattr(se, "ADAPT_SAMPLE", 12)
+    return tiny_model
+
+
+class TestDistil:
+    def test_folder_loads_with_model2vec_and_has_the_width(self, tiny_model):
+        from model2vec import StaticModel
+
+        m = StaticModel.from_pretrained(str(tiny_model), force_download=False)
+        assert m.dim == DIM
+        v = m.encode(TEXTS[:2])
+        assert v.shape == (2, DIM) and np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+        config = json.loads((tiny_model / "config.json").read_text())
+        known = set(json.loads((tiny_model / "tokenizer.json").read_text())["model"]["vocab"])
+        assert config["hidden_dim"] == DIM
+        assert config["n_distilled_tokens"] == len(set(_vocabulary(TEXTS)) & known) > 40
+
+    def test_deterministic_and_cached(self, tiny_model, tmp_path, monkeypatch):
+        other = se.static_model_path(dim=DIM, vocabulary=_vocabulary(TEXTS), cache_dir=tmp_path, progress=False)
+        assert other.name == tiny_model.name  # same key for the same source and settings
+        a = se.StaticEncoder(tiny_model).encode(TEXTS)
+        b = se.StaticEncoder(other).encode(TEXTS)
+        np.testing.assert_allclose(a, b, atol=1e-5)
+        # a second call finds the model and distils nothing; no temporary folder is left behind
+        monkeypatch.setattr(se, "distil_static", lambda *a, **k: pytest.fail("distilled twice"))
+        assert se.static_model_path(dim=DIM, vocabulary=_vocabulary(TEXTS), cache_dir=tmp_path) == other
+        assert [p.name for p in tmp_path.iterdir()] == [other.name]
+
+    def test_settings_change_the_key(self, tmp_path):
+        vocab = _vocabulary(TEXTS[:2])
+        a = se.static_model_path(dim=8, vocabulary=vocab, cache_dir=tmp_path, progress=False)
+        b = se.static_model_path(dim=12, vocabulary=vocab, cache_dir=tmp_path, progress=False)
+        assert a != b and se.StaticEncoder(a).name != se.StaticEncoder(b).name
+        assert se.StaticEncoder(a).dim == 8 and se.StaticEncoder(b).dim == 12
+        assert se.static_name() != se.static_name(dim=128) and DEFAULT_MODEL not in se.static_name()
+
+    def test_similar_texts_are_closer(self, tiny_model):
+        v = se.StaticEncoder(tiny_model).encode(["refresh tokens expire", "expired tokens refresh",
+                                                 "upgrade the database driver"])
+        assert v[0] @ v[1] > v[0] @ v[2]
+
+    def test_bad_settings(self, tmp_path):
+        with pytest.raises(ValueError, match="dim must be"):
+            se.static_model_path(dim=1, cache_dir=tmp_path)
+        with pytest.raises(ValueError, match="sif must be"):
+            se.static_model_path(sif=2.0, cache_dir=tmp_path)
+        with pytest.raises(FileNotFoundError, match="source model folder"):
+            se.static_model_path(tmp_path / "nope", cache_dir=tmp_path)
+
+    def test_cache_root_follows_the_environment(self, monkeypatch, tmp_path):
+        monkeypatch.setenv("ATTN_TEAM_CACHE", str(tmp_path / "a"))
+        assert se.cache_root() == tmp_path / "a"
+        monkeypatch.delenv("ATTN_TEAM_CACHE")
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
+        assert se.cache_root() == tmp_path / "x" / "attn_team"
+
+    def test_nothing_reaches_the_network(self, tmp_path, monkeypatch):
+        def refuse(*a, **k):
+            raise AssertionError("network access attempted")
+
+        monkeypatch.setattr(socket.socket, "connect", refuse)
+        monkeypatch.setattr(socket, "create_connection", refuse)
+        path = se.static_model_path(dim=8, vocabulary=_vocabulary(TEXTS[:3]), cache_dir=tmp_path, progress=False)
+        assert se.StaticEncoder(path).encode(TEXTS[:3]).shape == (3, 8)
+
+
+class TestEmbedder:
+    def test_static_name_and_width(self, static_tiny, tmp_path):
+        emb = Embedder("static", cache=tmp_path, progress=False)
+        v = emb.encode(TEXTS)
+        assert v.shape == (len(TEXTS), DIM)
+        assert emb.model_name_ == se.static_name() != DEFAULT_MODEL
+        # vectors are stored under the static name only: MiniLM's name finds none of them
+        store = VectorStore(tmp_path)
+        from attn_team.embed import text_hash
+
+        hashes = [text_hash(t) for t in TEXTS]
+        assert len(store.load_vectors(se.static_name(), hashes)) == len(TEXTS)
+        assert store.load_vectors(DEFAULT_MODEL, hashes) == {}
+
+    def test_empty_input_has_the_model_width(self, tiny_model):
+        assert Embedder(model=se.StaticEncoder(tiny_model), progress=False).encode([]).shape == (0, DIM)
+        assert Embedder(model=BagOfWords(), progress=False).encode([]).shape == (0, 64)
+
+    def test_missing_model2vec_names_the_extra(self, monkeypatch, tiny_model):
+        monkeypatch.setitem(sys.modules, "model2vec", None)
+        with pytest.raises(ImportError, match=r"attn-team\[scale\]"):
+            se.StaticEncoder(tiny_model)
+
+    def test_import_attn_team_does_not_load_model2vec(self):
+        import subprocess
+
+        code = "import attn_team, attn_team.embed, sys; print('model2vec' in sys.modules)"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        assert out.stdout.strip() == "False"
+
+
+class TestAdapted:
+    def test_map_moves_static_vectors_towards_the_teacher(self, tiny_model):
+        texts = [f"{a} {b}" for a in TEXTS for b in TEXTS if a != b]
+        teacher = BagOfWords()
+        emb = se.AdaptedStaticEmbedder(tiny_model, sample=30, teacher=teacher, progress=False)
+        out = emb.encode(texts)
+        want = Embedder(model=BagOfWords(), progress=False).encode(texts)
+        assert out.shape == want.shape == (len(texts), 64) and emb.n_sampled_ == 30
+        rows = se._sample_rows(texts, 30)
+        np.testing.assert_allclose(out[rows], want[rows], atol=1e-5)  # the sample keeps its teacher vectors
+        rest = np.setdiff1d(np.arange(len(texts)), rows)
+        cos = np.sum(out[rest] * want[rest], axis=1)
+        # the raw static vectors live in another space: the map is what makes them comparable
+        assert cos.mean() > 0.5, cos.mean()
+        # later calls (queries) reuse the map: the teacher sees no more texts
+        calls = teacher.calls
+        emb.encode(["refresh tokens"])
+        assert teacher.calls == calls
+
+    def test_sample_is_independent_of_order(self):
+        texts = [f"text {i}" for i in range(50)]
+        a = {texts[i] for i in se._sample_rows(texts, 10)}
+        b = {texts[::-1][i] for i in se._sample_rows(texts[::-1], 10)}
+        assert a == b and len(a) == 10
+
+    def test_sample_zero_is_plain_static(self, tiny_model):
+        emb = se.AdaptedStaticEmbedder(tiny_model, sample=0, progress=False)
+        np.testing.assert_allclose(emb.encode(TEXTS), se.StaticEncoder(tiny_model).encode(TEXTS), atol=1e-5)
+        with pytest.raises(ValueError, match="sample must be"):
+            se.AdaptedStaticEmbedder(tiny_model, sample=-1, progress=False).encode(TEXTS)
+
+
+    def test_reweight_uses_the_texts_own_frequencies(self, tiny_model):
+        enc = se.StaticEncoder(tiny_model)
+        texts = ["server cache"] * 20 + ["client dashboard"]
+        w = enc.backlog_weights(texts)
+        server, client = (enc.token_ids([t])[0][0] for t in ("server", "client"))
+        assert w[server] < w[client]  # the word in every text weighs less than the rare one
+        emb = se.AdaptedStaticEmbedder(tiny_model, sample=0, reweight=True, progress=False)
+        out = emb.encode(texts)
+        assert out.shape == (len(texts), DIM) and np.allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
+        np.testing.assert_allclose(out, emb.encode(texts), atol=1e-6)
+
+
+class TestResolve:
+    def test_names(self, static_tiny):
+        assert se.resolve_embedder(None)[0] == se.resolve_embedder("minilm")[0] == "default"
+        key, emb = se.resolve_embedder("static")
+        assert key == "static" and isinstance(emb, se.AdaptedStaticEmbedder)
+        assert se.resolve_embedder("auto", n_items=se.AUTO_STATIC_ITEMS - 1)[0] == "default"
+        assert se.resolve_embedder("auto", n_items=se.AUTO_STATIC_ITEMS)[0] == "static"
+        with pytest.raises(ValueError, match="embedder must be one of"):
+            se.resolve_embedder("fast")
+
+    def test_untrained_mixer_has_the_embedder_width(self, tiny_model):
+        from attn_team import CrossAttention
+
+        model = CrossAttention(embedder=Embedder(model=se.StaticEncoder(tiny_model), progress=False))
+        assert tuple(model.mixer().W_q.shape) == (DIM, DIM)
+        assert tuple(CrossAttention(embedder=Embedder(model=BagOfWords(), progress=False)).mixer().W_q.shape) == (64, 64)
+
+
+# -- the attention model, the workspace and the CLI ----------------------------------------------
+
+
+@pytest.fixture
+def tables(tmp_path):
+    rows = ["key,project,summary,components"]
+    links = ["source_key,target_key,link_type"]
+    for i in range(20):
+        rows.append(f"A-{i + 1},A,word{i} server side,c{i % 4}")
+        rows.append(f"B-{i + 1},B,word{i} client side,d{i % 4}")
+        links.append(f"A-{i + 1},B-{i + 1},{'Blocks' if i % 2 else 'Relates'}")
+    (tmp_path / "issues.csv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "links.csv").write_text("\n".join(links) + "\n")
+    return tmp_path
+
+
+def test_cross_attention_with_static_fits_and_keys_its_features_apart(static_tiny, tables):
+    from attn_team import CrossAttention, read_tables
+    from attn_team.attention._model import item_features
+
+    backlog = read_tables(tables / "issues.csv", tables / "links.csv")
+    model = CrossAttention(embedder="static", random_state=0, max_epochs=3).fit(backlog)
+    assert model.n_features_in_ == 64  # mapped into the (fake) teacher's space
+    static_feats = item_features(backlog, embedder="static")
+    assert static_feats is model.item_features(backlog)  # memoised under the name "static"
+    plain = item_features(backlog, embedder=Embedder(model=BagOfWords(), progress=False))
+    assert plain is not static_feats
+    # the search box embeds queries with the very embedder (and map) that embedded the items
+    assert model.item_embedder(backlog) is model.item_embedder(backlog)
+    assert model.item_embedder(backlog).encode(["word3 server side"]).shape == (1, 64)
+
+
+def test_workspace_never_reuses_the_other_embedders_fit(static_tiny, tables, tmp_path):
+    from attn_team import read_tables
+    from attn_team.attention._fitted import _workspace_key, workspace_attention
+    from attn_team.workspace import Workspace
+
+    with Workspace(tmp_path / "ws.duckdb") as ws:
+        ws.import_files([str(tables / "issues.csv")])
+        backlog = ws.backlog()
+        assert _workspace_key(ws, backlog, {"random_state": 0, "embedder": "static"}, 20) != \
+            _workspace_key(ws, backlog, {"random_state": 0}, 20)
+        raw = Embedder(model=se.StaticEncoder(static_tiny), progress=False)
+        a = workspace_attention(ws, backlog, progress=False, embedder="static", max_epochs=2)
+        b = workspace_attention(ws, backlog, progress=False, embedder=raw, max_epochs=2)
+        assert a.model.n_features_in_ == 64 and b.model.n_features_in_ == DIM
+        again = workspace_attention(ws, backlog, progress=False, embedder="static", max_epochs=2)
+        assert again.model.n_features_in_ == 64  # reloaded: the static fit, not the other one
+    del read_tables
+
+
+def test_cli_suggest_and_evaluate_take_the_embedder(static_tiny, tables, tmp_path, capsys):
+    from attn_team.cli import main
+
+    ws = tmp_path / "ws.duckdb"
+    assert main(["import", str(tables / "issues.csv"), "-w", str(ws)]) == 0
+    capsys.readouterr()
+    assert main(["suggest", "-w", str(ws), "--no-progress", "--embedder", "static", "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    assert json.loads(out) is not None
+    code = main(["evaluate", str(tables / "issues.csv"), str(tables / "links.csv"), "--quick", "--holdout", "0.25",
+                 "--format", "json", "--embedder", "static", "--bootstrap", "0"])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["n_eval_links"] == 5 and "attention" in result["methods"]
+
+
+def test_cli_rejects_an_unknown_embedder(tables, capsys):
+    from attn_team.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["evaluate", str(tables / "issues.csv"), str(tables / "links.csv"), "--embedder", "fast"])
+    assert "invalid choice" in capsys.readouterr().err
