@@ -436,6 +436,13 @@ class Embedder:
         Character budget of :func:`item_text` in :meth:`encode_items`.
     progress : bool, default=True
         Show a ``tqdm.auto`` bar while encoding.
+    engine : {"local", "dask"}, default="local"
+        Where the model runs: in this process, or on the workers of a Dask cluster
+        (``pip install 'attn-team[scale]'``; the cache stays here and only its misses are
+        sent, in partitions, to workers that load the model once each; see ``docs/scale.md``).
+    scheduler : None, str or distributed.Client, default=None
+        With ``engine="dask"``: the scheduler address or a client (``None``: the default
+        client, else a ``LocalCluster`` started on demand).
 
     Attributes
     ----------
@@ -464,6 +471,8 @@ class Embedder:
         cache=None,
         max_chars: int = MAX_CHARS,
         progress: bool = True,
+        engine: str = "local",
+        scheduler=None,
     ):
         self.model = model
         self.batch_size = batch_size
@@ -471,6 +480,8 @@ class Embedder:
         self.cache = cache
         self.max_chars = max_chars
         self.progress = progress
+        self.engine = engine
+        self.scheduler = scheduler
 
     def __repr__(self) -> str:
         model = "default" if self.model is None else (
@@ -481,7 +492,8 @@ class Embedder:
     # -- sklearn-style parameters --------------------------------------------
     def get_params(self, deep: bool = True) -> dict:
         """Constructor parameters (scikit-learn convention)."""
-        return {k: getattr(self, k) for k in ("model", "batch_size", "precision", "cache", "max_chars", "progress")}
+        return {k: getattr(self, k) for k in ("model", "batch_size", "precision", "cache", "max_chars", "progress",
+                                              "engine", "scheduler")}
 
     def set_params(self, **params) -> Embedder:
         """Set constructor parameters; the model reloads on next use."""
@@ -499,6 +511,9 @@ class Embedder:
             raise ValueError(f"precision must be one of {_PRECISIONS}, got {self.precision!r}")
         if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, (int, np.integer)) or self.batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {self.batch_size!r}")
+        from ._dask import validate_engine
+
+        validate_engine(self.engine, self.scheduler)
 
     def _resolve_precision(self) -> str:
         if self.precision == "auto":
@@ -628,8 +643,14 @@ class Embedder:
         missing = [h for h in unique if h not in found]
         first_text = dict(zip(reversed(hashes), reversed(texts)))
         if missing:
-            self._ensure_loaded()
-            new = self._forward([first_text[h] for h in missing])
+            todo = [first_text[h] for h in missing]
+            if self.engine == "dask":  # the model runs on the workers; the cache stays here
+                from ._dask import dask_forward
+
+                new = _normalise(dask_forward(self, todo))
+            else:
+                self._ensure_loaded()
+                new = self._forward(todo)
             self.n_encoded_ = self.__dict__.get("n_encoded_", 0) + len(missing)
             if store is not None:
                 store.store_vectors(self.model_name_, missing, new)

@@ -349,7 +349,7 @@ def _workspace_key(ws, backlog, params: dict, k: int) -> str:
     from .. import __version__
 
     snaps = ws.snapshots()
-    ident = repr((__version__, sorted((n, repr(v)) for n, v in params.items() if n not in ("cache", "progress")), k,
+    ident = repr((__version__, sorted((n, repr(v)) for n, v in params.items() if n not in ("cache", "progress", "engine", "scheduler")), k,
                   backlog.n_items, [(int(r.snapshot_id), list(r.file_hashes)) for r in snaps.itertuples()]))
     return hashlib.sha1(ident.encode("utf-8")).hexdigest()
 

@@ -44,19 +44,25 @@ def _embedder_key(embedder) -> object:
     return "default" if embedder is None else id(embedder)
 
 
-def item_features(backlog, *, embedder=None, cache=None, progress: bool = False) -> ItemFeatures:
-    """The per-head item features of ``backlog`` (text embeddings included), computed once per backlog and embedder."""
+def item_features(backlog, *, embedder=None, cache=None, progress: bool = False, engine: str = "local",
+                  scheduler=None) -> ItemFeatures:
+    """The per-head item features of ``backlog`` (text embeddings included), computed once per backlog and embedder.
+
+    ``engine="dask"`` embeds the texts the cache misses on the Dask cluster of ``scheduler``
+    (for a default or plain-model embedder; an :class:`~attn_team.Embedder` keeps its own engine).
+    """
     per = _FEATURES.setdefault(backlog, {})
     key = _embedder_key(embedder)
     if key not in per:
         from ..embed import Embedder, embed_items
 
         if embedder is None:
-            emb = Embedder(cache=cache, progress=progress)
+            emb = Embedder(cache=cache, progress=progress, engine=engine, scheduler=scheduler)
         elif isinstance(embedder, Embedder):
             emb = embedder
         elif hasattr(embedder, "encode"):
-            emb = Embedder(model=embedder, cache=cache, precision="fp32", progress=progress)
+            emb = Embedder(model=embedder, cache=cache, precision="fp32", progress=progress, engine=engine,
+                           scheduler=scheduler)
         else:
             raise ValueError("embedder must be an attn_team.Embedder or have an encode() method, "
                              f"got {type(embedder).__name__}")
@@ -108,6 +114,20 @@ class CrossAttention(BaseEstimator):
         ``random_state``).
     block_size : int, default=512
         Queries per block in the top-k pass.
+    candidates : {"auto", "exact", "index"} or CandidateParams, default="auto"
+        How :meth:`attend` finds the top ``k``: ``"exact"`` scores every query-key pair
+        (blocked, exact softmax normalisers); ``"index"`` scores only candidates proposed by
+        an HNSW index over the text vectors (usearch) and the sparse groups' inverted lists,
+        weights normalised over the candidates plus a sampled estimate of the rest (see
+        :mod:`attn_team.attention._candidates`; ``pip install 'attn-team[scale]'``);
+        ``"auto"`` uses the index from ``AUTO_MIN_PAIRS`` (50,000 x 50,000) query-key pairs
+        on. A :class:`~attn_team.attention.CandidateParams` means the index with those settings.
+    engine : {"local", "dask"}, default="local"
+        Where embedding and top-k run: here, or on a Dask ``distributed`` cluster (results
+        equal the local engine's; see ``docs/scale.md``).
+    scheduler : None, str or distributed.Client, default=None
+        With ``engine="dask"``: the scheduler address or a client (``None``: the default
+        client, else a ``LocalCluster`` started on demand).
     progress : bool, default=False
         Show ``tqdm.auto`` progress bars (embedding, epochs, blocks).
     random_state : int, RandomState or None, default=None
@@ -162,6 +182,9 @@ class CrossAttention(BaseEstimator):
         "assignment_weight": [("real", 0.0, None)],
         "assignment_pairs_per_person": [("int", 1, None)],
         "block_size": [("int", 1, None)],
+        "candidates": ["candidates"],
+        "engine": ["engine"],
+        "scheduler": [None, str, "client"],
         "progress": [bool],
         "random_state": [None, "random_state"],
     }
@@ -184,6 +207,9 @@ class CrossAttention(BaseEstimator):
         assignment_weight: float = 0.25,
         assignment_pairs_per_person: int = 10,
         block_size: int = 512,
+        candidates="auto",
+        engine: str = "local",
+        scheduler=None,
         progress: bool = False,
         random_state=None,
     ):
@@ -202,6 +228,9 @@ class CrossAttention(BaseEstimator):
         self.assignment_weight = assignment_weight
         self.assignment_pairs_per_person = assignment_pairs_per_person
         self.block_size = block_size
+        self.candidates = candidates
+        self.engine = engine
+        self.scheduler = scheduler
         self.progress = progress
         self.random_state = random_state
 
@@ -229,7 +258,8 @@ class CrossAttention(BaseEstimator):
 
     def item_features(self, backlog) -> ItemFeatures:
         """Item features of ``backlog`` with this model's embedder (computed once per backlog)."""
-        return item_features(backlog, embedder=self.embedder, cache=self.cache, progress=self.progress)
+        return item_features(backlog, embedder=self.embedder, cache=self.cache, progress=self.progress,
+                             engine=self.engine, scheduler=self.scheduler)
 
     def mixer(self, dim: int | None = None) -> HeadMixer:
         """The mixer this model scores with: the fitted one, or the untrained weights for ``dim``-d embeddings."""
@@ -337,8 +367,13 @@ class CrossAttention(BaseEstimator):
             if missing:
                 raise KeyError(f"query item(s) not in the backlog: {missing[:5]}")
             qrows = np.array([pos[q] for q in queries], dtype=np.int64)
+        from ._engine import Engine
+
+        if self.scheduler is not None and self.engine != "dask":
+            raise ValueError("CrossAttention: scheduler is only used with engine='dask'")
         return attend_features(self.mixer(feats.embeddings.shape[1]), backlog, feats, to, int(k), qrows,
-                               block_size=self.block_size, progress=self.progress)
+                               block_size=self.block_size, progress=self.progress, candidates=self.candidates,
+                               engine=Engine(self.engine, self.scheduler))
 
     def score(self, backlog, *, links=None) -> float:
         """Mean reciprocal rank of the backlog's links (or ``links``) under the fitted model.
@@ -371,6 +406,16 @@ def _satisfies(value, c) -> bool:
     if c == "heads":
         return (isinstance(value, (tuple, list)) and len(value) > 0 and len(set(value)) == len(value)
                 and all(h in HEADS for h in value))
+    if c == "candidates":
+        from ._candidates import CANDIDATES, CandidateParams
+
+        return isinstance(value, CandidateParams) or (isinstance(value, str) and value in CANDIDATES)
+    if c == "engine":
+        return isinstance(value, str) and value in ("local", "dask")
+    if c is str:
+        return isinstance(value, str) and bool(value)
+    if c == "client":
+        return hasattr(value, "submit") and hasattr(value, "scatter")
     if c == "random_state":
         return isinstance(value, (numbers.Integral, np.random.RandomState)) and not isinstance(value, bool)
     if isinstance(c, tuple):
@@ -401,6 +446,14 @@ def _describe(constraints) -> str:
             parts.append(f"a non-empty tuple of distinct heads from {tuple(HEADS)}")
         elif c == "random_state":
             parts.append("an int or numpy RandomState")
+        elif c == "candidates":
+            parts.append("'auto', 'exact', 'index' or a CandidateParams")
+        elif c == "engine":
+            parts.append("'local' or 'dask'")
+        elif c is str:
+            parts.append("a scheduler address")
+        elif c == "client":
+            parts.append("a distributed.Client")
         elif c is dict:
             parts.append(f"a dict head -> positive weight, heads from {tuple(HEADS)}")
         else:

@@ -1,0 +1,351 @@
+"""Candidate top-k for large N: an ANN index and inverted lists propose keys, the exact score ranks them.
+
+Exact blocked top-k (:mod:`._topk`) scores every query against every key: ``n x m`` dot
+products, about 2.4 minutes at 100,000 items on two cores and hours at 1,000,000. Above
+:data:`AUTO_MIN_PAIRS` query-key pairs, ``candidates="auto"`` switches to this module:
+
+1. **Text candidates**: an HNSW index (`usearch <https://github.com/unum-cloud/usearch>`_,
+   inner-product metric) over the projected key text vectors ``Ke`` returns the
+   ``n_dense`` keys nearest each projected query vector ``Qe``. usearch is chosen over
+   faiss and hnswlib because it is maintained (monthly releases), ships wheels for every
+   platform without a BLAS or OpenMP dependency, has an inner-product metric and
+   f32/f16/i8 storage, builds deterministically with one thread, and serialises to bytes
+   (so one index built on the client can be broadcast to Dask workers).
+2. **Sparse candidates**: the sparse groups' own inverted lists. The product of the query's
+   sparse row with the key matrix restricted to the columns shared by at most ``max_df``
+   keys (a rare component, person, mention, term, sprint) gives a partial sparse score;
+   the ``n_sparse`` best keys by it are kept. Columns shared by more keys (a catch-all
+   label, a common word, a 30-day creation window) are left out of the lists, so no list
+   grows with N; they still count in the exact score of step 3.
+3. **Exact score on the union**: the full multi-head score (dense + all sparse groups) of
+   every candidate, the top ``k`` among them, and the explanation as before.
+
+Memory is ``n x (n_dense + n_sparse)`` candidates plus the index (``m x d`` vectors and
+``m x connectivity`` links): linear in N, never ``n x m``.
+
+Softmax normalisation. The exact log-sum-exp over all keys is not computed any more. The
+normaliser of query ``i`` is ``lse_i = log(sum_{j in C_i} e^{s_ij} + T_i)``: the exact
+sum over the query's candidates ``C_i`` plus ``T_i``, an unbiased estimate of the sum over
+the other allowed keys from ``n_tail`` keys sampled uniformly (with replacement) from all
+allowed keys, shared by a block of queries, where sampled candidates count zero:
+``T_i = M_i / n_tail * sum_{sampled j not in C_i} e^{s_ij}`` with ``M_i`` the query's
+number of allowed keys. So ``lse_i`` is never below the log-sum-exp over the candidates,
+``E[e^{lse_i}]`` is the exact partition function, and weights stay comparable with the exact
+engine's (they are the exact ones up to the estimate's relative error, small because the
+candidates hold the large terms). ``n_tail=0`` gives the log-sum-exp over candidates only
+(weights then over-estimate, and a row of all ``k`` candidates sums to about 1). Pairs in
+``exclude_pairs`` are removed from the candidates but not from the tail estimate.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._topk import TopK
+
+__all__ = ["AUTO_MIN_PAIRS", "CANDIDATES", "CandidateParams", "use_index", "build_index", "candidate_topk",
+           "index_to_bytes", "index_from_bytes"]
+
+log = logging.getLogger(__name__)
+
+#: candidate modes of :class:`~attn_team.CrossAttention`
+CANDIDATES = ("auto", "exact", "index")
+#: ``auto`` uses the index from this many query-key pairs on (50,000 items attending to each
+#: other: exact top-k takes about 40 s there and grows as N^2, see benchmarks/RESULTS.md)
+AUTO_MIN_PAIRS = 50_000 * 50_000
+#: queries per block of the sparse lists, the rescoring and the tail sample
+TAIL_BLOCK = 512
+
+_MISSING = ("the candidate index needs usearch (an optional dependency): pip install 'attn-team[scale]'")
+
+
+@dataclasses.dataclass(frozen=True)
+class CandidateParams:
+    """How many candidates each query gets, and how the index is built.
+
+    Parameters
+    ----------
+    n_dense : int or None, default=None
+        Keys proposed by the text index per query (default ``max(64, 4 * k)``).
+    n_sparse : int or None, default=None
+        Keys proposed by the sparse inverted lists per query (default ``max(64, 4 * k)``).
+    max_df : int, default=256
+        Sparse columns shared by more keys than this are left out of the lists.
+    n_tail : int, default=256
+        Keys sampled per block of queries to estimate the softmax tail (0: candidates only).
+    connectivity, expansion_add, expansion_search : int
+        HNSW graph degree and search widths (``expansion_search`` at least ``n_dense``).
+    dtype : {"f32", "f16", "i8"}, default="f32"
+        Storage of the vectors in the index.
+    build_threads : int, default=1
+        Threads adding vectors to the index; 1 builds the same graph on every run (several
+        threads insert in an order that varies, so candidates can differ between runs).
+    seed : int, default=0
+        Seeds the tail samples.
+    """
+
+    n_dense: int | None = None
+    n_sparse: int | None = None
+    max_df: int = 256
+    n_tail: int = 256
+    connectivity: int = 16
+    expansion_add: int = 128
+    expansion_search: int = 128
+    dtype: str = "f32"
+    build_threads: int = 1
+    seed: int = 0
+
+    def counts(self, k: int, m: int) -> tuple[int, int]:
+        """``(n_dense, n_sparse)`` for ``k`` kept keys among ``m``."""
+        nd = self.n_dense if self.n_dense is not None else max(64, 4 * k)
+        ns = self.n_sparse if self.n_sparse is not None else max(64, 4 * k)
+        return min(int(nd), m), min(int(ns), m)
+
+
+def use_index(candidates: str, n_queries: int, n_keys: int) -> bool:
+    """Whether ``candidates`` ("auto", "exact" or "index") means the index for this many queries and keys."""
+    if candidates not in CANDIDATES:
+        raise ValueError(f"candidates must be one of {CANDIDATES}, got {candidates!r}")
+    if candidates == "auto":
+        return n_queries * n_keys >= AUTO_MIN_PAIRS
+    return candidates == "index"
+
+
+def _usearch():
+    try:
+        from usearch.index import Index
+    except ImportError as e:  # pragma: no cover - exercised only without the extra
+        raise ImportError(_MISSING) from e
+    return Index
+
+
+def build_index(Ke: np.ndarray, key_rows: np.ndarray, params: CandidateParams):
+    """An inner-product HNSW index over the key vectors ``Ke[key_rows]``, labelled by key position."""
+    Index = _usearch()
+    Ke = np.ascontiguousarray(Ke, dtype=np.float32)
+    index = Index(ndim=Ke.shape[1], metric="ip", dtype=params.dtype, connectivity=params.connectivity,
+                  expansion_add=params.expansion_add, expansion_search=params.expansion_search)
+    if len(key_rows):
+        index.add(np.asarray(key_rows, dtype=np.uint64), Ke[key_rows], threads=params.build_threads)
+    return index
+
+
+def index_to_bytes(index) -> bytes:
+    """The index serialised (to broadcast it to workers)."""
+    return bytes(index.save())
+
+
+def index_from_bytes(data: bytes, params: CandidateParams):
+    """The index of :func:`index_to_bytes`, with the search width of ``params``."""
+    Index = _usearch()
+    index = Index.restore(bytearray(data))
+    index.expansion_search = params.expansion_search
+    return index
+
+
+def _dense_candidates(index, Qe: np.ndarray, count: int) -> np.ndarray:
+    """``count`` keys per query from the index (``-1`` padding), shape (n, count)."""
+    n = len(Qe)
+    if n == 0 or count == 0 or len(index) == 0:
+        return np.full((n, count), -1, dtype=np.int64)
+    res = index.search(np.ascontiguousarray(Qe, dtype=np.float32), count=count, threads=0)
+    keys = np.asarray(res.keys).reshape(n, -1).astype(np.int64)
+    counts = np.asarray(res.counts).reshape(n)
+    keys[np.arange(keys.shape[1])[None, :] >= counts[:, None]] = -1
+    if keys.shape[1] < count:
+        keys = np.hstack([keys, np.full((n, count - keys.shape[1]), -1, dtype=np.int64)])
+    return keys
+
+
+def _sparse_candidates(Qs_low: sp.csr_matrix, Ks_low: sp.csc_matrix, count: int) -> np.ndarray:
+    """The ``count`` best keys per query by the partial sparse score over the low-df columns."""
+    n = Qs_low.shape[0]
+    out = np.full((n, count), -1, dtype=np.int64)
+    if n == 0 or count == 0:
+        return out
+    S = (Qs_low @ Ks_low).tocsr()
+    S.eliminate_zeros()
+    if S.nnz == 0:
+        return out
+    rows = np.repeat(np.arange(n), np.diff(S.indptr))
+    order = np.lexsort((-S.data, rows))
+    rows_o, cols_o = rows[order], S.indices[order]
+    rank = np.arange(len(order)) - S.indptr[rows_o]
+    keep = rank < count
+    out[rows_o[keep], rank[keep]] = cols_o[keep]
+    return out
+
+
+def _pair_scores(Qe, Ke, Qs_rows, Ks_rows, cand: np.ndarray) -> np.ndarray:
+    """Exact scores (score units) of queries against their candidates ``cand`` (``-1`` -> ``-inf``)."""
+    n, c = cand.shape
+    safe = np.maximum(cand, 0)
+    dense = np.einsum("rd,rcd->rc", Qe, Ke[safe], optimize=False)
+    qi = np.repeat(np.arange(n), c)
+    kj = safe.reshape(-1)
+    sparse = np.asarray(Qs_rows[qi].multiply(Ks_rows[kj]).sum(axis=1)).reshape(n, c)
+    out = (dense + sparse).astype(np.float32)
+    out[cand < 0] = -np.inf
+    return out
+
+
+def _dedupe(cand: np.ndarray) -> np.ndarray:
+    """Rows of ``cand`` with repeated keys set to ``-1`` (sorted, so rows are comparable)."""
+    s = np.sort(cand, axis=1)
+    dup = np.zeros_like(s, dtype=bool)
+    dup[:, 1:] = s[:, 1:] == s[:, :-1]
+    s[dup] = -1
+    return s
+
+
+def _tail_sample(block: int, allowed: np.ndarray, n_tail: int, seed: int) -> np.ndarray:
+    """The keys sampled for query block ``block`` (global block number, so any split of queries agrees)."""
+    rng = np.random.default_rng([int(seed), int(block)])
+    return allowed[rng.integers(0, len(allowed), n_tail)]
+
+
+def candidate_topk(Qe: np.ndarray, Ke: np.ndarray, Qs: sp.csr_matrix, Ks: sp.csc_matrix, k: int, *,
+                   scale: float = 1.0, self_index=None, key_mask=None, exclude_pairs=None,
+                   params: CandidateParams | None = None, index=None, query_offset: int = 0,
+                   progress: bool = False) -> TopK:
+    """Top-``k`` keys per query among index and inverted-list candidates, scored exactly.
+
+    Parameters
+    ----------
+    Qe : ndarray of shape (n, d)
+        Projected (and group-scaled) query text vectors.
+    Ke : ndarray of shape (m, d)
+        Projected key text vectors.
+    Qs : scipy.sparse matrix of shape (n, D)
+        Sparse query features (group-scaled).
+    Ks : scipy.sparse matrix of shape (D, m)
+        Sparse key features, transposed (as :func:`~attn_team.attention._scoring.topk` builds them).
+    k : int
+    scale : float, default=1.0
+        ``1 / temperature``: weights are ``softmax(scale * score)``.
+    self_index : array-like of shape (n,), optional
+        Key position of each query's own item (``-1``: none), never a candidate.
+    key_mask : array-like of bool, shape (m,), optional
+        Allowed keys (the others are neither candidates nor in the tail).
+    exclude_pairs : array-like of shape (p, 2), optional
+        ``(query, key)`` pairs removed from the candidates.
+    params : CandidateParams, optional
+    index : usearch Index, optional
+        A prebuilt index over the allowed keys (built here when omitted).
+    query_offset : int, default=0
+        Position of the first query among all queries of the pass: the tail sample of a
+        block depends on its global block number only, so splitting the queries over
+        workers at multiples of :data:`TAIL_BLOCK` gives the same result.
+    progress : bool, default=False
+
+    Returns
+    -------
+    TopK
+        As :func:`~attn_team.attention._topk.topk_attention` (scores scaled), with ``lse``
+        the candidate log-sum-exp plus the sampled tail (see the module notes).
+    """
+    params = params or CandidateParams()
+    Qe = np.ascontiguousarray(np.asarray(Qe, dtype=np.float32))
+    Ke = np.ascontiguousarray(np.asarray(Ke, dtype=np.float32))
+    n, m = len(Qe), len(Ke)
+    if query_offset % TAIL_BLOCK:
+        raise ValueError(f"query_offset must be a multiple of {TAIL_BLOCK}, got {query_offset}")
+    allowed = np.arange(m) if key_mask is None else np.flatnonzero(np.asarray(key_mask, dtype=bool))
+    self_idx = np.full(n, -1, dtype=np.int64) if self_index is None else np.asarray(self_index, dtype=np.int64)
+    allowed_mask = np.zeros(m, dtype=bool)
+    allowed_mask[allowed] = True
+    k_out = min(int(k), max(len(allowed) - (1 if self_index is not None else 0), 0))
+    idx_out = np.full((n, k_out), -1, dtype=np.int64)
+    sc_out = np.full((n, k_out), -np.inf, dtype=np.float32)
+    lse_out = np.full(n, -np.inf, dtype=np.float32)
+    if n == 0 or k_out == 0:
+        return TopK(idx_out, sc_out, np.zeros_like(sc_out), lse_out)
+    n_dense, n_sparse = params.counts(k_out, m)
+    if index is None:
+        index = build_index(Ke, allowed, params)
+    index.expansion_search = max(params.expansion_search, n_dense + 1)
+    Qs = sp.csr_matrix(Qs, dtype=np.float32)
+    Ks = sp.csc_matrix(Ks, dtype=np.float32)
+    Ks_rows = Ks.T.tocsr()  # (m, D)
+    df = np.bincount(Ks_rows.indices, minlength=Ks.shape[0])  # keys per sparse column
+    low = sp.diags((df <= params.max_df).astype(np.float32))
+    Ks_low = (low @ Ks @ sp.diags(allowed_mask.astype(np.float32))).tocsc()  # the capped inverted lists
+    pairs = None
+    if exclude_pairs is not None and len(exclude_pairs):
+        p = np.asarray(exclude_pairs, dtype=np.int64).reshape(-1, 2)
+        pairs = np.unique(p[:, 0] * m + p[:, 1])
+    n_allowed = len(allowed) - ((self_idx >= 0) & allowed_mask[np.maximum(self_idx, 0)]).astype(np.int64)
+    starts = range(0, n, TAIL_BLOCK)
+    if progress:
+        from tqdm.auto import tqdm
+
+        starts = tqdm(starts, total=math.ceil(n / TAIL_BLOCK), desc="candidate top-k", unit="block")
+    for q0 in starts:
+        q1 = min(n, q0 + TAIL_BLOCK)
+        qe, qs = Qe[q0:q1], Qs[q0:q1]
+        cand = np.hstack([_dense_candidates(index, qe, n_dense + 1),
+                          _sparse_candidates((qs @ low).tocsr(), Ks_low, n_sparse)])
+        si = self_idx[q0:q1]
+        cand[cand == si[:, None]] = -1
+        cand[(cand >= 0) & ~allowed_mask[np.maximum(cand, 0)]] = -1
+        if pairs is not None:
+            code = np.arange(q0, q1)[:, None] * m + np.maximum(cand, 0)
+            cand[(cand >= 0) & np.isin(code, pairs)] = -1
+        cand = _dedupe(cand)
+        S = _pair_scores(qe, Ke, qs, Ks_rows, cand) * np.float32(scale)
+        c_fin = min(k_out, S.shape[1])
+        top = np.argpartition(-S, c_fin - 1, axis=1)[:, :c_fin] if c_fin < S.shape[1] else \
+            np.tile(np.arange(S.shape[1]), (len(S), 1))
+        val = np.take_along_axis(S, top, axis=1)
+        ind = np.take_along_axis(cand, top, axis=1)
+        order = _row_order(val, ind)
+        val, ind = np.take_along_axis(val, order, axis=1), np.take_along_axis(ind, order, axis=1)
+        ind[~np.isfinite(val)] = -1
+        idx_out[q0:q1, :c_fin], sc_out[q0:q1, :c_fin] = ind, val
+        lse_out[q0:q1] = _block_lse(S, qe, Ke, qs, Ks, cand, si, allowed, n_allowed[q0:q1], scale,
+                                    params, (query_offset + q0) // TAIL_BLOCK)
+    with np.errstate(invalid="ignore", over="ignore"):
+        weights = np.exp(sc_out - lse_out[:, None]).astype(np.float32)
+    weights[idx_out < 0] = 0.0
+    return TopK(idx_out, sc_out, np.nan_to_num(weights, nan=0.0), lse_out)
+
+
+def _row_order(val: np.ndarray, ind: np.ndarray) -> np.ndarray:
+    """Per row: descending score, ties by ascending key (a stable, split-independent order)."""
+    by_key = np.argsort(ind, axis=1, kind="stable")
+    by_val = np.argsort(-np.take_along_axis(val, by_key, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(by_key, by_val, axis=1)
+
+
+def _in_rows(cand: np.ndarray, smp: np.ndarray, m: int) -> np.ndarray:
+    """``out[r, t]``: is ``smp[t]`` among the keys of ``cand[r]``."""
+    n, c = cand.shape
+    off = (np.arange(n, dtype=np.int64) * (m + 2))[:, None]
+    flat = (np.sort(cand, axis=1) + off).reshape(-1)  # sorted: rows ascend, and keys within a row
+    want = smp[None, :] + off
+    pos = np.clip(np.searchsorted(flat, want), 0, len(flat) - 1)
+    return flat[pos] == want
+
+
+def _block_lse(S, qe, Ke, qs, Ks, cand, si, allowed, n_allowed, scale, params, block) -> np.ndarray:
+    """Candidate log-sum-exp plus the sampled tail estimate, for one query block."""
+    with np.errstate(divide="ignore"):
+        mx = np.max(S, axis=1)
+        shift = np.where(np.isfinite(mx), mx, 0.0)
+        cand_sum = np.exp(S - shift[:, None]).sum(axis=1)
+        if params.n_tail and len(allowed):
+            smp = _tail_sample(block, allowed, params.n_tail, params.seed)
+            T = (qe @ Ke[smp].T + np.asarray((qs @ Ks[:, smp]).todense())) * scale
+            hit = (smp[None, :] == si[:, None])
+            # sampled candidates count zero: their terms are already in the candidate sum
+            hit |= _in_rows(cand, smp, len(Ke))
+            T = np.where(hit, -np.inf, T)
+            tail = np.exp(T - shift[:, None]).sum(axis=1) * (n_allowed / params.n_tail)
+        else:
+            tail = 0.0
+        return (np.log(cand_sum + tail) + shift).astype(np.float32)
