@@ -80,7 +80,7 @@ def client_for(scheduler=None):
             n = os.cpu_count() or 1
             log.info("engine='dask' without a scheduler: starting a LocalCluster of %d workers", n)
             cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                               dashboard_address=None)
+                                               dashboard_address=":0")
             _CLIENTS["local"] = distributed.Client(cluster, set_as_default=False)
         return _CLIENTS["local"]
     if scheduler not in _CLIENTS:

@@ -647,7 +647,7 @@ class Embedder:
             if self.engine == "dask":  # the model runs on the workers; the cache stays here
                 from ._dask import dask_forward
 
-                new = _normalise(dask_forward(self, todo))
+                new = dask_forward(self, todo)  # normalised on the workers, as _forward does here
             else:
                 self._ensure_loaded()
                 new = self._forward(todo)
