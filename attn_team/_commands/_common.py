@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from .._workspace_errors import nearest_existing
-from ._errors import CommandError
+from ._errors import CommandError, UsageError
 
 DEFAULT_WORKSPACE = "attn_team.duckdb"
 
@@ -49,9 +49,36 @@ def positive_int(text: str) -> int:
 
 
 def add_attention_args(p: argparse.ArgumentParser) -> None:
-    """``--no-progress`` and ``--refit``, for subcommands that compute item attention."""
+    """``--no-progress``, ``--refit`` and the engine options, for subcommands that compute item attention."""
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
     p.add_argument("--refit", action="store_true", help="ignore the attention cached in the workspace and fit again")
+    add_engine_args(p)
+
+
+def add_engine_args(p: argparse.ArgumentParser) -> None:
+    """``--engine {local,dask}`` and ``--scheduler ADDRESS``: where embedding and top-k run."""
+    p.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="run embedding and top-k here (local, the default) or on a Dask cluster "
+                        "(dask; needs pip install 'attn-team[scale]')")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="Dask scheduler address with --engine dask, e.g. tcp://10.0.0.5:8786 "
+                        "(default: a LocalCluster on this machine); the workspace stays here")
+
+
+def engine_params(args) -> dict:
+    """``{"engine": ..., "scheduler": ...}`` of the command line, checked (one clear line when dask is missing)."""
+    engine = getattr(args, "engine", "local")
+    scheduler = getattr(args, "scheduler", None)
+    if scheduler is not None and engine != "dask":
+        raise UsageError("--scheduler is for the Dask engine: add --engine dask")
+    if engine == "dask":
+        import importlib.util
+
+        if importlib.util.find_spec("distributed") is None:
+            from .._dask import MISSING
+
+            raise CommandError(MISSING.replace("engine='dask'", "--engine dask"))
+    return {"engine": engine, "scheduler": scheduler} if engine != "local" else {}
 
 
 def open_workspace(args, *, read_only: bool = False, must_exist: bool = True):
@@ -99,14 +126,17 @@ def output_file(path, *, flag: str = "--out", example: str = "report.html") -> P
     return p
 
 
-def item_attention(backlog, ws, *, refit: bool = False, progress: bool = True, k: int | None = None):
+def item_attention(backlog, ws, *, refit: bool = False, progress: bool = True, k: int | None = None,
+                   args=None):
     """The workspace's fitted attention result (:func:`attn_team.attention.workspace_attention`).
 
     Fitted once and kept in the workspace (model weights and item attention); an unchanged
-    workspace reloads it. ``None`` for a backlog of fewer than two items.
+    workspace reloads it. ``None`` for a backlog of fewer than two items. ``args`` brings the
+    command line's ``--engine``/``--scheduler`` (:func:`engine_params`).
     """
     from ..attention._fitted import DEFAULT_K, workspace_attention
 
     if backlog.n_items < 2:
         return None
-    return workspace_attention(ws, backlog, refit=refit, progress=progress, k=DEFAULT_K if k is None else k)
+    return workspace_attention(ws, backlog, refit=refit, progress=progress, k=DEFAULT_K if k is None else k,
+                               **engine_params(args))

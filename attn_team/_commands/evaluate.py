@@ -6,7 +6,7 @@ import json
 import math
 from pathlib import Path
 
-from ._common import DEFAULT_WORKSPACE, add_wait_arg, open_workspace
+from ._common import DEFAULT_WORKSPACE, add_engine_args, add_wait_arg, engine_params, open_workspace
 
 _METRICS = ("mrr", "recall@1", "recall@5", "recall@10", "recall@50")
 
@@ -41,6 +41,7 @@ def add_parser(sub) -> None:
                    help="random seed of the split, the model and the bootstrap (default: 0)")
     p.add_argument("--cache", type=Path, default=None,
                    help="embedding cache directory (default: the workspace itself, or none for CSV input)")
+    add_engine_args(p)
     p.set_defaults(func=run)
 
 
@@ -50,6 +51,11 @@ def run(args) -> int:
 
     kw = {"folds": None if args.quick else args.folds, "holdout": args.holdout, "random_state": args.seed,
           "n_bootstrap": args.bootstrap, "progress": False}
+    engine = engine_params(args)
+    if engine:  # the texts are embedded on the cluster; the folds' fits and ranks stay here
+        from ..attention._model import CrossAttention
+
+        kw["model"] = CrossAttention(**engine)
     if args.workspace is not None:
         if args.issues or args.links:
             raise ValueError("give either ISSUES.csv LINKS.csv or --workspace, not both")

@@ -77,7 +77,7 @@ def run(args) -> int:
         if note:  # no cross-team pair is possible: say why, skip the fit
             df = suggest_dependencies(backlog.replace(items=backlog.items.iloc[:0]), top=args.top)
         else:
-            model = item_attention(backlog, ws, refit=args.refit, progress=not args.no_progress)
+            model = item_attention(backlog, ws, refit=args.refit, progress=not args.no_progress, args=args)
             df = suggest_dependencies(backlog, team=args.team, top=args.top, cross_team=not args.same_team,
                                       exclude_linked=not args.include_linked, attention=model)
     heads = [c for c in HEADS if c in df.columns]
