@@ -33,7 +33,7 @@ import os
 
 import numpy as np
 
-__all__ = ["ENGINES", "MISSING", "client_for", "dask_forward", "worker_cache", "validate_engine"]
+__all__ = ["ENGINES", "MISSING", "available", "client_for", "dask_forward", "worker_cache", "validate_engine"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,13 @@ MISSING = "engine='dask' needs dask and distributed (optional dependencies): pip
 
 _CLIENTS: dict[str, object] = {}
 _ATTR = "_attn_team_cache"
+
+
+def available() -> bool:
+    """Whether ``distributed`` can be imported (without importing it)."""
+    import importlib.util
+
+    return importlib.util.find_spec("distributed") is not None
 
 
 def validate_engine(engine, scheduler) -> None:

@@ -161,7 +161,10 @@ def compare(n: int, a: str, b: str) -> dict:
     x, y = np.load(OUT / f"scale_{n}_{a}.npz"), np.load(OUT / f"scale_{n}_{b}.npz")
     rec = np.mean([len(set(p[p >= 0]) & set(q[q >= 0])) / max((p >= 0).sum(), 1) for p, q in zip(x["idx"], y["idx"])])
     same = (x["idx"] == y["idx"]).all(axis=1)
+    err = np.abs(x["lse"] - y["lse"])
     return {"recall": round(float(rec), 4), "identical_rows": round(float(same.mean()), 4),
+            "lse_abs_diff_p90": round(float(np.quantile(err, 0.9)), 5),
+            "lse_abs_diff_p99": round(float(np.quantile(err, 0.99)), 5),
             "max_weight_diff_identical_rows": float(np.abs(x["weights"][same] - y["weights"][same]).max())
             if same.any() else None,
             "median_abs_lse_diff": round(float(np.median(np.abs(x["lse"] - y["lse"]))), 5)}

@@ -72,12 +72,10 @@ def engine_params(args) -> dict:
     if scheduler is not None and engine != "dask":
         raise UsageError("--scheduler is for the Dask engine: add --engine dask")
     if engine == "dask":
-        import importlib.util
+        from .. import _dask
 
-        if importlib.util.find_spec("distributed") is None:
-            from .._dask import MISSING
-
-            raise CommandError(MISSING.replace("engine='dask'", "--engine dask"))
+        if not _dask.available():
+            raise CommandError(_dask.MISSING.replace("engine='dask'", "--engine dask"))
     return {"engine": engine, "scheduler": scheduler} if engine != "local" else {}
 
 
