@@ -75,7 +75,10 @@ class CandidateParams:
     n_sparse : int or None, default=None
         Keys proposed by the sparse inverted lists per query (default ``max(64, 4 * k)``).
     max_df : int, default=256
-        Sparse columns shared by more keys than this are left out of the lists.
+        Sparse values shared by at most this many keys are short lists, always walked.
+    budget : int, default=1024
+        Keys a query may reach through longer lists in all, rarest value first; longer lists
+        beyond it are not walked (their values still count in the ranking and the score).
     n_tail : int, default=256
         Keys sampled per block of queries to estimate the softmax tail (0: candidates only).
     connectivity, expansion_add, expansion_search : int
@@ -95,6 +98,7 @@ class CandidateParams:
     n_dense: int | None = None
     n_sparse: int | None = None
     max_df: int = 256
+    budget: int = 1024
     n_tail: int = 256
     connectivity: int = 8
     expansion_add: int = 64
@@ -111,11 +115,23 @@ class CandidateParams:
 
 
 def use_index(candidates: str, n_queries: int, n_keys: int) -> bool:
-    """Whether ``candidates`` ("auto", "exact" or "index") means the index for this many queries and keys."""
+    """Whether ``candidates`` ("auto", "exact" or "index") means the index for this many queries and keys.
+
+    ``"auto"`` means the index from :data:`AUTO_MIN_PAIRS` pairs on, when usearch is installed
+    (without it: exact, with a warning naming the extra).
+    """
     if candidates not in CANDIDATES:
         raise ValueError(f"candidates must be one of {CANDIDATES}, got {candidates!r}")
     if candidates == "auto":
-        return n_queries * n_keys >= AUTO_MIN_PAIRS
+        if n_queries * n_keys < AUTO_MIN_PAIRS:
+            return False
+        import importlib.util
+
+        if importlib.util.find_spec("usearch") is None:  # the extra is optional: exact, but say what would help
+            log.warning("%d x %d query-key pairs: exact top-k will be slow; pip install 'attn-team[scale]' "
+                        "for the candidate index", n_queries, n_keys)
+            return False
+        return True
     return candidates == "index"
 
 
@@ -173,23 +189,74 @@ def _dense_candidates(index, Qe: np.ndarray, count: int) -> np.ndarray:
     return keys
 
 
-def _sparse_candidates(Qs_low: sp.csr_matrix, Ks_low: sp.csc_matrix, count: int) -> np.ndarray:
-    """The ``count`` best keys per query by the partial sparse score over the low-df columns."""
-    n = Qs_low.shape[0]
-    out = np.full((n, count), -1, dtype=np.int64)
-    if n == 0 or count == 0:
+class _Lists:
+    """The sparse groups' inverted lists over the allowed keys, split by document frequency.
+
+    A column (one value: a component, a person, a term, a window) shared by at most ``max_df``
+    keys is a *short* list; longer lists are read for a query only while its budget lasts
+    (rarest first, ``budget`` keys in all), so no query walks a list that grows with N. What a
+    query does not walk still counts: the keys found are ranked by their full sparse score,
+    the unwalked columns added from the keys' own rows.
+    """
+
+    def __init__(self, Ks: sp.csc_matrix, Ks_rows: sp.csr_matrix, allowed_mask: np.ndarray, max_df: int,
+                 budget: int):
+        self.df = np.bincount(Ks_rows.indices, minlength=Ks.shape[0])
+        self.max_df, self.budget = int(max_df), int(budget)
+        self.K = (Ks @ sp.diags(allowed_mask.astype(np.float32))).tocsc()  # (D, m): lists of allowed keys
+        self.K.eliminate_zeros()
+        long = np.flatnonzero(self.df > self.max_df)
+        self.long_pos = np.full(Ks.shape[0], -1, dtype=np.int64)
+        self.long_pos[long] = np.arange(len(long))
+        self.K_long = sp.csr_matrix(Ks_rows[:, long])  # (m, n_long): each key's long-list values
+        self.n_long = len(long)
+
+    def walked(self, qs: sp.csr_matrix) -> np.ndarray:
+        """Per stored entry of ``qs``: is its list walked (short, or long within the budget)."""
+        d = self.df[qs.indices]
+        rows = np.repeat(np.arange(qs.shape[0]), np.diff(qs.indptr))
+        walk = d <= self.max_df
+        order = np.lexsort((d, rows))  # per row, rarest first
+        dl = np.where(walk, 0, d)[order]
+        csum = np.cumsum(dl)
+        first = np.r_[0, np.cumsum(np.bincount(rows, minlength=qs.shape[0]))[:-1]]
+        start_sum = np.r_[0, csum][first[rows[order]]]
+        walk[order] |= (csum - start_sum) <= self.budget
+        return walk
+
+    def candidates(self, qs: sp.csr_matrix, count: int) -> np.ndarray:
+        """The ``count`` best keys per query by full sparse score among the keys its walked lists reach."""
+        n = qs.shape[0]
+        out = np.full((n, count), -1, dtype=np.int64)
+        if n == 0 or count == 0 or qs.nnz == 0:
+            return out
+        walk = self.walked(qs)
+        q_walk = sp.csr_matrix((np.where(walk, qs.data, 0), qs.indices.copy(), qs.indptr.copy()), shape=qs.shape)
+        q_walk.eliminate_zeros()
+        S = (q_walk @ self.K).tocsr()
+        S.eliminate_zeros()
+        if S.nnz == 0:
+            return out
+        rows = np.repeat(np.arange(n), np.diff(S.indptr))
+        score = S.data.astype(np.float64)
+        if self.n_long:  # add the unwalked long columns: from each reached key's own long values
+            rest = ~walk & (self.long_pos[qs.indices] >= 0)
+            Qh = np.zeros((n, self.n_long), dtype=np.float32)
+            r_q = np.repeat(np.arange(n), np.diff(qs.indptr))
+            Qh[r_q[rest], self.long_pos[qs.indices[rest]]] = qs.data[rest]
+            Kl = self.K_long
+            lens = np.diff(Kl.indptr)[S.indices]
+            total = int(lens.sum())
+            if total:
+                pair = np.repeat(np.arange(S.nnz), lens)
+                pos = np.repeat(Kl.indptr[S.indices], lens) + (np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens))
+                score += np.bincount(pair, weights=Kl.data[pos] * Qh[rows[pair], Kl.indices[pos]], minlength=S.nnz)
+        order = np.lexsort((-score, rows))
+        rows_o, cols_o = rows[order], S.indices[order]
+        rank = np.arange(len(order)) - S.indptr[rows_o]
+        keep = rank < count
+        out[rows_o[keep], rank[keep]] = cols_o[keep]
         return out
-    S = (Qs_low @ Ks_low).tocsr()
-    S.eliminate_zeros()
-    if S.nnz == 0:
-        return out
-    rows = np.repeat(np.arange(n), np.diff(S.indptr))
-    order = np.lexsort((-S.data, rows))
-    rows_o, cols_o = rows[order], S.indices[order]
-    rank = np.arange(len(order)) - S.indptr[rows_o]
-    keep = rank < count
-    out[rows_o[keep], rank[keep]] = cols_o[keep]
-    return out
 
 
 def _pair_scores(Qe, Ke, Qs_rows, Ks_rows, cand: np.ndarray) -> np.ndarray:
@@ -199,21 +266,23 @@ def _pair_scores(Qe, Ke, Qs_rows, Ks_rows, cand: np.ndarray) -> np.ndarray:
     dense = np.empty((n, c), dtype=np.float32)
     for r0 in range(0, n, 64):  # small row chunks: the (rows, c, d) gather stays a few MB
         dense[r0:r0 + 64] = np.einsum("rd,rcd->rc", Qe[r0:r0 + 64], Ke[safe[r0:r0 + 64]], optimize=False)
-    qi = np.repeat(np.arange(n), c)
-    kj = safe.reshape(-1)
-    sparse = np.asarray(Qs_rows[qi].multiply(Ks_rows[kj]).sum(axis=1)).reshape(n, c)
-    out = (dense + sparse).astype(np.float32)
-    out[cand < 0] = -np.inf
+    valid = cand >= 0
+    qi = np.repeat(np.arange(n), c)[valid.reshape(-1)]
+    kj = cand[valid]
+    out = np.full((n, c), -np.inf, dtype=np.float32)
+    out[valid] = dense[valid] + np.asarray(Qs_rows[qi].multiply(Ks_rows[kj]).sum(axis=1)).ravel()
     return out
 
 
 def _dedupe(cand: np.ndarray) -> np.ndarray:
-    """Rows of ``cand`` with repeated keys set to ``-1`` (sorted, so rows are comparable)."""
-    s = np.sort(cand, axis=1)
+    """Rows of ``cand`` with each key once, in descending key order, ``-1`` padding at the end, trimmed."""
+    s = -np.sort(-cand, axis=1)
     dup = np.zeros_like(s, dtype=bool)
     dup[:, 1:] = s[:, 1:] == s[:, :-1]
     s[dup] = -1
-    return s
+    s = -np.sort(-s, axis=1)
+    width = int((s >= 0).sum(axis=1).max(initial=0))
+    return s[:, :max(width, 1)]
 
 
 def _tail_sample(block: int, allowed: np.ndarray, n_tail: int, seed: int) -> np.ndarray:
@@ -285,9 +354,7 @@ def candidate_topk(Qe: np.ndarray, Ke: np.ndarray, Qs: sp.csr_matrix, Ks: sp.csc
     Qs = sp.csr_matrix(Qs, dtype=np.float32)
     Ks = sp.csc_matrix(Ks, dtype=np.float32)
     Ks_rows = Ks.T.tocsr()  # (m, D)
-    df = np.bincount(Ks_rows.indices, minlength=Ks.shape[0])  # keys per sparse column
-    low = sp.diags((df <= params.max_df).astype(np.float32))
-    Ks_low = (low @ Ks @ sp.diags(allowed_mask.astype(np.float32))).tocsc()  # the capped inverted lists
+    lists = _Lists(Ks, Ks_rows, allowed_mask, params.max_df, params.budget)
     pairs = None
     if exclude_pairs is not None and len(exclude_pairs):
         p = np.asarray(exclude_pairs, dtype=np.int64).reshape(-1, 2)
@@ -302,7 +369,7 @@ def candidate_topk(Qe: np.ndarray, Ke: np.ndarray, Qs: sp.csr_matrix, Ks: sp.csc
         q1 = min(n, q0 + TAIL_BLOCK)
         qe, qs = Qe[q0:q1], Qs[q0:q1]
         cand = np.hstack([_dense_candidates(index, qe, n_dense + 1),
-                          _sparse_candidates((qs @ low).tocsr(), Ks_low, n_sparse)])
+                          lists.candidates(qs, n_sparse)])
         si = self_idx[q0:q1]
         cand[cand == si[:, None]] = -1
         cand[(cand >= 0) & ~allowed_mask[np.maximum(cand, 0)]] = -1

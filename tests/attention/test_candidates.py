@@ -105,25 +105,41 @@ def test_the_tail_estimate_is_unbiased_and_never_below_the_candidate_sum():
     assert np.mean(only.lse < ref.lse - 1e-3) > 0.2
 
 
-def test_a_rare_shared_value_proposes_its_keys_and_a_common_one_does_not():
+def test_short_lists_are_walked_long_ones_within_the_budget_and_unwalked_ones_still_count():
     rng = np.random.default_rng(1)
     n, d = 600, 16
     E = rng.standard_normal((n, d)).astype(np.float32)
     E /= np.linalg.norm(E, axis=1, keepdims=True)
-    # column 0: rare (items 0 and 1); column 1: every item (a catch-all label)
-    rows = [0, 1] + list(range(n))
-    cols = [0, 0] + [1] * n
-    X = sp.csr_matrix((np.ones(len(rows), np.float32) * 5.0, (rows, cols)), shape=(n, 2))
-    params = CandidateParams(n_dense=2, n_sparse=4, max_df=50, n_tail=0)
-    out = candidate_topk(E, E, X, X.T.tocsc(), 1, scale=1.0, self_index=np.arange(n), params=params)
-    assert out.indices[0, 0] == 1 and out.indices[1, 0] == 0  # found through the rare column's list
-    # the common column proposes nothing: every other query's candidates come from the text index
-    Ed = E @ E.T
-    np.fill_diagonal(Ed, -np.inf)
-    for q in range(2, 40):
-        assert out.indices[q, 0] in np.argsort(-Ed[q])[:2]
-    # ... yet it counts in the exact score of the kept pair (5 * 5 from the shared catch-all column)
-    assert out.scores[5, 0] == pytest.approx(Ed[5, out.indices[5, 0]] + 25.0, rel=1e-5)
+    E *= 1e-4  # text barely matters here: the sparse values decide
+    # column 0: rare (items 0 and 1); column 1: every item (a catch-all label);
+    # column 2: items 100..299 (a common component), with varying strength
+    strength = rng.uniform(0.5, 1.0, 200).astype(np.float32)
+    rows = [0, 1] + list(range(n)) + list(range(100, 300))
+    cols = [0, 0] + [1] * n + [2] * 200
+    vals = [3.0, 3.0] + [1.0] * n + list(strength)
+    X = sp.csr_matrix((np.array(vals, np.float32), (rows, cols)), shape=(n, 3))
+    Ks = X.T.tocsc()
+    S = E @ E.T + (X @ X.T).toarray()
+    np.fill_diagonal(S, -np.inf)
+    best = S.argmax(axis=1)
+
+    def top1(budget):
+        params = CandidateParams(n_dense=2, n_sparse=4, max_df=50, budget=budget, n_tail=0)
+        return candidate_topk(E, E, X, Ks, 1, scale=1.0, self_index=np.arange(n), params=params).indices[:, 0]
+
+    walked, unwalked = top1(300), top1(100)
+    assert walked[0] == 1 and walked[1] == 0  # the rare value's short list, always walked
+    queries = np.arange(100, 300)
+    # the 200-key list fits a budget of 300: every query of it finds its exact best key
+    assert (walked[queries] == best[queries]).all()
+    # with a budget of 100 it is not walked: most of these queries miss their best key
+    assert (unwalked[queries] != best[queries]).mean() > 0.5
+    # the catch-all value (600 keys) is never walked, yet counts in the exact score of what is kept
+    out = candidate_topk(E, E, X, Ks, 1, scale=1.0, self_index=np.arange(n),
+                         params=CandidateParams(n_dense=2, n_sparse=4, max_df=50, budget=300, n_tail=0))
+    q = 450
+    assert out.scores[q, 0] == pytest.approx(S[q, out.indices[q, 0]], rel=1e-5)
+    assert out.scores[q, 0] >= 1.0
 
 
 def test_auto_uses_the_index_only_from_the_documented_size_and_bad_values_fail_clearly():
@@ -136,6 +152,16 @@ def test_auto_uses_the_index_only_from_the_documented_size_and_bad_values_fail_c
     with pytest.raises(ValueError, match="candidates"):
         CrossAttention(candidates="approx")._validate_params()
     CrossAttention(candidates=CandidateParams(n_dense=10))._validate_params()
+
+
+def test_auto_without_usearch_falls_back_to_exact_and_says_why(monkeypatch, caplog):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "usearch" else real(name, *a))
+    with caplog.at_level("WARNING"):
+        assert not use_index("auto", 60_000, 60_000)
+    assert "attn-team[scale]" in caplog.text
 
 
 def test_missing_usearch_names_the_extra(monkeypatch):
