@@ -11,17 +11,20 @@ products, about 2.4 minutes at 100,000 items on two cores and hours at 1,000,000
    platform without a BLAS or OpenMP dependency, has an inner-product metric and
    f32/f16/i8 storage, builds deterministically with one thread, and serialises to bytes
    (so one index built on the client can be broadcast to Dask workers).
-2. **Sparse candidates**: the sparse groups' own inverted lists. The product of the query's
-   sparse row with the key matrix restricted to the columns shared by at most ``max_df``
-   keys (a rare component, person, mention, term, sprint) gives a partial sparse score;
-   the ``n_sparse`` best keys by it are kept. Columns shared by more keys (a catch-all
-   label, a common word, a 30-day creation window) are left out of the lists, so no list
-   grows with N; they still count in the exact score of step 3.
+2. **Sparse candidates**: the sparse groups' own inverted lists. The lists of the values a
+   query has (a component, person, mention, term, sprint, time window) shared by at most
+   ``max_df`` keys are always read; longer lists are read rarest first while the query's
+   ``budget`` of keys lasts, so a catch-all label or a common word never makes a query walk
+   a list that grows with N. The keys reached are ranked by their full sparse score (the
+   values whose lists were not walked are added from each key's own row) and the best
+   ``n_sparse`` are kept.
 3. **Exact score on the union**: the full multi-head score (dense + all sparse groups) of
    every candidate, the top ``k`` among them, and the explanation as before.
 
-Memory is ``n x (n_dense + n_sparse)`` candidates plus the index (``m x d`` vectors and
-``m x connectivity`` links): linear in N, never ``n x m``.
+Memory: the index (``m x d`` int8 vectors and ``m x connectivity`` links), each key's values
+in long lists, the candidates of one block of :data:`TAIL_BLOCK` queries at a time (at most
+``n_dense + n_sparse`` each, plus the keys their lists reach) and the ``n x k`` result:
+linear in N, never ``n x m``.
 
 Softmax normalisation. The exact log-sum-exp over all keys is not computed any more. The
 normaliser of query ``i`` is ``lse_i = log(sum_{j in C_i} e^{s_ij} + T_i)``: the exact
