@@ -206,7 +206,7 @@ class _Lists:
                  budget: int):
         self.df = np.bincount(Ks_rows.indices, minlength=Ks.shape[0])
         self.max_df, self.budget = int(max_df), int(budget)
-        self.K = (Ks @ sp.diags(allowed_mask.astype(np.float32))).tocsc()  # (D, m): lists of allowed keys
+        self.K = (Ks @ sp.diags(allowed_mask.astype(np.float32))).tocsr()  # (D, m): lists of allowed keys
         self.K.eliminate_zeros()
         long = np.flatnonzero(self.df > self.max_df)
         self.long_pos = np.full(Ks.shape[0], -1, dtype=np.int64)
@@ -227,9 +227,11 @@ class _Lists:
         walk[order] |= (csum - start_sum) <= self.budget
         return walk
 
-    def candidates(self, qs: sp.csr_matrix, count: int) -> np.ndarray:
+    def candidates(self, qs: sp.csr_matrix, count: int, *, rows_per_step: int = 64) -> np.ndarray:
         """The ``count`` best keys per query by full sparse score among the keys its walked lists reach."""
         n = qs.shape[0]
+        if n > rows_per_step:  # a few queries at a time: the reached (query, key) pairs stay a few MB
+            return np.vstack([self.candidates(qs[r:r + rows_per_step], count) for r in range(0, n, rows_per_step)])
         out = np.full((n, count), -1, dtype=np.int64)
         if n == 0 or count == 0 or qs.nnz == 0:
             return out
@@ -242,18 +244,14 @@ class _Lists:
             return out
         rows = np.repeat(np.arange(n), np.diff(S.indptr))
         score = S.data.astype(np.float64)
-        if self.n_long:  # add the unwalked long columns: from each reached key's own long values
-            rest = ~walk & (self.long_pos[qs.indices] >= 0)
+        rest = ~walk & (self.long_pos[qs.indices] >= 0)
+        if rest.any():  # add the unwalked long columns, from each reached key's own long values
             Qh = np.zeros((n, self.n_long), dtype=np.float32)
             r_q = np.repeat(np.arange(n), np.diff(qs.indptr))
             Qh[r_q[rest], self.long_pos[qs.indices[rest]]] = qs.data[rest]
-            Kl = self.K_long
-            lens = np.diff(Kl.indptr)[S.indices]
-            total = int(lens.sum())
-            if total:
-                pair = np.repeat(np.arange(S.nnz), lens)
-                pos = np.repeat(Kl.indptr[S.indices], lens) + (np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens))
-                score += np.bincount(pair, weights=Kl.data[pos] * Qh[rows[pair], Kl.indices[pos]], minlength=S.nnz)
+            keys, inv = np.unique(S.indices, return_inverse=True)
+            H = np.asarray(self.K_long[keys] @ Qh.T)  # (reached keys, queries)
+            score += H[inv, rows]
         order = np.lexsort((-score, rows))
         rows_o, cols_o = rows[order], S.indices[order]
         rank = np.arange(len(order)) - S.indptr[rows_o]
