@@ -82,7 +82,7 @@ class CandidateParams:
     budget : int, default=1024
         Keys a query may reach through longer lists in all, rarest value first; longer lists
         beyond it are not walked (their values still count in the ranking and the score).
-    n_tail : int, default=256
+    n_tail : int, default=1024
         Keys sampled per block of queries to estimate the softmax tail (0: candidates only).
     connectivity, expansion_add, expansion_search : int
         HNSW graph degree and search widths (``expansion_search`` at least ``n_dense``).
@@ -102,7 +102,7 @@ class CandidateParams:
     n_sparse: int | None = None
     max_df: int = 256
     budget: int = 1024
-    n_tail: int = 256
+    n_tail: int = 1024
     connectivity: int = 8
     expansion_add: int = 64
     expansion_search: int = 96
