@@ -74,9 +74,10 @@ class CandidateParams:
     Parameters
     ----------
     n_dense : int or None, default=None
-        Keys proposed by the text index per query (default ``max(64, 4 * k)``).
+        Keys proposed by the text index per query (default ``max(64, 3 * k)``).
     n_sparse : int or None, default=None
-        Keys proposed by the sparse inverted lists per query (default ``max(64, 4 * k)``).
+        Keys proposed by the sparse inverted lists per query (default ``max(200, 10 * k)``:
+        they are ranked by their sparse score alone, so more of them are needed).
     max_df : int, default=256
         Sparse values shared by at most this many keys are short lists, always walked.
     budget : int, default=1024
@@ -112,8 +113,8 @@ class CandidateParams:
 
     def counts(self, k: int, m: int) -> tuple[int, int]:
         """``(n_dense, n_sparse)`` for ``k`` kept keys among ``m``."""
-        nd = self.n_dense if self.n_dense is not None else max(64, 4 * k)
-        ns = self.n_sparse if self.n_sparse is not None else max(64, 4 * k)
+        nd = self.n_dense if self.n_dense is not None else max(64, 3 * k)
+        ns = self.n_sparse if self.n_sparse is not None else max(200, 10 * k)
         return min(int(nd), m), min(int(ns), m)
 
 
