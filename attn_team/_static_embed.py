@@ -457,13 +457,15 @@ class AdaptedStaticEmbedder(Embedder):
         return out
 
 
-def resolve_embedder(embedder, *, n_items: int = 0, cache=None, progress: bool = False) -> tuple[object, Embedder]:
+def resolve_embedder(embedder, *, n_items: int = 0, cache=None, progress: bool = False, engine: str = "local",
+                     scheduler=None) -> tuple[object, Embedder]:
     """``(memo key, Embedder)`` for an ``embedder=`` value of :class:`~attn_team.CrossAttention` and the CLI.
 
     ``None`` or ``"minilm"``: the packaged MiniLM (key ``"default"``); ``"static"``: the static model
     adapted to the backlog (:class:`AdaptedStaticEmbedder`, key ``"static"``); ``"auto"``: ``"static"``
     for ``n_items >= AUTO_STATIC_ITEMS``, else MiniLM; an :class:`~attn_team.Embedder` as is, an object
-    with ``encode`` wrapped in one (both keyed by identity).
+    with ``encode`` wrapped in one (both keyed by identity). ``engine``/``scheduler`` go to the MiniLM
+    and wrapped embedders (the static model encodes locally: it is fast).
     """
     if isinstance(embedder, str):
         if embedder not in EMBEDDER_CHOICES:
@@ -477,10 +479,11 @@ def resolve_embedder(embedder, *, n_items: int = 0, cache=None, progress: bool =
                                                  cache=cache, progress=progress)
         embedder = None
     if embedder is None:
-        return "default", Embedder(cache=cache, progress=progress)
+        return "default", Embedder(cache=cache, progress=progress, engine=engine, scheduler=scheduler)
     if isinstance(embedder, Embedder):
         return id(embedder), embedder
     if hasattr(embedder, "encode"):
-        return id(embedder), Embedder(model=embedder, cache=cache, precision="fp32", progress=progress)
+        return id(embedder), Embedder(model=embedder, cache=cache, precision="fp32", progress=progress, engine=engine,
+                                      scheduler=scheduler)
     raise ValueError("embedder must be an attn_team.Embedder or have an encode() method, "
                      f"got {type(embedder).__name__}")

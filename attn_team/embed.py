@@ -18,14 +18,15 @@ import hashlib
 import logging
 import os
 import re
-import tempfile
-import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+# the vector cache lives in its own module; VectorStore is re-exported here
+from ._vector_store import VectorStore, _as_cache, _normalise, _safe_name  # noqa: F401
 
 __all__ = [
     "Embedder",
@@ -130,167 +131,6 @@ def item_text(items_df: pd.DataFrame, *, max_chars: int = MAX_CHARS) -> list[str
 def text_hash(text: str) -> str:
     """Hex sha256 of the UTF-8 text: the cache key of one text."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-# --------------------------------------------------------------------------- cache
-
-
-def _safe_name(model: str) -> str:
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", model).strip("._") or "model"
-    return f"{name[:80]}-{hashlib.sha256(model.encode()).hexdigest()[:8]}"
-
-
-class VectorStore:
-    """A directory of embedding vectors keyed by ``(model, text hash)``.
-
-    Layout: one sub-directory per model; inside, shards written together as
-    ``<shard>.vec.npy`` (float16, shape (rows, dim)) and ``<shard>.ids.npy``
-    (the sha256 digests, uint8 of shape (rows, 32)).  Files are written to a temporary name
-    and renamed into place (atomic on POSIX and Windows); the ids file is
-    renamed last, so a reader never sees a shard without its vectors.  Many
-    small shards are merged into one when there are more than
-    ``max_shards``.  float16 keeps cosine >= 0.99999 to the float32 vector;
-    vectors are re-normalised on load.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The directory (created when missing).
-    max_shards : int, default=16
-        Merge shards beyond this count.
-    """
-
-    def __init__(self, path, *, max_shards: int = 16):
-        self.path = path
-        self.max_shards = max_shards
-
-    def __repr__(self) -> str:
-        return f"VectorStore({str(self.path)!r})"
-
-    def _dir(self, model: str) -> Path:
-        return Path(self.path) / _safe_name(model)
-
-    def _shards(self, model: str) -> list[Path]:
-        d = self._dir(model)
-        if not d.is_dir():
-            return []
-        return sorted(d.glob("*.ids.npy"))
-
-    @staticmethod
-    def _vec_path(ids_path: Path) -> Path:
-        return ids_path.with_name(ids_path.name[: -len(".ids.npy")] + ".vec.npy")
-
-    def _index(self, model: str) -> dict[bytes, tuple[Path, int]]:
-        index: dict[bytes, tuple[Path, int]] = {}
-        for ids_path in self._shards(model):
-            try:
-                ids = np.load(ids_path, allow_pickle=False)
-            except (OSError, ValueError) as exc:  # a shard removed by a concurrent merge
-                logger.warning("skipping unreadable cache shard %s: %s", ids_path, exc)
-                continue
-            if ids.ndim != 2 or ids.shape[1] != 32:
-                logger.warning("skipping cache shard %s with unexpected ids of shape %s", ids_path, ids.shape)
-                continue
-            for row, h in enumerate(ids):
-                index[h.tobytes()] = (ids_path, row)
-        return index
-
-    def load_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
-        """Vectors stored for ``hashes`` (hex sha256); missing hashes are absent.
-
-        Returns
-        -------
-        dict of str to ndarray of shape (dim,), float32
-        """
-        index = self._index(model)
-        if not index:
-            return {}
-        wanted: dict[Path, list[tuple[str, int]]] = {}
-        for h in dict.fromkeys(hashes):
-            hit = index.get(bytes.fromhex(h))
-            if hit is not None:
-                wanted.setdefault(hit[0], []).append((h, hit[1]))
-        out: dict[str, np.ndarray] = {}
-        for ids_path, pairs in wanted.items():
-            try:
-                vec = np.load(self._vec_path(ids_path), mmap_mode="r", allow_pickle=False)
-            except (OSError, ValueError) as exc:
-                logger.warning("skipping unreadable cache shard %s: %s", ids_path, exc)
-                continue
-            rows = np.array([r for _, r in pairs])
-            block = _normalise(np.asarray(vec[rows], dtype=np.float32))
-            for (h, _), v in zip(pairs, block):
-                out[h] = v
-        return out
-
-    def store_vectors(self, model: str, hashes: Sequence[str], vectors: np.ndarray) -> None:
-        """Add vectors (rows aligned with ``hashes``) for ``model``."""
-        vectors = np.asarray(vectors)
-        if vectors.ndim != 2 or len(vectors) != len(hashes):
-            raise ValueError(f"vectors must have shape ({len(hashes)}, dim), got {vectors.shape}")
-        if not len(hashes):
-            return
-        d = self._dir(model)
-        d.mkdir(parents=True, exist_ok=True)
-        # uint8 rows, not numpy "S32": that dtype drops trailing zero bytes of a digest
-        ids = np.frombuffer(b"".join(bytes.fromhex(h) for h in hashes), dtype=np.uint8).reshape(-1, 32)
-        self._write_shard(d, ids, vectors.astype(np.float16))
-        shards = self._shards(model)
-        if len(shards) > self.max_shards:
-            self._merge(model, shards)
-
-    @staticmethod
-    def _atomic_save(path: Path, array: np.ndarray) -> None:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npy")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.save(fh, array, allow_pickle=False)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
-    def _write_shard(self, d: Path, ids: np.ndarray, vec16: np.ndarray) -> Path:
-        stem = f"{pd.Timestamp.now('UTC').strftime('%Y%m%dT%H%M%S%f')}-{uuid.uuid4().hex[:8]}"
-        self._atomic_save(d / f"{stem}.vec.npy", vec16)
-        ids_path = d / f"{stem}.ids.npy"
-        self._atomic_save(ids_path, ids)  # the commit marker: written last
-        return ids_path
-
-    def _merge(self, model: str, shards: list[Path]) -> None:
-        ids_all, vec_all = [], []
-        for ids_path in shards:
-            ids_all.append(np.load(ids_path, allow_pickle=False))
-            vec_all.append(np.load(self._vec_path(ids_path), allow_pickle=False))
-        ids = np.concatenate(ids_all)
-        vec = np.concatenate(vec_all)
-        # keep the newest vector of a hash stored twice
-        last = {row.tobytes(): i for i, row in enumerate(ids)}
-        keep = np.array(sorted(last.values()), dtype=np.int64)
-        self._write_shard(self._dir(model), ids[keep], vec[keep])
-        for ids_path in shards:
-            ids_path.unlink(missing_ok=True)
-            self._vec_path(ids_path).unlink(missing_ok=True)
-        logger.debug("merged %d cache shards for %s", len(shards), model)
-
-
-def _as_cache(cache):
-    if cache is None:
-        return None
-    if hasattr(cache, "load_vectors") and hasattr(cache, "store_vectors"):
-        return cache
-    if isinstance(cache, (str, os.PathLike)):
-        return VectorStore(cache)
-    raise TypeError(
-        "cache must be a directory path or an object with load_vectors/store_vectors "
-        f"(e.g. attn_team.Workspace), got {type(cache).__name__}"
-    )
-
-
-def _normalise(x: np.ndarray) -> np.ndarray:
-    norm = np.linalg.norm(x, axis=1, keepdims=True)
-    norm[norm == 0] = 1.0
-    return (x / norm).astype(np.float32, copy=False)
 
 
 # --------------------------------------------------------------------------- model
@@ -451,6 +291,13 @@ class Embedder:
         Character budget of :func:`item_text` in :meth:`encode_items`.
     progress : bool, default=True
         Show a ``tqdm.auto`` bar while encoding.
+    engine : {"local", "dask"}, default="local"
+        Where the model runs: in this process, or on the workers of a Dask cluster
+        (``pip install 'attn-team[scale]'``; the cache stays here and only its misses are
+        sent, in partitions, to workers that load the model once each; see ``docs/scale.md``).
+    scheduler : None, str or distributed.Client, default=None
+        With ``engine="dask"``: the scheduler address or a client (``None``: the default
+        client, else a ``LocalCluster`` started on demand).
 
     Attributes
     ----------
@@ -479,6 +326,8 @@ class Embedder:
         cache=None,
         max_chars: int = MAX_CHARS,
         progress: bool = True,
+        engine: str = "local",
+        scheduler=None,
     ):
         self.model = model
         self.batch_size = batch_size
@@ -486,6 +335,8 @@ class Embedder:
         self.cache = cache
         self.max_chars = max_chars
         self.progress = progress
+        self.engine = engine
+        self.scheduler = scheduler
 
     def __repr__(self) -> str:
         model = "default" if self.model is None else (
@@ -496,7 +347,8 @@ class Embedder:
     # -- sklearn-style parameters --------------------------------------------
     def get_params(self, deep: bool = True) -> dict:
         """Constructor parameters (scikit-learn convention)."""
-        return {k: getattr(self, k) for k in ("model", "batch_size", "precision", "cache", "max_chars", "progress")}
+        return {k: getattr(self, k) for k in ("model", "batch_size", "precision", "cache", "max_chars", "progress",
+                                              "engine", "scheduler")}
 
     def set_params(self, **params) -> Embedder:
         """Set constructor parameters; the model reloads on next use."""
@@ -514,6 +366,9 @@ class Embedder:
             raise ValueError(f"precision must be one of {_PRECISIONS}, got {self.precision!r}")
         if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, (int, np.integer)) or self.batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {self.batch_size!r}")
+        from ._dask import validate_engine
+
+        validate_engine(self.engine, self.scheduler)
 
     def _resolve_precision(self) -> str:
         if self.precision == "auto":
@@ -658,8 +513,14 @@ class Embedder:
         missing = [h for h in unique if h not in found]
         first_text = dict(zip(reversed(hashes), reversed(texts)))
         if missing:
-            self._ensure_loaded()
-            new = self._forward([first_text[h] for h in missing])
+            todo = [first_text[h] for h in missing]
+            if self.engine == "dask":  # the model runs on the workers; the cache stays here
+                from ._dask import dask_forward
+
+                new = dask_forward(self, todo)  # normalised on the workers, as _forward does here
+            else:
+                self._ensure_loaded()
+                new = self._forward(todo)
             self.n_encoded_ = self.__dict__.get("n_encoded_", 0) + len(missing)
             if store is not None:
                 store.store_vectors(self.model_name_, missing, new)

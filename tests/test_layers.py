@@ -27,10 +27,12 @@ def layer_of(module: str) -> str | None:
         return "base"
     if head == "_derived":
         return "model"
-    if head == "_static_embed":  # the static embedding model
+    if head in ("_static_embed", "_vector_store"):  # the static embedding model; the vector cache
         return "embed"
     if head in ("cli", "_commands", "__main__"):
         return "cli"
+    if head == "_dask":  # the Dask client and embedding on workers (the top-k half is attention._engine)
+        return "embed"
     if head in ("_snapshots", "sync", "_workspace_errors"):  # the workspace's snapshot rules, its errors; the Jira sync writes snapshots
         return "workspace"
     return head if head in LAYERS else None
@@ -93,7 +95,8 @@ def test_layer_checker_catches_an_upward_import(tmp_path):
     assert layer_of(found[0][0]) == "views"
 
 
-@pytest.mark.parametrize("heavy", ["torch", "sentence_transformers", "ipywidgets", "anywidget"])
+@pytest.mark.parametrize("heavy", ["torch", "sentence_transformers", "ipywidgets", "anywidget", "dask", "distributed",
+                                   "usearch", "model2vec"])
 def test_import_attn_team_stays_light(heavy):
     code = f"import attn_team, attn_team.io, attn_team.model, sys; b = attn_team.Backlog(); print({heavy!r} in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

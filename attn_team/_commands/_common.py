@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from .._workspace_errors import nearest_existing
-from ._errors import CommandError
+from ._errors import CommandError, UsageError
 
 DEFAULT_WORKSPACE = "attn_team.duckdb"
 
@@ -49,10 +49,11 @@ def positive_int(text: str) -> int:
 
 
 def add_attention_args(p: argparse.ArgumentParser) -> None:
-    """``--no-progress``, ``--refit`` and ``--embedder``, for subcommands that compute item attention."""
+    """``--no-progress``, ``--refit``, ``--embedder`` and the engine options, for subcommands that compute item attention."""
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
     p.add_argument("--refit", action="store_true", help="ignore the attention cached in the workspace and fit again")
     add_embedder_arg(p)
+    add_engine_args(p)
 
 
 def add_embedder_arg(p: argparse.ArgumentParser) -> None:
@@ -70,6 +71,30 @@ def embedder_param(args) -> dict:
     """``{"embedder": ...}`` for ``args.embedder`` (nothing for the default, so earlier fits stay valid)."""
     choice = getattr(args, "embedder", "minilm")
     return {} if choice in (None, "minilm") else {"embedder": choice}
+
+
+def add_engine_args(p: argparse.ArgumentParser) -> None:
+    """``--engine {local,dask}`` and ``--scheduler ADDRESS``: where embedding and top-k run."""
+    p.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="run embedding and top-k here (local, the default) or on a Dask cluster "
+                        "(dask; needs pip install 'attn-team[scale]')")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="Dask scheduler address with --engine dask, e.g. tcp://10.0.0.5:8786 "
+                        "(default: a LocalCluster on this machine); the workspace stays here")
+
+
+def engine_params(args) -> dict:
+    """``{"engine": ..., "scheduler": ...}`` of the command line, checked (one clear line when dask is missing)."""
+    engine = getattr(args, "engine", "local")
+    scheduler = getattr(args, "scheduler", None)
+    if scheduler is not None and engine != "dask":
+        raise UsageError("--scheduler is for the Dask engine: add --engine dask")
+    if engine == "dask":
+        from .. import _dask
+
+        if not _dask.available():
+            raise CommandError(_dask.MISSING.replace("engine='dask'", "--engine dask"))
+    return {"engine": engine, "scheduler": scheduler} if engine != "local" else {}
 
 
 def open_workspace(args, *, read_only: bool = False, must_exist: bool = True):
@@ -118,12 +143,13 @@ def output_file(path, *, flag: str = "--out", example: str = "report.html") -> P
 
 
 def item_attention(backlog, ws, *, refit: bool = False, progress: bool = True, k: int | None = None,
-                   embedder: str | None = None):
+                   embedder: str | None = None, args=None):
     """The workspace's fitted attention result (:func:`attn_team.attention.workspace_attention`).
 
     Fitted once and kept in the workspace (model weights and item attention); an unchanged
     workspace reloads it (per embedder: switching ``embedder`` fits again). ``None`` for a backlog
-    of fewer than two items.
+    of fewer than two items. ``args`` brings the command line's ``--engine``/``--scheduler``
+    (:func:`engine_params`).
     """
     from ..attention._fitted import DEFAULT_K, workspace_attention
 
@@ -131,4 +157,4 @@ def item_attention(backlog, ws, *, refit: bool = False, progress: bool = True, k
         return None
     params = {} if embedder in (None, "minilm") else {"embedder": embedder}
     return workspace_attention(ws, backlog, refit=refit, progress=progress, k=DEFAULT_K if k is None else k,
-                               **params)
+                               **params, **engine_params(args))

@@ -6,7 +6,8 @@ import json
 import math
 from pathlib import Path
 
-from ._common import DEFAULT_WORKSPACE, add_embedder_arg, add_wait_arg, embedder_param, open_workspace
+from ._common import (DEFAULT_WORKSPACE, add_embedder_arg, add_engine_args, add_wait_arg, embedder_param,
+                      engine_params, open_workspace)
 
 _METRICS = ("mrr", "recall@1", "recall@5", "recall@10", "recall@50")
 
@@ -42,6 +43,7 @@ def add_parser(sub) -> None:
     p.add_argument("--cache", type=Path, default=None,
                    help="embedding cache directory (default: the workspace itself, or none for CSV input)")
     add_embedder_arg(p)
+    add_engine_args(p)
     p.set_defaults(func=run)
 
 
@@ -52,6 +54,11 @@ def run(args) -> int:
     kw = {"folds": None if args.quick else args.folds, "holdout": args.holdout, "random_state": args.seed,
           "n_bootstrap": args.bootstrap, "progress": False,
           **embedder_param(args)}
+    engine = engine_params(args)
+    if engine:  # the texts are embedded on the cluster; the folds' fits and ranks stay here
+        from ..attention._model import CrossAttention
+
+        kw["model"] = CrossAttention(**engine)
     if args.workspace is not None:
         if args.issues or args.links:
             raise ValueError("give either ISSUES.csv LINKS.csv or --workspace, not both")

@@ -64,7 +64,7 @@ def run(args) -> int:
         attention = None
         if args.attention and backlog.n_items >= 2:
             attention = item_attention(backlog, ws, refit=args.refit, progress=not args.no_progress,
-                                       embedder=args.embedder)
+                                       embedder=args.embedder, args=args)
         report = FlowReport(backlog, team=args.team, stages=stages, attention=attention, items=items,
                             until=args.until, runs=args.runs, random_state=args.seed)
         fm = report.metrics  # fails early on an unknown team

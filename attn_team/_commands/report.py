@@ -39,7 +39,7 @@ def run(args) -> int:
         attention = False
         if not args.no_attention and backlog.n_items >= 2 and not print_team_note(backlog):  # no pair: no fit
             attention = item_attention(backlog, ws, refit=args.refit, progress=not args.no_progress,
-                                       embedder=args.embedder)
+                                       embedder=args.embedder, args=args)
         report = SprintReport(backlog, args.sprint, attention=attention, last_closed=args.last, team=args.team)
         path = report.write(args.out, format=fmt)
     print(f"wrote {fmt} sprint report for {report.sprint_name or '(no sprint)'} to {path}")

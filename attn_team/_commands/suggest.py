@@ -81,7 +81,7 @@ def run(args) -> int:
             df = suggest_dependencies(backlog.replace(items=backlog.items.iloc[:0]), top=args.top)
         else:
             model = item_attention(backlog, ws, refit=args.refit, progress=not args.no_progress,
-                                   embedder=args.embedder)
+                                   embedder=args.embedder, args=args)
             df = suggest_dependencies(backlog, team=args.team, top=args.top, cross_team=not args.same_team,
                                       exclude_linked=not args.include_linked, attention=model,
                                       category=args.category)

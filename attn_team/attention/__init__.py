@@ -17,6 +17,7 @@ _LAZY = {
     "BacklogAttention": "attn_team.attention._fitted",
     "resolve_attention": "attn_team.attention._fitted",
     "workspace_attention": "attn_team.attention._fitted",
+    "CandidateParams": "attn_team.attention._candidates",
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _LAZY)

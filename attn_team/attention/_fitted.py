@@ -391,8 +391,10 @@ def _workspace_key(ws, backlog, params: dict, k: int) -> str:
     from .. import __version__
 
     snaps = ws.snapshots()
-    # the heads are part of the key: weights stored for another set of heads never load
-    ident = repr((__version__, tuple(HEADS), sorted((n, repr(v)) for n, v in params.items() if n not in ("cache", "progress")), k,
+    # the heads are part of the key: weights stored for another set of heads never load; where the
+    # work runs (engine, scheduler) does not change the result, so it is not part of it
+    ident = repr((__version__, tuple(HEADS), sorted((n, repr(v)) for n, v in params.items()
+                                                    if n not in ("cache", "progress", "engine", "scheduler")), k,
                   backlog.n_items, [(int(r.snapshot_id), list(r.file_hashes)) for r in snaps.itertuples()]))
     return hashlib.sha1(ident.encode("utf-8")).hexdigest()
 

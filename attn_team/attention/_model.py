@@ -45,17 +45,21 @@ _FEATURES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _EMBEDDERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def item_features(backlog, *, embedder=None, cache=None, progress: bool = False) -> ItemFeatures:
+def item_features(backlog, *, embedder=None, cache=None, progress: bool = False, engine: str = "local",
+                  scheduler=None) -> ItemFeatures:
     """The per-head item features of ``backlog`` (text embeddings included), computed once per backlog and embedder.
 
     ``embedder``: ``None``/``"minilm"``, ``"static"``, ``"auto"``, an :class:`~attn_team.Embedder` or an
     object with ``encode`` (see :func:`attn_team._static_embed.resolve_embedder`).  A name is keyed by
-    the model it resolves to, an object by its identity.
+    the model it resolves to, an object by its identity. ``engine="dask"`` embeds the texts the cache
+    misses on the Dask cluster of ``scheduler`` (for a default or plain-model embedder; an
+    :class:`~attn_team.Embedder` keeps its own engine).
     """
     from .._static_embed import resolve_embedder
     from ..embed import embed_items
 
-    key, emb = resolve_embedder(embedder, n_items=len(backlog.items), cache=cache, progress=progress)
+    key, emb = resolve_embedder(embedder, n_items=len(backlog.items), cache=cache, progress=progress, engine=engine,
+                                scheduler=scheduler)
     per = _FEATURES.setdefault(backlog, {})
     if key not in per:
         E = embed_items(backlog, embedder=emb, cache=cache)
@@ -138,6 +142,20 @@ class CrossAttention(BaseEstimator):
         ``attend(category=...)`` ranks with that category's mixture.
     block_size : int, default=512
         Queries per block in the top-k pass.
+    candidates : {"auto", "exact", "index"} or CandidateParams, default="auto"
+        How :meth:`attend` finds the top ``k``: ``"exact"`` scores every query-key pair
+        (blocked, exact softmax normalisers); ``"index"`` scores only candidates proposed by
+        an HNSW index over the text vectors (usearch) and the sparse groups' inverted lists,
+        weights normalised over the candidates plus a sampled estimate of the rest (see
+        :mod:`attn_team.attention._candidates`; ``pip install 'attn-team[scale]'``);
+        ``"auto"`` uses the index from ``AUTO_MIN_PAIRS`` (50,000 x 50,000) query-key pairs
+        on. A :class:`~attn_team.attention.CandidateParams` means the index with those settings.
+    engine : {"local", "dask"}, default="local"
+        Where embedding and top-k run: here, or on a Dask ``distributed`` cluster (results
+        equal the local engine's; see ``docs/scale.md``).
+    scheduler : None, str or distributed.Client, default=None
+        With ``engine="dask"``: the scheduler address or a client (``None``: the default
+        client, else a ``LocalCluster`` started on demand).
     progress : bool, default=False
         Show ``tqdm.auto`` progress bars (embedding, epochs, blocks).
     random_state : int, RandomState or None, default=None
@@ -210,6 +228,9 @@ class CrossAttention(BaseEstimator):
         "selection_margin": [("real", 0.0, None)],
         "typed": [bool],
         "block_size": [("int", 1, None)],
+        "candidates": ["candidates"],
+        "engine": ["engine"],
+        "scheduler": [None, str, "client"],
         "progress": [bool],
         "random_state": [None, "random_state"],
     }
@@ -236,6 +257,9 @@ class CrossAttention(BaseEstimator):
         selection_margin: float = 1.0,
         typed: bool = True,
         block_size: int = 512,
+        candidates="auto",
+        engine: str = "local",
+        scheduler=None,
         progress: bool = False,
         random_state=None,
     ):
@@ -258,6 +282,9 @@ class CrossAttention(BaseEstimator):
         self.selection_margin = selection_margin
         self.typed = typed
         self.block_size = block_size
+        self.candidates = candidates
+        self.engine = engine
+        self.scheduler = scheduler
         self.progress = progress
         self.random_state = random_state
 
@@ -290,7 +317,8 @@ class CrossAttention(BaseEstimator):
         this model must never see: those excluded when it was fitted (``excluded_links_``) and
         ``exclude_links``.
         """
-        base = item_features(backlog, embedder=self.embedder, cache=self.cache, progress=self.progress)
+        base = item_features(backlog, embedder=self.embedder, cache=self.cache, progress=self.progress,
+                             engine=self.engine, scheduler=self.scheduler)
         ex = set(getattr(self, "excluded_links_", ())) | pair_set(exclude_links)
         memo = _FEATURES.setdefault(backlog, {})
         key = ("graph", id(base), frozenset(ex))  # base lives in the same memo: its id is stable
@@ -442,9 +470,14 @@ class CrossAttention(BaseEstimator):
             if missing:
                 raise KeyError(f"query item(s) not in the backlog: {missing[:5]}")
             qrows = np.array([pos[q] for q in queries], dtype=np.int64)
+        from ._engine import Engine
+
+        if self.scheduler is not None and self.engine != "dask":
+            raise ValueError("CrossAttention: scheduler is only used with engine='dask'")
         classifier = getattr(self, "category_model_", None)
         return attend_features(self.mixer(feats.embeddings.shape[1], category=category), backlog, feats, to, int(k),
                                qrows, block_size=self.block_size, progress=self.progress,
+                               candidates=self.candidates, engine=Engine(self.engine, self.scheduler),
                                categorize=classifier)
 
     def score(self, backlog, *, links=None) -> float:
@@ -478,6 +511,16 @@ def _satisfies(value, c) -> bool:
     if c == "heads":
         return (isinstance(value, (tuple, list)) and len(value) > 0 and len(set(value)) == len(value)
                 and all(h in HEADS for h in value))
+    if c == "candidates":
+        from ._candidates import CANDIDATES, CandidateParams
+
+        return isinstance(value, CandidateParams) or (isinstance(value, str) and value in CANDIDATES)
+    if c == "engine":
+        return isinstance(value, str) and value in ("local", "dask")
+    if c is str:
+        return isinstance(value, str) and bool(value)
+    if c == "client":
+        return hasattr(value, "submit") and hasattr(value, "scatter")
     if c == "random_state":
         return isinstance(value, (numbers.Integral, np.random.RandomState)) and not isinstance(value, bool)
     if isinstance(c, tuple):
@@ -508,6 +551,14 @@ def _describe(constraints) -> str:
             parts.append(f"a non-empty tuple of distinct heads from {tuple(HEADS)}")
         elif c == "random_state":
             parts.append("an int or numpy RandomState")
+        elif c == "candidates":
+            parts.append("'auto', 'exact', 'index' or a CandidateParams")
+        elif c == "engine":
+            parts.append("'local' or 'dask'")
+        elif c is str:
+            parts.append("a scheduler address")
+        elif c == "client":
+            parts.append("a distributed.Client")
         elif c is dict:
             parts.append(f"a dict head -> positive weight, heads from {tuple(HEADS)}")
         else:

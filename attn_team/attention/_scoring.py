@@ -46,14 +46,22 @@ def _prepared(mixer: HeadMixer, qf: ItemFeatures, kf: ItemFeatures):
 
 
 def topk(mixer: HeadMixer, qf: ItemFeatures, kf: ItemFeatures, query_rows, k: int, *, block_size: int = 512,
-         progress: bool = False, self_index=None, key_mask=None, exclude_pairs=None):
+         progress: bool = False, self_index=None, key_mask=None, exclude_pairs=None, candidates="exact",
+         engine=None):
     """Blocked top-k over keys with exact softmax normalisers.
 
     The dense text part is the block matmul; the sparse groups come in as ``extra_scores`` per
     block. Returns ``(indices, scores, weights, lse)`` for the queries ``query_rows`` of ``qf``;
     scores are in score units (before the temperature), weights are ``softmax(score / tau)``
     over all keys.
+
+    ``candidates`` ("exact", "index", "auto" or a
+    :class:`~attn_team.attention._candidates.CandidateParams`) selects the candidate pass of
+    :mod:`._candidates` for large N (weights then normalised over the candidates plus a sampled
+    tail); ``engine`` (an :class:`~attn_team.attention._engine.Engine`) runs the pass on a Dask
+    cluster.
     """
+    from ._candidates import CandidateParams, candidate_topk, use_index
     from ._topk import topk_attention
 
     Qe, Ke, Qs, Ks = _prepared(mixer, qf, kf)
@@ -61,17 +69,26 @@ def topk(mixer: HeadMixer, qf: ItemFeatures, kf: ItemFeatures, query_rows, k: in
     query_rows = np.asarray(query_rows, dtype=np.int64)
     Qs_rows = Qs[query_rows]
     inv_tau = 1.0 / tau
+    params = candidates if isinstance(candidates, CandidateParams) else (
+        CandidateParams() if use_index(candidates, len(query_rows), kf.n) else None)
+    opts = dict(self_index=None if self_index is None else np.asarray(self_index, dtype=np.int64),
+                key_mask=None if key_mask is None else np.asarray(key_mask, dtype=bool),
+                exclude_pairs=exclude_pairs if exclude_pairs is not None and len(exclude_pairs) else None)
+    if engine is not None and engine.distributed:
+        from ._engine import dask_topk
 
-    def extra(rows: slice, cols: slice):
-        return np.asarray((Qs_rows[rows] @ Ks[:, cols]).todense(), dtype=np.float32) * inv_tau
+        top = dask_topk(engine.scheduler, Qe[torch.from_numpy(query_rows)].numpy(), Ke.numpy(), Qs_rows, Ks, k,
+                        scale=inv_tau, block_size=block_size, params=params, progress=progress, **opts)
+    elif params is not None:
+        log.info("top-k over %d keys from index candidates (%d queries)", kf.n, len(query_rows))
+        top = candidate_topk(Qe[torch.from_numpy(query_rows)].numpy(), Ke.numpy(), Qs_rows, Ks, k, scale=inv_tau,
+                             params=params, progress=progress and len(query_rows) > block_size, **opts)
+    else:
+        def extra(rows: slice, cols: slice):
+            return np.asarray((Qs_rows[rows] @ Ks[:, cols]).todense(), dtype=np.float32) * inv_tau
 
-    top = topk_attention(
-        Qe[torch.from_numpy(query_rows)], Ke, k, block_size=block_size, scale=inv_tau,
-        self_index=None if self_index is None else np.asarray(self_index, dtype=np.int64),
-        key_mask=None if key_mask is None else np.asarray(key_mask, dtype=bool),
-        exclude_pairs=exclude_pairs if exclude_pairs is not None and len(exclude_pairs) else None,
-        extra_scores=extra, progress=progress and len(query_rows) > block_size,
-    )
+        top = topk_attention(Qe[torch.from_numpy(query_rows)], Ke, k, block_size=block_size, scale=inv_tau,
+                             extra_scores=extra, progress=progress and len(query_rows) > block_size, **opts)
     scores = np.where(top.indices >= 0, top.scores * tau, -np.inf).astype(np.float32)
     return top.indices, scores, top.weights, top.lse
 
@@ -167,18 +184,21 @@ def _categories(categorize, qf: ItemFeatures, kf: ItemFeatures, qi: np.ndarray, 
 
 
 def attend_features(mixer: HeadMixer, backlog, feats: ItemFeatures, to: str, k: int, qrows: np.ndarray, *,
-                    block_size: int = 512, progress: bool = False, members=None, categorize=None) -> Attention:
+                    block_size: int = 512, progress: bool = False, members=None, candidates="exact",
+                    engine=None, categorize=None) -> Attention:
     """Items at ``qrows`` attend to ``to``; the kept top ``k`` keys per query as an :class:`Attention`.
 
-    ``members`` (the result of :func:`member_features`) can be passed to reuse pooled member features.
-    ``categorize`` (a :class:`~attn_team.attention._typed.CategoryModel`) fills the ``category`` column
-    of item and history edges with each pair's most likely link category (else it is empty).
+    ``members`` (the result of :func:`member_features`) can be passed to reuse pooled member features;
+    ``candidates`` and ``engine`` are those of :func:`topk`. ``categorize`` (a
+    :class:`~attn_team.attention._typed.CategoryModel`) fills the ``category`` column of item and
+    history edges with each pair's most likely link category (else it is empty).
     """
+    how = dict(block_size=block_size, progress=progress, candidates=candidates, engine=engine)
     items = backlog.items
     key_meta = None
     if to == "members":
         kf, names = members if members is not None else member_features(backlog, feats)
-        idx, scores, weights, lse = topk(mixer, feats, kf, qrows, k, block_size=block_size, progress=progress)
+        idx, scores, weights, lse = topk(mixer, feats, kf, qrows, k, **how)
         kind = "member"
         team = dict(zip(backlog.people["person"], backlog.people["team"])) if len(backlog.people) else {}
         label = dict(zip(backlog.people["person"], backlog.people["display_name"])) if len(backlog.people) else {}
@@ -188,8 +208,7 @@ def attend_features(mixer: HeadMixer, backlog, feats: ItemFeatures, to: str, k: 
     else:
         kf = feats
         key_mask = history_mask(backlog) if to == "history" else None
-        idx, scores, weights, lse = topk(mixer, feats, kf, qrows, k, block_size=block_size, progress=progress,
-                                         self_index=qrows, key_mask=key_mask)
+        idx, scores, weights, lse = topk(mixer, feats, kf, qrows, k, self_index=qrows, key_mask=key_mask, **how)
         kind = "item"
     n_q, kk = idx.shape
     rr = np.repeat(np.arange(n_q), kk)

@@ -176,6 +176,8 @@ class TestEncode:
             "cache": None,
             "max_chars": 99,
             "progress": False,
+            "engine": "local",
+            "scheduler": None,
         }
         assert not any(k.endswith("_") for k in vars(emb))
         with pytest.raises(ValueError, match="invalid parameter"):

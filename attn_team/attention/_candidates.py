@@ -1,0 +1,433 @@
+"""Candidate top-k for large N: an ANN index and inverted lists propose keys, the exact score ranks them.
+
+Exact blocked top-k (:mod:`._topk`) scores every query against every key: ``n x m`` dot
+products, about 2.4 minutes at 100,000 items on two cores and hours at 1,000,000. Above
+:data:`AUTO_MIN_PAIRS` query-key pairs, ``candidates="auto"`` switches to this module:
+
+1. **Text candidates**: an HNSW index (`usearch <https://github.com/unum-cloud/usearch>`_,
+   inner-product metric) over the projected key text vectors ``Ke`` returns the
+   ``n_dense`` keys nearest each projected query vector ``Qe``. usearch is chosen over
+   faiss and hnswlib because it is maintained (monthly releases), ships wheels for every
+   platform without a BLAS or OpenMP dependency, has an inner-product metric and
+   f32/f16/i8 storage, builds deterministically with one thread, and serialises to bytes
+   (so one index built on the client can be broadcast to Dask workers).
+2. **Sparse candidates**: the sparse groups' own inverted lists. The lists of the values a
+   query has (a component, person, mention, term, sprint, time window) shared by at most
+   ``max_df`` keys are always read; longer lists are read rarest first while the query's
+   ``budget`` of keys lasts, so a catch-all label or a common word never makes a query walk
+   a list that grows with N. The keys reached are ranked by their full sparse score (the
+   values whose lists were not walked are added from each key's own row) and the best
+   ``n_sparse`` are kept.
+3. **Exact score on the union**: the full multi-head score (dense + all sparse groups) of
+   every candidate, the top ``k`` among them, and the explanation as before.
+
+Memory: the index (``m x d`` int8 vectors and ``m x connectivity`` links), each key's values
+in long lists, the candidates of one block of :data:`TAIL_BLOCK` queries at a time (at most
+``n_dense + n_sparse`` each, plus the keys their lists reach) and the ``n x k`` result:
+linear in N, never ``n x m``.
+
+Softmax normalisation. The exact log-sum-exp over all keys is not computed any more. The
+normaliser of query ``i`` is ``lse_i = log(sum_{j in C_i} e^{s_ij} + T_i)``: the exact
+sum over the query's candidates ``C_i`` plus ``T_i``, an unbiased estimate of the sum over
+the other allowed keys from ``n_tail`` keys sampled uniformly (with replacement) from all
+allowed keys, shared by a block of queries, where sampled candidates count zero:
+``T_i = M_i / n_tail * sum_{sampled j not in C_i} e^{s_ij}`` with ``M_i`` the query's
+number of allowed keys. So ``lse_i`` is never below the log-sum-exp over the candidates,
+``E[e^{lse_i}]`` is the exact partition function, and weights stay comparable with the exact
+engine's (they are the exact ones up to the estimate's relative error, small because the
+candidates hold the large terms). ``n_tail=0`` gives the log-sum-exp over candidates only
+(weights then over-estimate, and a row of all ``k`` candidates sums to about 1). Pairs in
+``exclude_pairs`` are removed from the candidates but not from the tail estimate.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._topk import TopK
+
+__all__ = ["AUTO_MIN_PAIRS", "CANDIDATES", "CandidateParams", "use_index", "build_index", "candidate_topk",
+           "index_to_bytes", "index_from_bytes"]
+
+log = logging.getLogger(__name__)
+
+#: candidate modes of :class:`~attn_team.CrossAttention`
+CANDIDATES = ("auto", "exact", "index")
+#: ``auto`` uses the index from this many query-key pairs on (50,000 items attending to each
+#: other: exact top-k takes about 40 s there and grows as N^2, see benchmarks/RESULTS.md)
+AUTO_MIN_PAIRS = 50_000 * 50_000
+#: queries per block of the sparse lists, the rescoring and the tail sample
+TAIL_BLOCK = 512
+
+_MISSING = ("the candidate index needs usearch (an optional dependency): pip install 'attn-team[scale]'")
+
+
+@dataclasses.dataclass(frozen=True)
+class CandidateParams:
+    """How many candidates each query gets, and how the index is built.
+
+    Parameters
+    ----------
+    n_dense : int or None, default=None
+        Keys proposed by the text index per query (default ``max(64, 3 * k)``).
+    n_sparse : int or None, default=None
+        Keys proposed by the sparse inverted lists per query (default ``max(200, 10 * k)``:
+        they are ranked by their sparse score alone, so more of them are needed).
+    max_df : int, default=256
+        Sparse values shared by at most this many keys are short lists, always walked.
+    budget : int, default=1024
+        Keys a query may reach through longer lists in all, rarest value first; longer lists
+        beyond it are not walked (their values still count in the ranking and the score).
+    n_tail : int, default=1024
+        Keys sampled per block of queries to estimate the softmax tail (0: candidates only).
+    connectivity, expansion_add, expansion_search : int
+        HNSW graph degree and search widths (``expansion_search`` at least ``n_dense``).
+    dtype : {"i8", "f16", "f32"}, default="i8"
+        Storage of the vectors in the index. ``i8`` builds about 10x faster than ``f32`` here
+        (usearch's int8 kernels) and loses nothing that matters: candidates are re-scored
+        exactly, and keys are scaled by one common factor (queries each by their own) so every
+        component fits the int8 range without changing the inner-product order.
+    build_threads : int, default=1
+        Threads adding vectors to the index; 1 builds the same graph on every run (several
+        threads insert in an order that varies, so candidates can differ between runs).
+    seed : int, default=0
+        Seeds the tail samples.
+    """
+
+    n_dense: int | None = None
+    n_sparse: int | None = None
+    max_df: int = 256
+    budget: int = 1024
+    n_tail: int = 1024
+    connectivity: int = 8
+    expansion_add: int = 64
+    expansion_search: int = 96
+    dtype: str = "i8"
+    build_threads: int = 1
+    seed: int = 0
+
+    def counts(self, k: int, m: int) -> tuple[int, int]:
+        """``(n_dense, n_sparse)`` for ``k`` kept keys among ``m``."""
+        nd = self.n_dense if self.n_dense is not None else max(64, 3 * k)
+        ns = self.n_sparse if self.n_sparse is not None else max(200, 10 * k)
+        return min(int(nd), m), min(int(ns), m)
+
+
+def use_index(candidates: str, n_queries: int, n_keys: int) -> bool:
+    """Whether ``candidates`` ("auto", "exact" or "index") means the index for this many queries and keys.
+
+    ``"auto"`` means the index from :data:`AUTO_MIN_PAIRS` pairs on, when usearch is installed
+    (without it: exact, with a warning naming the extra).
+    """
+    if candidates not in CANDIDATES:
+        raise ValueError(f"candidates must be one of {CANDIDATES}, got {candidates!r}")
+    if candidates == "auto":
+        if n_queries * n_keys < AUTO_MIN_PAIRS:
+            return False
+        import importlib.util
+
+        if importlib.util.find_spec("usearch") is None:  # the extra is optional: exact, but say what would help
+            log.warning("%d x %d query-key pairs: exact top-k will be slow; pip install 'attn-team[scale]' "
+                        "for the candidate index", n_queries, n_keys)
+            return False
+        return True
+    return candidates == "index"
+
+
+def _usearch():
+    try:
+        from usearch.index import Index
+    except ImportError as e:  # pragma: no cover - exercised only without the extra
+        raise ImportError(_MISSING) from e
+    return Index
+
+
+def build_index(Ke: np.ndarray, key_rows: np.ndarray, params: CandidateParams):
+    """An inner-product HNSW index over the key vectors ``Ke[key_rows]``, labelled by key position."""
+    Index = _usearch()
+    Ke = np.ascontiguousarray(Ke, dtype=np.float32)
+    index = Index(ndim=Ke.shape[1], metric="ip", dtype=params.dtype, connectivity=params.connectivity,
+                  expansion_add=params.expansion_add, expansion_search=params.expansion_search)
+    if len(key_rows):
+        index.add(np.asarray(key_rows, dtype=np.uint64), _fit_range(Ke[key_rows], common=True),
+                  threads=params.build_threads)
+    return index
+
+
+def _fit_range(X: np.ndarray, *, common: bool) -> np.ndarray:
+    """``X`` scaled into [-1, 1] (one factor for all rows, or one per row): the inner-product order is kept."""
+    top = np.abs(X).max(axis=None if common else 1, keepdims=not common)
+    top = np.where(top > 0, top, 1.0)
+    return np.ascontiguousarray(X / top, dtype=np.float32)
+
+
+def index_to_bytes(index) -> bytes:
+    """The index serialised (to broadcast it to workers)."""
+    return bytes(index.save())
+
+
+def index_from_bytes(data: bytes, params: CandidateParams):
+    """The index of :func:`index_to_bytes`, with the search width of ``params``."""
+    Index = _usearch()
+    index = Index.restore(bytearray(data))
+    index.expansion_search = params.expansion_search
+    return index
+
+
+def _dense_candidates(index, Qe: np.ndarray, count: int) -> np.ndarray:
+    """``count`` keys per query from the index (``-1`` padding), shape (n, count)."""
+    n = len(Qe)
+    if n == 0 or count == 0 or len(index) == 0:
+        return np.full((n, count), -1, dtype=np.int64)
+    res = index.search(_fit_range(Qe, common=False), count=count, threads=0)
+    keys = np.asarray(res.keys).reshape(n, -1).astype(np.int64)
+    counts = np.asarray(res.counts).reshape(n)
+    keys[np.arange(keys.shape[1])[None, :] >= counts[:, None]] = -1
+    if keys.shape[1] < count:
+        keys = np.hstack([keys, np.full((n, count - keys.shape[1]), -1, dtype=np.int64)])
+    return keys
+
+
+class _Lists:
+    """The sparse groups' inverted lists over the allowed keys, split by document frequency.
+
+    A column (one value: a component, a person, a term, a window) shared by at most ``max_df``
+    keys is a *short* list; longer lists are read for a query only while its budget lasts
+    (rarest first, ``budget`` keys in all), so no query walks a list that grows with N. What a
+    query does not walk still counts: the keys found are ranked by their full sparse score,
+    the unwalked columns added from the keys' own rows.
+    """
+
+    def __init__(self, Ks: sp.csc_matrix, Ks_rows: sp.csr_matrix, allowed_mask: np.ndarray, max_df: int,
+                 budget: int):
+        self.df = np.bincount(Ks_rows.indices, minlength=Ks.shape[0])
+        self.max_df, self.budget = int(max_df), int(budget)
+        self.K = (Ks @ sp.diags(allowed_mask.astype(np.float32))).tocsr()  # (D, m): lists of allowed keys
+        self.K.eliminate_zeros()
+        long = np.flatnonzero(self.df > self.max_df)
+        self.long_pos = np.full(Ks.shape[0], -1, dtype=np.int64)
+        self.long_pos[long] = np.arange(len(long))
+        self.K_long = sp.csr_matrix(Ks_rows[:, long])  # (m, n_long): each key's long-list values
+        self.n_long = len(long)
+
+    def walked(self, qs: sp.csr_matrix) -> np.ndarray:
+        """Per stored entry of ``qs``: is its list walked (short, or long within the budget)."""
+        d = self.df[qs.indices]
+        rows = np.repeat(np.arange(qs.shape[0]), np.diff(qs.indptr))
+        walk = d <= self.max_df
+        order = np.lexsort((d, rows))  # per row, rarest first
+        dl = np.where(walk, 0, d)[order]
+        csum = np.cumsum(dl)
+        first = np.r_[0, np.cumsum(np.bincount(rows, minlength=qs.shape[0]))[:-1]]
+        start_sum = np.r_[0, csum][first[rows[order]]]
+        walk[order] |= (csum - start_sum) <= self.budget
+        return walk
+
+    def candidates(self, qs: sp.csr_matrix, count: int, *, rows_per_step: int = 64) -> np.ndarray:
+        """The ``count`` best keys per query by full sparse score among the keys its walked lists reach."""
+        n = qs.shape[0]
+        if n > rows_per_step:  # a few queries at a time: the reached (query, key) pairs stay a few MB
+            return np.vstack([self.candidates(qs[r:r + rows_per_step], count) for r in range(0, n, rows_per_step)])
+        out = np.full((n, count), -1, dtype=np.int64)
+        if n == 0 or count == 0 or qs.nnz == 0:
+            return out
+        walk = self.walked(qs)
+        q_walk = sp.csr_matrix((np.where(walk, qs.data, 0), qs.indices.copy(), qs.indptr.copy()), shape=qs.shape)
+        q_walk.eliminate_zeros()
+        S = (q_walk @ self.K).tocsr()
+        S.eliminate_zeros()
+        if S.nnz == 0:
+            return out
+        rows = np.repeat(np.arange(n), np.diff(S.indptr))
+        score = S.data.astype(np.float64)
+        rest = ~walk & (self.long_pos[qs.indices] >= 0)
+        if rest.any():  # add the unwalked long columns, from each reached key's own long values
+            Qh = np.zeros((n, self.n_long), dtype=np.float32)
+            r_q = np.repeat(np.arange(n), np.diff(qs.indptr))
+            Qh[r_q[rest], self.long_pos[qs.indices[rest]]] = qs.data[rest]
+            keys, inv = np.unique(S.indices, return_inverse=True)
+            H = np.asarray(self.K_long[keys] @ Qh.T)  # (reached keys, queries)
+            score += H[inv, rows]
+        order = np.lexsort((-score, rows))
+        rows_o, cols_o = rows[order], S.indices[order]
+        rank = np.arange(len(order)) - S.indptr[rows_o]
+        keep = rank < count
+        out[rows_o[keep], rank[keep]] = cols_o[keep]
+        return out
+
+
+def _pair_scores(Qe, Ke, Qs_rows, Ks_rows, cand: np.ndarray) -> np.ndarray:
+    """Exact scores (score units) of queries against their candidates ``cand`` (``-1`` -> ``-inf``)."""
+    n, c = cand.shape
+    safe = np.maximum(cand, 0)
+    dense = np.empty((n, c), dtype=np.float32)
+    for r0 in range(0, n, 64):  # small row chunks: the (rows, c, d) gather stays a few MB
+        dense[r0:r0 + 64] = np.einsum("rd,rcd->rc", Qe[r0:r0 + 64], Ke[safe[r0:r0 + 64]], optimize=False)
+    valid = cand >= 0
+    qi = np.repeat(np.arange(n), c)[valid.reshape(-1)]
+    kj = cand[valid]
+    out = np.full((n, c), -np.inf, dtype=np.float32)
+    out[valid] = dense[valid] + np.asarray(Qs_rows[qi].multiply(Ks_rows[kj]).sum(axis=1)).ravel()
+    return out
+
+
+def _dedupe(cand: np.ndarray) -> np.ndarray:
+    """Rows of ``cand`` with each key once, in descending key order, ``-1`` padding at the end, trimmed."""
+    s = -np.sort(-cand, axis=1)
+    dup = np.zeros_like(s, dtype=bool)
+    dup[:, 1:] = s[:, 1:] == s[:, :-1]
+    s[dup] = -1
+    s = -np.sort(-s, axis=1)
+    width = int((s >= 0).sum(axis=1).max(initial=0))
+    return s[:, :max(width, 1)]
+
+
+def _tail_sample(block: int, allowed: np.ndarray, n_tail: int, seed: int) -> np.ndarray:
+    """The keys sampled for query block ``block`` (global block number, so any split of queries agrees)."""
+    rng = np.random.default_rng([int(seed), int(block)])
+    return allowed[rng.integers(0, len(allowed), n_tail)]
+
+
+def candidate_topk(Qe: np.ndarray, Ke: np.ndarray, Qs: sp.csr_matrix, Ks: sp.csc_matrix, k: int, *,
+                   scale: float = 1.0, self_index=None, key_mask=None, exclude_pairs=None,
+                   params: CandidateParams | None = None, index=None, query_offset: int = 0,
+                   progress: bool = False) -> TopK:
+    """Top-``k`` keys per query among index and inverted-list candidates, scored exactly.
+
+    Parameters
+    ----------
+    Qe : ndarray of shape (n, d)
+        Projected (and group-scaled) query text vectors.
+    Ke : ndarray of shape (m, d)
+        Projected key text vectors.
+    Qs : scipy.sparse matrix of shape (n, D)
+        Sparse query features (group-scaled).
+    Ks : scipy.sparse matrix of shape (D, m)
+        Sparse key features, transposed (as :func:`~attn_team.attention._scoring.topk` builds them).
+    k : int
+    scale : float, default=1.0
+        ``1 / temperature``: weights are ``softmax(scale * score)``.
+    self_index : array-like of shape (n,), optional
+        Key position of each query's own item (``-1``: none), never a candidate.
+    key_mask : array-like of bool, shape (m,), optional
+        Allowed keys (the others are neither candidates nor in the tail).
+    exclude_pairs : array-like of shape (p, 2), optional
+        ``(query, key)`` pairs removed from the candidates.
+    params : CandidateParams, optional
+    index : usearch Index, optional
+        A prebuilt index over the allowed keys (built here when omitted).
+    query_offset : int, default=0
+        Position of the first query among all queries of the pass: the tail sample of a
+        block depends on its global block number only, so splitting the queries over
+        workers at multiples of :data:`TAIL_BLOCK` gives the same result.
+    progress : bool, default=False
+
+    Returns
+    -------
+    TopK
+        As :func:`~attn_team.attention._topk.topk_attention` (scores scaled), with ``lse``
+        the candidate log-sum-exp plus the sampled tail (see the module notes).
+    """
+    params = params or CandidateParams()
+    Qe = np.ascontiguousarray(np.asarray(Qe, dtype=np.float32))
+    Ke = np.ascontiguousarray(np.asarray(Ke, dtype=np.float32))
+    n, m = len(Qe), len(Ke)
+    if query_offset % TAIL_BLOCK:
+        raise ValueError(f"query_offset must be a multiple of {TAIL_BLOCK}, got {query_offset}")
+    allowed = np.arange(m) if key_mask is None else np.flatnonzero(np.asarray(key_mask, dtype=bool))
+    self_idx = np.full(n, -1, dtype=np.int64) if self_index is None else np.asarray(self_index, dtype=np.int64)
+    allowed_mask = np.zeros(m, dtype=bool)
+    allowed_mask[allowed] = True
+    k_out = min(int(k), max(len(allowed) - (1 if self_index is not None else 0), 0))
+    idx_out = np.full((n, k_out), -1, dtype=np.int64)
+    sc_out = np.full((n, k_out), -np.inf, dtype=np.float32)
+    lse_out = np.full(n, -np.inf, dtype=np.float32)
+    if n == 0 or k_out == 0:
+        return TopK(idx_out, sc_out, np.zeros_like(sc_out), lse_out)
+    n_dense, n_sparse = params.counts(k_out, m)
+    if index is None:
+        index = build_index(Ke, allowed, params)
+    index.expansion_search = max(params.expansion_search, n_dense + 1)
+    Qs = sp.csr_matrix(Qs, dtype=np.float32)
+    Ks = sp.csc_matrix(Ks, dtype=np.float32)
+    Ks_rows = Ks.T.tocsr()  # (m, D)
+    lists = _Lists(Ks, Ks_rows, allowed_mask, params.max_df, params.budget)
+    pairs = None
+    if exclude_pairs is not None and len(exclude_pairs):
+        p = np.asarray(exclude_pairs, dtype=np.int64).reshape(-1, 2)
+        pairs = np.unique(p[:, 0] * m + p[:, 1])
+    n_allowed = len(allowed) - ((self_idx >= 0) & allowed_mask[np.maximum(self_idx, 0)]).astype(np.int64)
+    starts = range(0, n, TAIL_BLOCK)
+    if progress:
+        from tqdm.auto import tqdm
+
+        starts = tqdm(starts, total=math.ceil(n / TAIL_BLOCK), desc="candidate top-k", unit="block")
+    for q0 in starts:
+        q1 = min(n, q0 + TAIL_BLOCK)
+        qe, qs = Qe[q0:q1], Qs[q0:q1]
+        cand = np.hstack([_dense_candidates(index, qe, n_dense + 1),
+                          lists.candidates(qs, n_sparse)])
+        si = self_idx[q0:q1]
+        cand[cand == si[:, None]] = -1
+        cand[(cand >= 0) & ~allowed_mask[np.maximum(cand, 0)]] = -1
+        if pairs is not None:
+            code = np.arange(q0, q1)[:, None] * m + np.maximum(cand, 0)
+            cand[(cand >= 0) & np.isin(code, pairs)] = -1
+        cand = _dedupe(cand)
+        S = _pair_scores(qe, Ke, qs, Ks_rows, cand) * np.float32(scale)
+        c_fin = min(k_out, S.shape[1])
+        top = np.argpartition(-S, c_fin - 1, axis=1)[:, :c_fin] if c_fin < S.shape[1] else \
+            np.tile(np.arange(S.shape[1]), (len(S), 1))
+        val = np.take_along_axis(S, top, axis=1)
+        ind = np.take_along_axis(cand, top, axis=1)
+        order = _row_order(val, ind)
+        val, ind = np.take_along_axis(val, order, axis=1), np.take_along_axis(ind, order, axis=1)
+        ind[~np.isfinite(val)] = -1
+        idx_out[q0:q1, :c_fin], sc_out[q0:q1, :c_fin] = ind, val
+        lse_out[q0:q1] = _block_lse(S, qe, Ke, qs, Ks, cand, si, allowed, n_allowed[q0:q1], scale,
+                                    params, (query_offset + q0) // TAIL_BLOCK)
+    with np.errstate(invalid="ignore", over="ignore"):
+        weights = np.exp(sc_out - lse_out[:, None]).astype(np.float32)
+    weights[idx_out < 0] = 0.0
+    return TopK(idx_out, sc_out, np.nan_to_num(weights, nan=0.0), lse_out)
+
+
+def _row_order(val: np.ndarray, ind: np.ndarray) -> np.ndarray:
+    """Per row: descending score, ties by ascending key (a stable, split-independent order)."""
+    by_key = np.argsort(ind, axis=1, kind="stable")
+    by_val = np.argsort(-np.take_along_axis(val, by_key, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(by_key, by_val, axis=1)
+
+
+def _in_rows(cand: np.ndarray, smp: np.ndarray, m: int) -> np.ndarray:
+    """``out[r, t]``: is ``smp[t]`` among the keys of ``cand[r]``."""
+    n, c = cand.shape
+    off = (np.arange(n, dtype=np.int64) * (m + 2))[:, None]
+    flat = (np.sort(cand, axis=1) + off).reshape(-1)  # sorted: rows ascend, and keys within a row
+    want = smp[None, :] + off
+    pos = np.clip(np.searchsorted(flat, want), 0, len(flat) - 1)
+    return flat[pos] == want
+
+
+def _block_lse(S, qe, Ke, qs, Ks, cand, si, allowed, n_allowed, scale, params, block) -> np.ndarray:
+    """Candidate log-sum-exp plus the sampled tail estimate, for one query block."""
+    with np.errstate(divide="ignore"):
+        mx = np.max(S, axis=1)
+        shift = np.where(np.isfinite(mx), mx, 0.0)
+        cand_sum = np.exp(S - shift[:, None]).sum(axis=1)
+        if params.n_tail and len(allowed):
+            smp = _tail_sample(block, allowed, params.n_tail, params.seed)
+            T = (qe @ Ke[smp].T + np.asarray((qs @ Ks[:, smp]).todense())) * scale
+            hit = (smp[None, :] == si[:, None])
+            # sampled candidates count zero: their terms are already in the candidate sum
+            hit |= _in_rows(cand, smp, len(Ke))
+            T = np.where(hit, -np.inf, T)
+            tail = np.exp(T - shift[:, None]).sum(axis=1) * (n_allowed / params.n_tail)
+        else:
+            tail = 0.0
+        return (np.log(cand_sum + tail) + shift).astype(np.float32)

@@ -1,0 +1,171 @@
+"""The candidate pass for large N: recall against exact top-k, masks, the softmax normaliser it promises."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+pytest.importorskip("usearch", reason="the candidate index needs usearch: pip install 'attn-team[scale]'")
+
+from attn_team.attention._candidates import (  # noqa: E402
+    AUTO_MIN_PAIRS, CandidateParams, build_index, candidate_topk, use_index,
+)
+from attn_team.attention._model import CrossAttention  # noqa: E402
+from attn_team.attention._topk import topk_attention  # noqa: E402
+from attn_team.synthetic import generate  # noqa: E402
+from fakes import BagOfWords  # noqa: E402
+
+TAU = 0.05
+
+
+def features(n=1200, d=32, D=600, seed=0):
+    """Clustered unit text vectors and a Zipf-distributed sparse part (a few very common columns)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((max(n // 30, 2), d)).astype(np.float32)
+    E = centres[rng.integers(0, len(centres), n)] + rng.standard_normal((n, d)).astype(np.float32)
+    E /= np.linalg.norm(E, axis=1, keepdims=True)
+    cols = [np.unique(np.minimum(rng.zipf(1.4, 6), D) - 1) for _ in range(n)]
+    rows = np.concatenate([[i] * len(c) for i, c in enumerate(cols)])
+    X = sp.csr_matrix((np.full(len(rows), 0.3, np.float32), (rows, np.concatenate(cols))), shape=(n, D))
+    return E, X
+
+
+def exact(E, X, k, **kw):
+    Ks = X.T.tocsc()
+    return topk_attention(E, E, k, scale=1 / TAU, extra_scores=lambda r, c: np.asarray(
+        (X[r] @ Ks[:, c]).todense()) / TAU, **kw)
+
+
+def recall(a, b) -> float:
+    return float(np.mean([len(set(x[x >= 0]) & set(y[y >= 0])) / max((x >= 0).sum(), 1) for x, y in zip(a, b)]))
+
+
+@pytest.fixture(scope="module")
+def backlog3000():
+    return generate(n_items=3000, random_state=0).backlog
+
+
+def test_index_top_k_recalls_the_exact_top_k_on_a_3000_item_backlog(backlog3000):
+    emb = BagOfWords()
+    ex = CrossAttention(k=20, embedder=emb, candidates="exact").attend(backlog3000)
+    ix = CrossAttention(k=20, embedder=emb, candidates="index").attend(backlog3000)
+    a = ex.edges.groupby("source")["target"].apply(set)
+    b = ix.edges.groupby("source")["target"].apply(set)
+    rec = np.mean([len(a[s] & b.get(s, set())) / len(a[s]) for s in a.index])
+    assert rec >= 0.98
+    # the kept pairs carry the exact score and the same explanation as the exact pass
+    both = ex.edges.merge(ix.edges, on=["source", "target"], suffixes=("_e", "_i"))
+    assert len(both) >= 0.98 * len(ex.edges)
+    np.testing.assert_allclose(both["score_e"], both["score_i"], rtol=1e-4, atol=1e-5)
+    assert (both["reason_e"] == both["reason_i"]).all()
+    # weights: the estimated normaliser stays close to the exact one
+    np.testing.assert_allclose(both["weight_e"], both["weight_i"], rtol=0.1, atol=1e-4)
+    assert np.median(np.abs(ex.lse - ix.lse)) < 0.01
+
+
+def test_candidates_never_include_self_masked_or_excluded_keys():
+    E, X = features()
+    n = len(E)
+    mask = np.zeros(n, dtype=bool)
+    mask[::3] = True
+    pairs = np.array([[0, 3], [1, 6], [5, 9]])
+    out = candidate_topk(E, E, X, X.T.tocsc(), 10, scale=1 / TAU, self_index=np.arange(n), key_mask=mask,
+                         exclude_pairs=pairs)
+    kept = out.indices[out.indices >= 0]
+    assert mask[kept].all()
+    assert not (out.indices == np.arange(n)[:, None]).any()
+    for q, key in pairs:
+        assert key not in out.indices[q]
+    ref = exact(E, X, 10, self_index=np.arange(n), key_mask=mask, exclude_pairs=pairs)
+    assert recall(ref.indices, out.indices) >= 0.98
+
+
+def test_the_tail_estimate_is_unbiased_and_never_below_the_candidate_sum():
+    E, X = features(n=1000)
+    n = len(E)
+    ref = exact(E, X, 10, exclude_self=True)
+    index = build_index(E, np.arange(n), CandidateParams())
+    only = candidate_topk(E, E, X, X.T.tocsc(), 10, scale=1 / TAU, self_index=np.arange(n), index=index,
+                          params=CandidateParams(n_tail=0))
+    ratios = []
+    for seed in range(12):
+        est = candidate_topk(E, E, X, X.T.tocsc(), 10, scale=1 / TAU, self_index=np.arange(n), index=index,
+                             params=CandidateParams(n_tail=64, seed=seed))
+        assert (est.lse >= only.lse - 1e-5).all()
+        ratios.append(np.exp(est.lse.astype(np.float64) - ref.lse))
+    ratios = np.array(ratios)
+    # over seeds, the estimated partition function averages to the exact one (per query, within noise)
+    assert abs(float(np.mean(ratios)) - 1.0) < 0.01
+    assert np.median(np.abs(ratios.mean(axis=0) - 1.0)) < 0.01
+    # candidates only: the normaliser is below the exact one, so those weights over-estimate
+    assert (only.lse <= ref.lse + 1e-4).all()
+    assert np.mean(only.lse < ref.lse - 1e-3) > 0.2
+
+
+def test_short_lists_are_walked_long_ones_within_the_budget_and_unwalked_ones_still_count():
+    rng = np.random.default_rng(1)
+    n, d = 600, 16
+    E = rng.standard_normal((n, d)).astype(np.float32)
+    E /= np.linalg.norm(E, axis=1, keepdims=True)
+    E *= 1e-4  # text barely matters here: the sparse values decide
+    # column 0: rare (items 0 and 1); column 1: every item (a catch-all label);
+    # column 2: items 100..299 (a common component), with varying strength
+    strength = rng.uniform(0.5, 1.0, 200).astype(np.float32)
+    rows = [0, 1] + list(range(n)) + list(range(100, 300))
+    cols = [0, 0] + [1] * n + [2] * 200
+    vals = [3.0, 3.0] + [1.0] * n + list(strength)
+    X = sp.csr_matrix((np.array(vals, np.float32), (rows, cols)), shape=(n, 3))
+    Ks = X.T.tocsc()
+    S = E @ E.T + (X @ X.T).toarray()
+    np.fill_diagonal(S, -np.inf)
+    best = S.argmax(axis=1)
+
+    def top1(budget):
+        params = CandidateParams(n_dense=2, n_sparse=4, max_df=50, budget=budget, n_tail=0)
+        return candidate_topk(E, E, X, Ks, 1, scale=1.0, self_index=np.arange(n), params=params).indices[:, 0]
+
+    walked, unwalked = top1(300), top1(100)
+    assert walked[0] == 1 and walked[1] == 0  # the rare value's short list, always walked
+    queries = np.arange(100, 300)
+    # the 200-key list fits a budget of 300: every query of it finds its exact best key
+    assert (walked[queries] == best[queries]).all()
+    # with a budget of 100 it is not walked: most of these queries miss their best key
+    assert (unwalked[queries] != best[queries]).mean() > 0.5
+    # the catch-all value (600 keys) is never walked, yet counts in the exact score of what is kept
+    out = candidate_topk(E, E, X, Ks, 1, scale=1.0, self_index=np.arange(n),
+                         params=CandidateParams(n_dense=2, n_sparse=4, max_df=50, budget=300, n_tail=0))
+    q = 450
+    assert out.scores[q, 0] == pytest.approx(S[q, out.indices[q, 0]], rel=1e-5)
+    assert out.scores[q, 0] >= 1.0
+
+
+def test_auto_uses_the_index_only_from_the_documented_size_and_bad_values_fail_clearly():
+    assert not use_index("auto", 40_000, 40_000)
+    assert use_index("auto", 50_000, 50_000) and AUTO_MIN_PAIRS == 50_000 ** 2
+    assert not use_index("auto", 10, 10_000_000)  # a few queries are cheap exactly
+    assert use_index("index", 3, 3) and not use_index("exact", 10**6, 10**6)
+    with pytest.raises(ValueError, match="candidates must be one of"):
+        use_index("approx", 1, 1)
+    with pytest.raises(ValueError, match="candidates"):
+        CrossAttention(candidates="approx")._validate_params()
+    CrossAttention(candidates=CandidateParams(n_dense=10))._validate_params()
+
+
+def test_auto_without_usearch_falls_back_to_exact_and_says_why(monkeypatch, caplog):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "usearch" else real(name, *a))
+    with caplog.at_level("WARNING"):
+        assert not use_index("auto", 60_000, 60_000)
+    assert "attn-team[scale]" in caplog.text
+
+
+def test_missing_usearch_names_the_extra(monkeypatch):
+    E, X = features(n=50)
+    monkeypatch.setitem(sys.modules, "usearch.index", None)
+    with pytest.raises(ImportError, match=r"attn-team\[scale\]"):
+        candidate_topk(E, E, X, X.T.tocsc(), 5)
