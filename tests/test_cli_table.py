@@ -74,3 +74,40 @@ def test_suggest_uses_the_terminal_width(monkeypatch, capsys):
     assert cli.main(["suggest"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert max(map(_width, lines)) <= 90 and "PAY-100" in lines[2]
+
+
+def test_suggest_category_option_reaches_the_ranking_and_shows_the_kind(monkeypatch, capsys):
+    import contextlib
+    import json
+
+    from attn_team import cli
+    from attn_team._commands import suggest as suggest_cmd
+    from attn_team.model import Backlog
+
+    b = Backlog(items={"key": ["PAY-100", "IDN-0"], "summary": ["a", "b"], "team": ["Payments", "Identity"]})
+    seen = {}
+
+    @contextlib.contextmanager
+    def fake(args):
+        yield b, None
+
+    def suggestions(*a, **kw):
+        seen.update(kw)
+        df = _df(2)
+        df["category"] = ["duplicate", "duplicate"]
+        return df
+
+    monkeypatch.setattr(suggest_cmd, "workspace_backlog", fake)
+    monkeypatch.setattr(suggest_cmd, "item_attention", lambda *a, **kw: None)
+    monkeypatch.setattr("attn_team.insights._dependencies.suggest_dependencies", suggestions)
+    monkeypatch.setenv("COLUMNS", "160")
+    assert cli.main(["suggest", "--category", "duplicate"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert seen["category"] == "duplicate"
+    assert "kind" in out[0] and "duplicate" in out[2]
+    assert cli.main(["suggest", "--format", "json"]) == 0
+    recs = json.loads(capsys.readouterr().out)
+    assert seen["category"] is None and recs[0]["category"] == "duplicate"
+    with pytest.raises(SystemExit) as exc:  # argparse refuses an unknown kind, exit code 2
+        cli.main(["suggest", "--category", "blocks"])
+    assert exc.value.code == 2
