@@ -24,6 +24,7 @@ from typing import Any
 from ..errors import AttnTeamWarning, JiraFormatError
 from ..model import Backlog
 from ._assemble import RawExport, assemble
+from ._files import read_head
 
 __all__ = ["read_jira", "detect_format", "expand_paths"]
 
@@ -77,10 +78,8 @@ def _foreign_json(path: Path) -> bool:
     """True for a JSON file found in a folder that is plainly no Jira document (e.g. a truth or config file)."""
     import json
 
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(4096)
-    except OSError:
+    head = read_head(path)
+    if head is None:
         return False
     if _JIRA_HEAD.search(head):  # a search page or other Jira document: no need to decode it all
         return False

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..errors import JiraFormatError
 
-__all__ = ["read_export_bytes", "shown"]
+__all__ = ["read_export_bytes", "read_head", "shown"]
 
 
 def shown(value, limit: int = 60) -> str:
@@ -22,6 +22,15 @@ def shown(value, limit: int = 60) -> str:
     except ValueError:  # an int longer than int -> str allows (4,300 digits)
         return f"a number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
     return text if len(text) <= limit + 2 else f"{text[:limit]}... ({len(text):,} characters)"
+
+
+def read_head(path: Path, size: int = 4096) -> bytes | None:
+    """The first ``size`` bytes of ``path`` (to sniff its kind), or ``None`` when it cannot be read (its reader reports why)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(size)
+    except OSError:
+        return None
 
 
 def read_export_bytes(path: Path, *, expected: str, allow_empty: bool = False) -> bytes:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..errors import JiraFormatError
 from ._assemble import IssueColumns, RawExport
-from ._files import read_export_bytes
+from ._files import read_export_bytes, read_head
 
 
 # A JSON number longer than int() reads (Python's limit: 4,300 digits), and \u escapes of UTF-16 surrogates
@@ -144,9 +144,5 @@ _PAGE_HEAD = re.compile(rb'"issues"\s*:\s*\[')
 
 def _looks_like_page(path: Path) -> bool:
     """True when the start of ``path`` shows a search page (``"issues": [`` near the top)."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(4096)
-    except OSError:
-        return False  # _load reports it
-    return bool(_PAGE_HEAD.search(head))
+    head = read_head(path)
+    return head is not None and bool(_PAGE_HEAD.search(head))  # unreadable: _load reports it
