@@ -175,12 +175,13 @@ def member_features(backlog, feats: ItemFeatures) -> tuple[ItemFeatures, list[st
     return kf, names
 
 
-def _categories(categorize, qf: ItemFeatures, kf: ItemFeatures, qi: np.ndarray, kj: np.ndarray, to: str) -> list:
+def _categories(categorize, qf: ItemFeatures, kf: ItemFeatures, qi: np.ndarray, kj: np.ndarray, to: str,
+                sims: dict) -> list:
     if categorize is None or to == "members" or not len(qi):
         return [None] * len(qi)
     from ._typed import pair_similarities
 
-    return list(categorize.predict(pair_similarities(qf, kf, qi, kj)))
+    return list(categorize.predict(pair_similarities(qf, kf, qi, kj, sims=sims)))
 
 
 def attend_features(mixer: HeadMixer, backlog, feats: ItemFeatures, to: str, k: int, qrows: np.ndarray, *,
@@ -224,7 +225,7 @@ def attend_features(mixer: HeadMixer, backlog, feats: ItemFeatures, to: str, k: 
         "score": scores.reshape(-1)[keep].astype(np.float64),
         **{h: contrib[h] for h in HEADS},
         "reason": explain(backlog, feats, kf, qi, cc, contrib, sims, to),
-        "category": pd.Series(_categories(categorize, feats, kf, qi, cc, to), dtype="string"),
+        "category": pd.Series(_categories(categorize, feats, kf, qi, cc, to, sims), dtype="string"),
     })
     if to == "history":
         out = backlog.outcomes().set_index("key").reindex(edges["target"].astype(str))

@@ -37,8 +37,13 @@ MIN_CATEGORY_LINKS = 20
 _SPARSE = list(GROUPS)[1:]
 
 
-def pair_similarities(qf: ItemFeatures, kf: ItemFeatures, qi: np.ndarray, kj: np.ndarray) -> np.ndarray:
-    """Per pair ``(qi[t], kj[t])``: raw embedding cosine and each sparse group's dot product, shape (n, G)."""
+def pair_similarities(qf: ItemFeatures, kf: ItemFeatures, qi: np.ndarray, kj: np.ndarray, *,
+                      sims: dict | None = None) -> np.ndarray:
+    """Per pair ``(qi[t], kj[t])``: raw embedding cosine and each sparse group's dot product, shape (n, G).
+
+    ``sims`` (group -> similarities of these pairs, as :func:`~attn_team.attention._scoring.contributions`
+    returns them) are used as they are instead of computing them again.
+    """
     qi = np.asarray(qi, dtype=np.int64)
     kj = np.asarray(kj, dtype=np.int64)
     out = np.zeros((len(qi), len(GROUPS)), dtype=np.float64)
@@ -46,7 +51,10 @@ def pair_similarities(qf: ItemFeatures, kf: ItemFeatures, qi: np.ndarray, kj: np
         return out
     out[:, 0] = np.einsum("ij,ij->i", qf.embeddings[qi], kf.embeddings[kj])
     for g, name in enumerate(_SPARSE, start=1):
-        out[:, g] = np.asarray(qf.groups[name][qi].multiply(kf.groups[name][kj]).sum(axis=1)).ravel()
+        if sims is not None and name in sims:
+            out[:, g] = sims[name]
+        else:
+            out[:, g] = np.asarray(qf.groups[name][qi].multiply(kf.groups[name][kj]).sum(axis=1)).ravel()
     return out
 
 
