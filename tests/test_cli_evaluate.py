@@ -7,7 +7,7 @@ import json
 import pytest
 
 from attn_team.cli import main
-from fakes import BagOfWords
+from fakes import BagOfWords, write_link_tables
 
 
 
@@ -25,16 +25,7 @@ def fake_embedder(monkeypatch):
 
 @pytest.fixture
 def tables(tmp_path):
-    rows = ["key,project,summary,components"]
-    links = ["source_key,target_key,link_type"]
-    for i in range(20):
-        rows.append(f"A-{i + 1},A,word{i} server side,c{i % 4}")
-        rows.append(f"B-{i + 1},B,word{i} client side,d{i % 4}")
-        links.append(f"A-{i + 1},B-{i + 1},{'Blocks' if i % 2 else 'Relates'}")
-    links.append("A-1,B-2,Cloners")
-    (tmp_path / "issues.csv").write_text("\n".join(rows) + "\n")
-    (tmp_path / "links.csv").write_text("\n".join(links) + "\n")
-    return tmp_path
+    return write_link_tables(tmp_path, clone=True)
 
 
 def test_json_output(tables, fake_embedder, capsys):

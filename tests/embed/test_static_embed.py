@@ -16,7 +16,7 @@ import pytest
 
 from attn_team import _static_embed as se
 from attn_team.embed import DEFAULT_MODEL, Embedder, VectorStore
-from fakes import BagOfWords
+from fakes import BagOfWords, write_link_tables
 
 pytest.importorskip("model2vec")
 
@@ -214,15 +214,7 @@ class TestResolve:
 
 @pytest.fixture
 def tables(tmp_path):
-    rows = ["key,project,summary,components"]
-    links = ["source_key,target_key,link_type"]
-    for i in range(20):
-        rows.append(f"A-{i + 1},A,word{i} server side,c{i % 4}")
-        rows.append(f"B-{i + 1},B,word{i} client side,d{i % 4}")
-        links.append(f"A-{i + 1},B-{i + 1},{'Blocks' if i % 2 else 'Relates'}")
-    (tmp_path / "issues.csv").write_text("\n".join(rows) + "\n")
-    (tmp_path / "links.csv").write_text("\n".join(links) + "\n")
-    return tmp_path
+    return write_link_tables(tmp_path)
 
 
 def test_cross_attention_with_static_fits_and_keys_its_features_apart(static_tiny, tables):
