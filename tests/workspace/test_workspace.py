@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -105,6 +106,34 @@ class TestImport:
         pd.testing.assert_frame_equal(b.people, ref.people.sort_values("person", ignore_index=True))
         assert set(b.sprints["sprint_id"]) == set(ref.sprints["sprint_id"])
         assert dict(zip(b.teams["team"], b.teams["n_items"])) == dict(zip(ref.teams["team"], ref.teams["n_items"]))
+
+    def test_backlog_loads_in_chunks_sharing_repeated_strings(self, tmp_path, monkeypatch):
+        """Loaded chunk by chunk (2,048 rows each here), the tables equal DuckDB's one-shot conversion,
+        and a value repeated down a column is one Python object (the memory of a 1M-item load)."""
+        import attn_team.workspace as wsmod
+        from attn_team.model import conform
+
+        monkeypatch.setattr(wsmod, "_CHUNK_VECTORS", 1)
+        sample = Path(attn_team.__file__).resolve().parents[1] / "sample_data" / "jira-json"
+        with Workspace(tmp_path / "w.duckdb") as ws:
+            ws.import_files(sample)
+            b = ws.backlog()
+            assert len(b.events) > 2 * 2048 and b.n_items < 2048 < len(b.events)  # several chunks
+            for name in TABLES:
+                one_shot = conform(name, wsmod._df(ws.con, f"SELECT * FROM {name}{wsmod._snapshots.live_filter(name)}"
+                                                  + {"items": " ORDER BY first_snapshot, rowid",
+                                                     "events": ' ORDER BY "key", "at", rowid',
+                                                     "links": " ORDER BY rowid", "people": " ORDER BY person",
+                                                     "sprints": " ORDER BY rowid", "teams": " ORDER BY team"}[name]))
+                pd.testing.assert_frame_equal(getattr(b, name), one_shot, obj=name)
+        ev = b.events
+        for col in ("field", "author", "key"):
+            vals = ev[col].dropna().to_numpy(dtype=object)
+            assert len({id(v) for v in vals}) == len(set(vals)), col
+        comps = [c for cell in b.items["components"] for c in cell]
+        assert len({id(c) for c in comps}) == len(set(comps))
+        summaries = b.items["summary"].dropna()
+        assert summaries.nunique() > len(summaries) // 2  # free text: nothing to share, still equal above
 
     def test_same_files_again_change_nothing(self, exports, tmp_path):
         with Workspace(tmp_path / "w.duckdb") as ws:
