@@ -49,7 +49,10 @@ def pair_similarities(qf: ItemFeatures, kf: ItemFeatures, qi: np.ndarray, kj: np
     out = np.zeros((len(qi), len(GROUPS)), dtype=np.float64)
     if not len(qi):
         return out
-    out[:, 0] = np.einsum("ij,ij->i", qf.embeddings[qi], kf.embeddings[kj])
+    if sims is not None and "emb" in sims:
+        out[:, 0] = sims["emb"]
+    else:
+        out[:, 0] = np.einsum("ij,ij->i", qf.embeddings[qi], kf.embeddings[kj])
     for g, name in enumerate(_SPARSE, start=1):
         if sims is not None and name in sims:
             out[:, g] = sims[name]
