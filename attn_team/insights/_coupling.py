@@ -86,9 +86,21 @@ class TeamCoupling:
         c = "n/a" if self.congruence != self.congruence else f"{self.congruence:.2f}"
         return f"TeamCoupling(teams={len(self.matrix)}, congruence={c}, gaps={len(self.gaps)})"
 
-    def cross_matrix(self) -> pd.DataFrame:
-        """``matrix`` with the within-team diagonal blanked (NaN), for pictures of cross-team coupling."""
+    def cross_matrix(self, top: int | None = None) -> pd.DataFrame:
+        """``matrix`` with the within-team diagonal blanked (NaN), for pictures of cross-team coupling.
+
+        ``top``: only the ``top`` teams with the most cross-team attention mass (sent plus received),
+        in the matrix's order; all teams when ``None`` or when there are no more than ``top``.
+        """
         m = self.matrix.copy()
+        if top is not None and len(m.index) > top:
+            cross = m.copy()
+            for t in cross.index:
+                if t in cross.columns:
+                    cross.loc[t, t] = 0.0
+            mass = cross.sum(axis=1).add(cross.sum(axis=0), fill_value=0.0).reindex(m.index).fillna(0.0)
+            keep = set(mass.sort_values(ascending=False, kind="stable").index[:top])
+            m = m.loc[[t for t in m.index if t in keep], [t for t in m.columns if t in keep]]
         for t in m.index:
             if t in m.columns:
                 m.loc[t, t] = float("nan")

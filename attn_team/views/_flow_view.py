@@ -49,6 +49,10 @@ def _rows(df: pd.DataFrame, team: str) -> pd.DataFrame:
 
 # -- charts ------------------------------------------------------------------------------------------
 
+#: points drawn at most in a scatter (cycle time, ageing WIP); above it the chart says what it shows
+MAX_POINTS = 2_000
+
+
 def cycle_time_chart(fm: FlowMetrics, team: str | None = None, *, width: int = 640) -> SVG:
     """Cycle-time scatter: one point per finished item at its end date, with the 50/85/95% lines."""
     scope = _scope(fm, team)
@@ -59,6 +63,9 @@ def cycle_time_chart(fm: FlowMetrics, team: str | None = None, *, width: int = 6
     title = f"Cycle time, {scope}" if scope != ALL_TEAMS else "Cycle time, all teams"
     if not len(done):
         return point_chart([], [], title=title, width=width)
+    if len(done) > MAX_POINTS:  # an SVG point per item stops being readable (and weighs MBs) long before 1M
+        title += f" (the latest {MAX_POINTS:,} of {len(done):,} items; the lines are over all of them)"
+        done = done.sort_values("end", kind="stable").tail(MAX_POINTS)
     t = done["end"].astype("int64").to_numpy(float)
     lo, hi = t.min(), t.max()
     xs = (t - lo) / (hi - lo) if hi > lo else np.full(len(t), 0.5)
@@ -105,6 +112,10 @@ def aging_chart(fm: FlowMetrics, team: str | None = None, *, width: int = 640) -
     """Ageing WIP: each item in progress at its age, by status, against the cycle-time percentiles."""
     scope = _scope(fm, team)
     a = fm.aging_wip if scope == ALL_TEAMS else fm.aging_wip[fm.aging_wip["team"] == scope]
+    title = f"Ageing work in progress, {scope}"
+    if len(a) > MAX_POINTS:
+        title += f" (the oldest {MAX_POINTS:,} of {len(a):,} items)"
+        a = a.sort_values("age_days", ascending=False, kind="stable").head(MAX_POINTS)
     statuses = sorted({str(s) for s in a["status"].dropna()})
     pos = {s: (i + 0.5) / max(1, len(statuses)) for i, s in enumerate(statuses)}
     spread = 0.6 / max(1, len(statuses))
@@ -117,7 +128,7 @@ def aging_chart(fm: FlowMetrics, team: str | None = None, *, width: int = 640) -
     lines = {f"{p}%": pct.loc[scope, f"cycle_p{p}"] for p in (50, 85, 95)} if scope in pct.index else {}
     tips = [f"{k} ({t}, {s}): {d:.1f} days in progress" for k, t, s, d in zip(a["key"], a["team"], a["status"], a["age_days"])]
     return point_chart(xs, a["age_days"].tolist(), tips=tips, lines=lines, xticks=[(p, s) for s, p in pos.items()],
-                       title=f"Ageing work in progress, {scope}", ylabel="days since start", width=width)
+                       title=title, ylabel="days since start", width=width)
 
 
 def forecast_chart(fc: pd.DataFrame, *, width: int = 640) -> SVG:

@@ -62,6 +62,9 @@ _CSS = """
 .attn-team-report footer{color:#777;font-size:12px;margin-top:24px}
 """
 
+#: teams drawn at most in the report's coupling heatmap (the most coupled; the title says how many there are)
+HEATMAP_TEAMS = 30
+
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; script-src 'none'; connect-src 'none'"
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|~])")
@@ -453,7 +456,11 @@ class SprintReport:
             parts.append(f"<p><strong>Socio-technical congruence:</strong> {_e(cong)} "
                          f"({int(c.pairs['required'].sum())} team pairs require coordination, {len(c.gaps)} gap(s)).</p>")
             marks = list(zip(c.gaps["team_a"], c.gaps["team_b"])) + list(zip(c.gaps["team_b"], c.gaps["team_a"]))
-            parts.append(_svg.heatmap_svg(c.cross_matrix(), title="Attention mass from team (rows) to team (columns), cross-team", marks=marks))
+            n_teams = len(c.matrix.index)
+            heat_title = "Attention mass from team (rows) to team (columns), cross-team"
+            if n_teams > HEATMAP_TEAMS:
+                heat_title += f" ({HEATMAP_TEAMS} most coupled of {n_teams} teams)"
+            parts.append(_svg.heatmap_svg(c.cross_matrix(top=HEATMAP_TEAMS), title=heat_title, marks=marks))
             if len(c.gaps):
                 parts.append(_html_table(c.gaps.head(self.top), ["team_a", "team_b", "n_strong", "n_links", "n_shared_people", "example_pairs"],
                                          headers={"n_strong": "strong attention edges"}))

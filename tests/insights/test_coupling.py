@@ -25,6 +25,17 @@ def test_by_hand(tiny, item_edges):
     assert not c.graph.has_edge("Pay", "Pay")
 
 
+def test_cross_matrix_keeps_the_most_coupled_teams(tiny, item_edges):
+    c = team_coupling(tiny, attention=item_edges, strong_quantile=0.5)
+    full = c.cross_matrix()
+    assert set(full.index) == {"Id", "Pay", "Solo"} and math.isnan(full.loc["Pay", "Pay"])
+    mass = {t: full.loc[t].sum() + full[t].sum() for t in full.index}  # NaN diagonal skipped by sum
+    top2 = c.cross_matrix(top=2)
+    assert set(top2.index) == set(top2.columns) == set(sorted(mass, key=mass.get, reverse=True)[:2])
+    assert top2.loc["Pay", "Id"] == pytest.approx(0.9) and math.isnan(top2.loc["Pay", "Pay"])
+    assert c.cross_matrix(top=5).equals(full)
+
+
 def test_shared_people_close_a_gap(tiny, item_edges):
     items = tiny.items.copy()
     items.at[items.index[items["key"] == "S-1"][0], "watchers"] = ["i2"]

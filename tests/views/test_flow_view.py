@@ -67,6 +67,20 @@ class TestCharts:
         fc = forecast(_backlog(), items=3, random_state=0, now=NOW, window=30)
         assert "<rect" in forecast_chart(fc)
 
+    def test_scatters_are_capped_and_say_so(self, monkeypatch):
+        """Above MAX_POINTS a scatter draws the latest finished (oldest in progress) items and says how many."""
+        import attn_team.views._flow_view as fv
+
+        monkeypatch.setattr(fv, "MAX_POINTS", 3)
+        fm = flow_metrics(_backlog(), now=NOW)
+        sc = cycle_time_chart(fm)
+        assert sc.count("<circle") == 3 and "the latest 3 of 7 items" in sc
+        done = fm.cycle_times.dropna(subset=["cycle_time_days"]).sort_values("end")
+        drawn = set(re.findall(r"<title>([A-Z]-\d) \(", sc))
+        assert drawn == set(done["key"].tail(3))
+        assert aging_chart(fm).count("<circle") == 1  # one item in progress: under the cap, no note
+        assert "oldest" not in aging_chart(fm)
+
 
 @pytest.fixture(scope="module")
 def report():

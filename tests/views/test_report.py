@@ -75,6 +75,19 @@ class TestContent:
         assert "team_field: 5 items" in h  # the rule that decided teams
         assert h.count("<svg") >= 4  # velocity (2), scope change, heatmap, graph
 
+    def test_coupling_heatmap_capped_to_the_most_coupled_teams(self, report, monkeypatch):
+        import attn_team.views._report as rep
+
+        h = report.html()
+        assert "most coupled of" not in h  # 3 teams: all drawn
+        monkeypatch.setattr(rep, "HEATMAP_TEAMS", 2)
+        capped = SprintReport(_backlog(), attention=_edges(), now=NOW).html()
+        assert "(2 most coupled of 3 teams)" in capped
+        heat = capped[capped.index("Attention mass from team"):]
+        heat = heat[:heat.index("</svg>")]
+        cells = re.findall(r"<title>([^<→]*) → ([^<]*): [^<]*</title>", heat)
+        assert len(cells) == 4 and {a for a, _ in cells} == {"Pay", "Id"}  # Solo's mass (0.2) is the least
+
     def test_self_contained(self, report):
         h = report.html()
         assert "<script" not in h.lower()
