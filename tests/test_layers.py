@@ -33,7 +33,7 @@ def layer_of(module: str) -> str | None:
         return "cli"
     if head == "_dask":  # the Dask client and embedding on workers (the top-k half is attention._engine)
         return "embed"
-    if head in ("_snapshots", "sync", "_workspace_errors"):  # the workspace's snapshot rules, its errors; the Jira sync writes snapshots
+    if head in ("_snapshots", "sync", "_workspace_errors", "_workspace_frames"):  # the workspace's snapshot rules, its errors; the Jira sync writes snapshots
         return "workspace"
     return head if head in LAYERS else None
 
@@ -96,7 +96,7 @@ def test_layer_checker_catches_an_upward_import(tmp_path):
 
 
 @pytest.mark.parametrize("heavy", ["torch", "sentence_transformers", "ipywidgets", "anywidget", "dask", "distributed",
-                                   "usearch", "model2vec"])
+                                   "usearch", "model2vec", "numba"])
 def test_import_attn_team_stays_light(heavy):
     code = f"import attn_team, attn_team.io, attn_team.model, sys; b = attn_team.Backlog(); print({heavy!r} in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

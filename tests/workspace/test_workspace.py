@@ -110,10 +110,11 @@ class TestImport:
     def test_backlog_loads_in_chunks_sharing_repeated_strings(self, tmp_path, monkeypatch):
         """Loaded chunk by chunk (2,048 rows each here), the tables equal DuckDB's one-shot conversion,
         and a value repeated down a column is one Python object (the memory of a 1M-item load)."""
+        import attn_team._workspace_frames as frames
         import attn_team.workspace as wsmod
         from attn_team.model import conform
 
-        monkeypatch.setattr(wsmod, "_CHUNK_VECTORS", 1)
+        monkeypatch.setattr(frames, "_CHUNK_VECTORS", 1)
         sample = Path(attn_team.__file__).resolve().parents[1] / "sample_data" / "jira-json"
         with Workspace(tmp_path / "w.duckdb") as ws:
             ws.import_files(sample)
