@@ -49,6 +49,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
+from ._pairs import pair_dots
 from ._topk import TopK
 
 __all__ = ["AUTO_MIN_PAIRS", "CANDIDATES", "CandidateParams", "use_index", "build_index", "candidate_topk",
@@ -272,7 +273,7 @@ def _pair_scores(Qe, Ke, Qs_rows, Ks_rows, cand: np.ndarray) -> np.ndarray:
     qi = np.repeat(np.arange(n), c)[valid.reshape(-1)]
     kj = cand[valid]
     out = np.full((n, c), -np.inf, dtype=np.float32)
-    out[valid] = dense[valid] + np.asarray(Qs_rows[qi].multiply(Ks_rows[kj]).sum(axis=1)).ravel()
+    out[valid] = dense[valid] + pair_dots(Qs_rows, Ks_rows, qi, kj).astype(np.float32)
     return out
 
 

@@ -23,6 +23,7 @@ from .._heads import GROUPS, HEADS
 from ._explain import explain
 from ._features import ItemFeatures, pool_matrix, pooled_features
 from ._mixer import HeadMixer
+from ._pairs import pair_dots
 from ._result import Attention
 
 __all__ = ["TO", "topk", "contributions", "score_rows", "attend_features", "owner_rows", "history_mask"]
@@ -123,7 +124,7 @@ def contributions(mixer: HeadMixer, qf: ItemFeatures, kf: ItemFeatures, qi: np.n
             ek = mixer.project(torch.from_numpy(xk), "k")
             out["text"][s0:s0 + len(q)] = float(coef[0]) * (eq * ek).sum(1).double().numpy()
         for g in _SPARSE:
-            sims[g][s0:s0 + len(q)] = np.asarray(qf.groups[g][q].multiply(kf.groups[g][k]).sum(axis=1)).ravel()
+            sims[g][s0:s0 + len(q)] = pair_dots(qf.groups[g], kf.groups[g], q, k)
     for gi, g in enumerate(_SPARSE, start=1):
         out[GROUPS[g]] += float(coef[gi]) * sims[g]
     return out, sims

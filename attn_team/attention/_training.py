@@ -50,6 +50,7 @@ from .._heads import GROUPS, HEADS
 from ._features import ItemFeatures, with_links
 from ._metrics import ranks_from_scores
 from ._mixer import Adam, HeadMixer, untrained_mixer
+from ._pairs import pair_dots
 from ._scoring import score_rows, topk
 
 __all__ = ["TrainResult", "train", "link_pairs", "pair_set", "projections_only", "MAX_GROUP_GAIN"]
@@ -360,7 +361,7 @@ def _pair_data(feats: ItemFeatures, q: np.ndarray, cand: np.ndarray, partners) -
     sims = np.zeros((B * m, len(GROUPS) - 1), dtype=np.float32)
     for gi, g in enumerate(list(GROUPS)[1:]):
         M = feats.groups[g]
-        sims[:, gi] = np.asarray(M[qq].multiply(M[cc]).sum(axis=1)).ravel()
+        sims[:, gi] = pair_dots(M, M, qq, cc)
     # mask: the query itself and its other true partners are not negatives
     mask = np.zeros((B, m), dtype=bool)
     for r in range(B):

@@ -25,6 +25,7 @@ import numpy as np
 from .._heads import GROUPS
 from ._features import ItemFeatures
 from ._mixer import HeadMixer
+from ._pairs import pair_dots
 
 __all__ = ["MIN_CATEGORY_LINKS", "TYPED_CATEGORIES", "CategoryModel", "fit_category_mixers", "pair_similarities"]
 
@@ -57,7 +58,7 @@ def pair_similarities(qf: ItemFeatures, kf: ItemFeatures, qi: np.ndarray, kj: np
         if sims is not None and name in sims:
             out[:, g] = sims[name]
         else:
-            out[:, g] = np.asarray(qf.groups[name][qi].multiply(kf.groups[name][kj]).sum(axis=1)).ravel()
+            out[:, g] = pair_dots(qf.groups[name], kf.groups[name], qi, kj)
     return out
 
 

@@ -1,0 +1,94 @@
+"""Dot products of aligned sparse rows: ``sum_c Q[qi[t], c] * K[kj[t], c]`` for many pairs ``t``.
+
+Scoring explains every kept edge (2 million pairs at 100,000 items, k = 20), the candidate pass
+re-scores about 270 candidates per query, and training scores each query against its
+negatives: all of them need the sparse groups' dot products of arbitrary (query, key) pairs.
+``Q[qi].multiply(K[kj]).sum(axis=1)`` (scipy) builds two fancy-indexed copies of the rows and
+their element-wise product before summing: about half of the candidate pass at 100k items.
+
+With `numba <https://numba.pydata.org>`_ installed (the ``scale`` extra), :func:`pair_dots`
+runs a compiled merge of the two sorted rows of each pair instead: no copies, one pass over
+both rows, pairs spread over the cores. numba is the JIT compiler of the scientific Python
+stack (pynndescent, UMAP and librosa use it); it compiles the kernel once per machine
+(``cache=True``). Without numba, or for fewer than :data:`COMPILED_MIN_PAIRS` pairs, the scipy
+expression is used. Both give the same sums up to float rounding (tested).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import logging
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["pair_dots", "COMPILED_MIN_PAIRS"]
+
+log = logging.getLogger(__name__)
+
+#: pairs from which the compiled kernel is used (below, scipy is as fast and needs no compile)
+COMPILED_MIN_PAIRS = 20_000
+
+
+def pair_dots(Q, K, qi, kj, *, compiled: bool | None = None) -> np.ndarray:
+    """Per pair ``t``: the dot product of row ``qi[t]`` of ``Q`` and row ``kj[t]`` of ``K`` (float64).
+
+    ``Q`` and ``K`` are sparse matrices with the same number of columns. ``compiled``: force
+    (``True``) or forbid (``False``) the numba kernel; ``None`` uses it when numba is installed
+    and there are at least :data:`COMPILED_MIN_PAIRS` pairs.
+    """
+    qi = np.asarray(qi, dtype=np.int64)
+    kj = np.asarray(kj, dtype=np.int64)
+    Q = Q if sp.issparse(Q) and Q.format == "csr" else sp.csr_matrix(Q)
+    K = K if sp.issparse(K) and K.format == "csr" else sp.csr_matrix(K)
+    if Q.shape[1] != K.shape[1]:
+        raise ValueError(f"Q has {Q.shape[1]} columns and K {K.shape[1]}")
+    n = len(qi)
+    if n == 0 or Q.nnz == 0 or K.nnz == 0:
+        return np.zeros(n, dtype=np.float64)
+    kernel = _kernel() if (compiled or (compiled is None and n >= COMPILED_MIN_PAIRS)) else None
+    if compiled and kernel is None:
+        raise ImportError("pair_dots(compiled=True) needs numba: pip install 'attn-team[scale]'")
+    if kernel is None:
+        return np.asarray(Q[qi].multiply(K[kj]).sum(axis=1), dtype=np.float64).ravel()
+    Q, K = _canonical(Q), _canonical(K)
+    out = np.empty(n, dtype=np.float64)
+    kernel(Q.indptr, Q.indices, Q.data, K.indptr, K.indices, K.data, qi, kj, out)
+    return out
+
+
+def _canonical(M: sp.csr_matrix) -> sp.csr_matrix:
+    """``M`` with sorted indices and no duplicates (what the merge needs), made so in place: the same
+    matrix, and later calls with it find it ready."""
+    if not M.has_canonical_format:
+        M.sum_duplicates()
+    return M
+
+
+@functools.cache
+def _kernel():
+    """The compiled merge kernel, or ``None`` without numba."""
+    if importlib.util.find_spec("numba") is None:
+        return None
+    import numba
+
+    @numba.njit(parallel=True, cache=True, nogil=True)
+    def merge(qp, qx, qd, kp, kx, kd, rows, cols, out):  # pragma: no cover - compiled
+        for t in numba.prange(len(rows)):
+            a, ae = qp[rows[t]], qp[rows[t] + 1]
+            b, be = kp[cols[t]], kp[cols[t] + 1]
+            s = 0.0
+            while a < ae and b < be:
+                ca, cb = qx[a], kx[b]
+                if ca == cb:
+                    s += qd[a] * kd[b]
+                    a += 1
+                    b += 1
+                elif ca < cb:
+                    a += 1
+                else:
+                    b += 1
+            out[t] = s
+
+    return merge
