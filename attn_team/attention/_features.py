@@ -422,19 +422,24 @@ def shared_terms(q_lex: sp.csr_matrix, k_lex: sp.csr_matrix, vocabulary: np.ndar
     km.data = np.where(km.data >= min_weight, km.data, 0)
     prod = sp.csr_matrix(qm.multiply(km))
     prod.eliminate_zeros()
-    rare = None
+    n = prod.shape[0]
+    if prod.nnz == 0 or len(vocabulary) == 0:
+        return [[] for _ in range(n)]
+    rows = np.repeat(np.arange(n), np.diff(prod.indptr))
+    idx, val = prod.indices, prod.data
+    keep = val > 0
     if term_df is not None and n_items:
-        rare = (term_df <= max_share * n_items) | (term_df <= 2)
-    out: list[list[str]] = []
-    for r in range(prod.shape[0]):
-        a, b = prod.indptr[r], prod.indptr[r + 1]
-        if a == b or len(vocabulary) == 0:
-            out.append([])
-            continue
-        idx, val = prod.indices[a:b], prod.data[a:b]
-        if rare is not None:
-            keep = rare[idx]
-            idx, val = idx[keep], val[keep]
-        order = np.argsort(-val, kind="stable")[:top]
-        out.append([str(vocabulary[idx[o]]) for o in order if val[o] > 0])
+        keep &= ((term_df <= max_share * n_items) | (term_df <= 2))[idx]
+    rows, idx, val = rows[keep], idx[keep], val[keep]
+    # per row, strongest first (ties: the order of the row's stored terms), at most ``top``
+    order = np.lexsort((np.arange(len(val)), -val, rows))
+    rows, idx = rows[order], idx[order]
+    start = np.searchsorted(rows, np.arange(n))
+    rank = np.arange(len(rows)) - start[rows]
+    sel = rank < top
+    rows, words = rows[sel], np.asarray(vocabulary, dtype=object)[idx[sel]]
+    out: list[list[str]] = [[] for _ in range(n)]
+    bounds = np.searchsorted(rows, np.arange(n + 1))
+    for r in np.flatnonzero(np.diff(bounds)):
+        out[r] = [str(w) for w in words[bounds[r]:bounds[r + 1]]]
     return out
