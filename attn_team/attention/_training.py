@@ -110,6 +110,14 @@ def pair_set(exclude) -> set:
 MAX_GROUP_GAIN = 5.0
 #: fewest usable links for the model choice (below: fit once, keep the fitted mixer)
 MIN_SELECTION_LINKS = 40
+#: set-aside links for the model choice at most (each candidate ranks every item for them)
+MAX_SELECTION_LINKS = 1_000
+#: training links, and assignment pairs, used at most by one fit (a seeded sample above it). The
+#: mixture has a score or so of weights and the projections are held near identity: a few thousand
+#: examples settle them, while each example costs a hard-negative search over all items (at
+#: 100,000 items and 12,000 links the uncapped fit ran for tens of minutes). The dev link sets
+#: have at most 1,637 links: below the cap, nothing is sampled.
+MAX_TRAIN_EXAMPLES = 5_000
 
 
 def train(p, backlog, feats: ItemFeatures, *, exclude_links=None, rng: np.random.RandomState) -> TrainResult:
@@ -120,7 +128,7 @@ def train(p, backlog, feats: ItemFeatures, *, exclude_links=None, rng: np.random
     """
     pairs = link_pairs(backlog.links, feats.keys, exclude=exclude_links)
     frac = float(getattr(p, "selection_fraction", 0.0))
-    n_sel = int(round(frac * len(pairs)))
+    n_sel = min(int(round(frac * len(pairs))), MAX_SELECTION_LINKS)
     if p.max_epochs == 0 or len(pairs) < MIN_SELECTION_LINKS or n_sel < 10:
         return _fit_once(p, backlog, feats, exclude_links=exclude_links, rng=rng)
     sel_rng = np.random.RandomState(int(rng.randint(0, 2**31 - 1)))
@@ -205,6 +213,14 @@ def _fit_once(p, backlog, feats: ItemFeatures, *, exclude_links=None, rng: np.ra
                                                np.random.RandomState(aux_seed))
     else:
         aa, ab, coassigned = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), {}
+    # above MAX_TRAIN_EXAMPLES, a seeded sample (its own generator: below the cap nothing changes)
+    cap_rng = np.random.RandomState(aux_seed + 2)
+    if len(pairs) > MAX_TRAIN_EXAMPLES:
+        log.info("training on %d of %d links (a seeded sample)", MAX_TRAIN_EXAMPLES, len(pairs))
+        pairs = pairs.iloc[np.sort(cap_rng.permutation(len(pairs))[:MAX_TRAIN_EXAMPLES])].reset_index(drop=True)
+    if len(aa) > MAX_TRAIN_EXAMPLES:
+        keep = np.sort(cap_rng.permutation(len(aa))[:MAX_TRAIN_EXAMPLES])
+        aa, ab = aa[keep], ab[keep]
     use_links = len(pairs) >= 4
     use_aux = len(aa) >= 4
     n_train_links = len(pairs)
@@ -242,7 +258,7 @@ def _fit_once(p, backlog, feats: ItemFeatures, *, exclude_links=None, rng: np.ra
     else:
         qa_tr = pa_tr = qa_va = pa_va = np.empty(0, dtype=np.int64)
     hard = _hard_negatives(mixer, feats, np.unique(np.concatenate([q_tr, q_va, qa_tr, qa_va])), n_hard,
-                           partners, p.block_size)
+                           partners, p.block_size, getattr(p, "candidates", "exact"))
     cand_tr = _candidates(q_tr, p_tr, hard, n_rand, feats.n, rng)
     cand_va = _candidates(q_va, p_va, hard, n_rand, feats.n, rng)
     data_tr = _pair_data(feats, q_tr, cand_tr, partners) if len(q_tr) else None
@@ -337,12 +353,14 @@ def _fit_once(p, backlog, feats: ItemFeatures, *, exclude_links=None, rng: np.ra
     return TrainResult(mixer, n_train_links, n_assignment_pairs, history, best[2])
 
 
-def _hard_negatives(mixer, feats, queries, n_hard, partners, block_size) -> dict[int, np.ndarray]:
+def _hard_negatives(mixer, feats, queries, n_hard, partners, block_size, candidates="exact") -> dict[int, np.ndarray]:
+    """The ``n_hard`` best-scored items per query, its partners and itself left out (through the
+    estimator's ``candidates`` mode: the index at large N, as for scoring)."""
     if n_hard == 0 or len(queries) == 0:
         return {int(q): np.empty(0, dtype=np.int64) for q in queries}
     excl = [(qi, t) for qi, q in enumerate(queries) for t in partners.get(int(q), ())]
     top = topk(mixer, feats, feats, queries, min(n_hard, feats.n - 1), block_size=block_size, self_index=queries,
-                     exclude_pairs=np.array(excl, dtype=np.int64).reshape(-1, 2))
+               exclude_pairs=np.array(excl, dtype=np.int64).reshape(-1, 2), candidates=candidates)
     return {int(q): top[0][i][top[0][i] >= 0] for i, q in enumerate(queries)}
 
 def _candidates(q, p, hard, n_rand, n, rng) -> np.ndarray:

@@ -146,3 +146,27 @@ class TestRegularisation:
     def test_parameters_checked(self, bad):
         with pytest.raises(ValueError, match=next(iter(bad))):
             CrossAttention(embedder=BagOfWords(), **bad).fit(_backlog())
+
+
+def test_training_examples_are_capped_by_a_seeded_sample(monkeypatch):
+    """Above MAX_TRAIN_EXAMPLES a fit trains on a seeded sample of the links (and of the assignment
+    pairs); below it nothing is sampled, so the fit is the one it always was."""
+    b = _backlog(n_pairs=60)
+    kw = dict(embedder=BagOfWords(), random_state=3, max_epochs=3, selection_fraction=0.0)
+    full = CrossAttention(**kw).fit(b)
+    assert full.n_train_links_ == 60
+    monkeypatch.setattr(_training, "MAX_TRAIN_EXAMPLES", 60)  # at the cap: unchanged
+    same = CrossAttention(**kw).fit(b)
+    assert torch.equal(same.mixer_.log_group, full.mixer_.log_group)
+    monkeypatch.setattr(_training, "MAX_TRAIN_EXAMPLES", 25)
+    a = CrossAttention(**kw).fit(b)
+    again = CrossAttention(**kw).fit(b)
+    assert a.n_train_links_ == 25 and torch.equal(a.mixer_.log_group, again.mixer_.log_group)
+    assert not torch.equal(a.mixer_.log_group, full.mixer_.log_group)
+
+
+def test_selection_links_are_capped(monkeypatch):
+    monkeypatch.setattr(_training, "MAX_SELECTION_LINKS", 12)
+    m = CrossAttention(embedder=BagOfWords(), random_state=0, max_epochs=3, selection_fraction=0.5).fit(_backlog(80))
+    assert m.selected_ in ("fitted", "projections", "untrained")
+    assert m.n_train_links_ == 80 - 12  # 12 set aside, not 40
