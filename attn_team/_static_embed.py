@@ -29,6 +29,7 @@ large backlogs.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -37,6 +38,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from .embed import MAX_CHARS, Embedder, _normalise, text_hash
 
@@ -63,6 +65,8 @@ REWEIGHT = True
 TEACHER = None
 #: Choices of ``embedder=`` / ``--embedder`` given by name.
 EMBEDDER_CHOICES = ("minilm", "static", "auto")
+#: texts tokenised at a time by the static model (their id lists are dropped once counted)
+TOKEN_CHUNK = 20_000
 _RECIPE = 1  # bump when the distillation changes: the cache key and the vector-cache name follow
 _EXTRA = "pip install attn-team[scale]"
 
@@ -276,27 +280,48 @@ class StaticEncoder:
         """Word-piece ids of each text (unknown pieces dropped), as the model reads them."""
         return self.model.tokenize(list(texts))
 
-    def encode_weighted(self, texts, weights: np.ndarray) -> np.ndarray:
-        """Like :meth:`encode`, each token vector first multiplied by ``weights[token id]``."""
-        table = self.model.embedding
-        ids = self.token_ids(texts)
-        out = np.zeros((len(ids), self.dim), dtype=np.float32)
-        for i, row in enumerate(ids):
-            if row:
-                out[i] = (table[row] * weights[row, None]).mean(axis=0)
+    def token_counts(self, texts, *, chunk: int = TOKEN_CHUNK) -> sp.csr_matrix:
+        """Texts x word-pieces counts, tokenised ``chunk`` texts at a time.
+
+        The ids of a million texts as Python lists took about 6 GB; as this matrix they take
+        8 bytes per distinct piece of a text.
+        """
+        texts = list(texts)
+        vocab = len(self.model.embedding)
+        parts = []
+        for c0 in range(0, len(texts), chunk):
+            ids = self.token_ids(texts[c0:c0 + chunk])
+            lens = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+            flat = np.fromiter(itertools.chain.from_iterable(ids), dtype=np.int32, count=int(lens.sum()))
+            rows = np.repeat(np.arange(len(ids), dtype=np.int32), lens)
+            parts.append(sp.csr_matrix((np.ones(len(flat), dtype=np.float32), (rows, flat)),
+                                       shape=(len(ids), vocab)))  # duplicates summed: counts
+        if not parts:
+            return sp.csr_matrix((0, vocab), dtype=np.float32)
+        return sp.vstack(parts, format="csr")
+
+    def encode_weighted(self, texts, weights: np.ndarray, *, counts: sp.csr_matrix | None = None) -> np.ndarray:
+        """Like :meth:`encode`, each token vector first multiplied by ``weights[token id]``.
+
+        ``counts`` (:meth:`token_counts` of ``texts``) saves tokenising again.
+        """
+        M = self.token_counts(texts) if counts is None else counts
+        n_tokens = np.asarray(M.sum(axis=1), dtype=np.float32).ravel()
+        out = np.asarray(M @ sp.diags(np.asarray(weights, dtype=np.float32)) @ self.model.embedding,
+                         dtype=np.float32)
+        out /= np.maximum(n_tokens, 1.0)[:, None]  # the mean over the text's tokens
         return _normalise(out)
 
-    def backlog_weights(self, texts, *, sif: float = 1e-3) -> np.ndarray:
+    def backlog_weights(self, texts, *, sif: float = 1e-3, counts: sp.csr_matrix | None = None) -> np.ndarray:
         """Per-token multipliers replacing the Zipf estimate by the texts' own token frequencies (SIF)."""
         config = json.loads((self.path / "config.json").read_text(encoding="utf-8"))
         n = len(self.model.embedding)
-        counts = np.zeros(n, dtype=np.float64)
-        for row in self.token_ids(texts):
-            np.add.at(counts, row, 1.0)
+        M = self.token_counts(texts) if counts is None else counts
+        counts_ = np.bincount(M.indices, weights=M.data, minlength=n).astype(np.float64)
         inv_rank = 1.0 / np.arange(2, n + 2)
         zipf = config.get("sif_coefficient", STATIC_SIF) / (config.get("sif_coefficient", STATIC_SIF)
                                                                + inv_rank / inv_rank.sum())
-        own = sif / (sif + counts / max(counts.sum(), 1.0))
+        own = sif / (sif + counts_ / max(counts_.sum(), 1.0))
         return (own / zipf).astype(np.float32)
 
 
@@ -427,9 +452,11 @@ class AdaptedStaticEmbedder(Embedder):
             raise ValueError(f"sample must be a non-negative integer, got {self.sample!r}")
         if self.reweight:  # token weights from these texts' own frequencies (first call), not cached
             enc = self._static().load().model_
+            counts = enc.token_counts(texts)  # tokenised once for both
             if "weights_" not in self.__dict__:
-                self.weights_ = enc.backlog_weights(texts)
-            S = enc.encode_weighted(texts, self.weights_)
+                self.weights_ = enc.backlog_weights(texts, counts=counts)
+            S = enc.encode_weighted(texts, self.weights_, counts=counts)
+            del counts
         else:
             S = self._static()._encode(texts, cache)
         self.model_name_ = f"{self._static().model_name_}+map{int(self.sample)}"

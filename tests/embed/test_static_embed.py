@@ -190,6 +190,24 @@ class TestAdapted:
         assert out.shape == (len(texts), DIM) and np.allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
         np.testing.assert_allclose(out, emb.encode(texts), atol=1e-6)
 
+    def test_token_counts_in_chunks_give_the_mean_of_weighted_token_vectors(self, tiny_model):
+        """Tokenised a few texts at a time (the memory of a million texts), the vectors are still each
+        text's mean of its weighted token vectors, and an empty text stays zero."""
+        enc = se.StaticEncoder(tiny_model)
+        texts = TEXTS + ["", "server server client"]
+        M = enc.token_counts(texts, chunk=3)
+        assert (M != enc.token_counts(texts, chunk=1000)).nnz == 0 and M.shape[0] == len(texts)
+        ids = enc.token_ids(["server server client"])[0]
+        assert M[len(texts) - 1, ids[0]] == 2 and M[len(texts) - 2].nnz == 0
+        w = enc.backlog_weights(texts, counts=M)
+        np.testing.assert_array_equal(w, enc.backlog_weights(texts))
+        out = enc.encode_weighted(texts, w, counts=M)
+        table = enc.model.embedding
+        for t, row in zip(texts, enc.token_ids(texts)):
+            want = (table[row] * w[row, None]).mean(axis=0) if row else np.zeros(enc.dim)
+            want = want / (np.linalg.norm(want) or 1.0)
+            np.testing.assert_allclose(out[texts.index(t)], want, atol=1e-5)
+
 
 class TestResolve:
     def test_names(self, static_tiny):
