@@ -169,3 +169,27 @@ def test_missing_usearch_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "usearch.index", None)
     with pytest.raises(ImportError, match=r"attn-team\[scale\]"):
         candidate_topk(E, E, X, X.T.tocsc(), 5)
+
+
+def test_index_is_built_once_per_key_vectors_and_reused(monkeypatch):
+    """The fit searches hard negatives several times over the same keys: the index is built once for
+    the same vectors, keys and settings, again when any of them changes, and the result is the same."""
+    import attn_team.attention._candidates as cand
+
+    cand._INDEX_CACHE.clear()
+    built = []
+    real = cand.build_index
+    monkeypatch.setattr(cand, "build_index", lambda *a, **k: built.append(1) or real(*a, **k))
+    E, X = features(n=600)
+    Ks = X.T.tocsc()
+    first = candidate_topk(E, E, X, Ks, 10, scale=1 / TAU, self_index=np.arange(len(E)))
+    again = candidate_topk(E, E, X, Ks, 10, scale=1 / TAU, self_index=np.arange(len(E)))
+    assert len(built) == 1
+    np.testing.assert_array_equal(first.indices, again.indices)
+    E2 = E.copy()
+    E2[0] = -E2[0]
+    candidate_topk(E2, E2, X, Ks, 10, scale=1 / TAU)
+    mask = np.ones(len(E), dtype=bool)
+    mask[:5] = False
+    candidate_topk(E, E, X, Ks, 10, scale=1 / TAU, key_mask=mask)
+    assert len(built) == 3 and len(cand._INDEX_CACHE) == cand.INDEX_CACHE_SIZE == 2
