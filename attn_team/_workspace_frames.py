@@ -13,14 +13,15 @@ __all__ = ["load_shared"]
 _CHUNK_VECTORS = 32
 
 
-def load_shared(con, sql: str, schema: dict) -> pd.DataFrame:
+def load_shared(con, sql: str, schema: dict | None = None) -> pd.DataFrame:
     """A table query's result, fetched in chunks, with one ``str`` object per distinct value of a column.
 
     DuckDB's pandas conversion makes a new Python string for every cell: at a million items the
     people, statuses, fields and keys of the events repeat millions of times (2.3 GB for the events
     alone, against 0.5 GB shared). A column shares its values while its distinct values stay below
     half its rows (free text such as summaries stops sharing after the first chunk); the elements
-    of list columns (components, labels, sprints) always share. The frame's values are the same as
+    of list columns (components, labels, sprints) always share. Without ``schema`` (a stored frame)
+    every text column is a candidate for sharing. The frame's values are the same as
     DuckDB's own ``.df()``; only the memory differs, and the peak is one chunk above the result.
     """
     with warnings.catch_warnings():
@@ -34,7 +35,8 @@ def load_shared(con, sql: str, schema: dict) -> pd.DataFrame:
             if len(chunk) == 0 and parts:
                 break
             for c in chunk.columns:
-                kind = schema.get(c)
+                kind = schema.get(c) if schema is not None else (
+                    "string" if chunk[c].dtype == object or isinstance(chunk[c].dtype, pd.StringDtype) else None)
                 if kind not in ("string", "list"):
                     continue
                 pool = shared.setdefault(c, {})
@@ -49,7 +51,8 @@ def load_shared(con, sql: str, schema: dict) -> pd.DataFrame:
                 get = pool.setdefault
                 out = np.empty(len(vals), dtype=object)
                 out[:] = [get(v, v) if isinstance(v, str) else v for v in vals]
-                chunk[c] = pd.Series(out, index=chunk.index, dtype=object)
+                dtype = chunk[c].dtype if isinstance(chunk[c].dtype, pd.StringDtype) else object
+                chunk[c] = pd.Series(out, index=chunk.index, dtype=dtype)  # the same dtype, shared values
                 if len(pool) > (n + len(chunk)) // 2 + 1000:  # mostly distinct: stop sharing this column
                     shared[c] = None
             n += len(chunk)

@@ -624,7 +624,7 @@ class Workspace:
         row = _one(self.con, "SELECT table_name FROM frames WHERE name = ? AND key = ?", [str(name), str(key)])
         if row is None:
             return None
-        df = _df(self.con, f"SELECT * FROM {row[0]}")
+        df = _frames.load_shared(self.con, f"SELECT * FROM {row[0]}")  # kept edges: keys repeat k times
         for c in df.columns:
             if df[c].dtype == object and any(isinstance(v, np.ndarray) for v in df[c].head(50)):
                 df[c] = [list(v) if isinstance(v, (np.ndarray, list)) else [] for v in df[c]]

@@ -352,6 +352,24 @@ class TestFrameCache:
             with pytest.raises(ValueError, match="no columns"):
                 ws.store_frame("suggest", "k3", pd.DataFrame())
 
+    def test_large_frame_loads_equal_with_repeated_keys_shared(self, tmp_path, monkeypatch):
+        import attn_team._workspace_frames as frames
+        import attn_team.workspace as wsmod
+
+        monkeypatch.setattr(frames, "_CHUNK_VECTORS", 1)
+        n = 5000  # three chunks of 2,048 rows
+        df = pd.DataFrame({"source": [f"K-{i // 20}" for i in range(n)], "reason": [f"text {i}" for i in range(n)],
+                           "weight": np.linspace(0, 1, n), "heads": [["text"] if i % 2 else [] for i in range(n)]})
+        with Workspace(tmp_path / "w.duckdb") as ws:
+            ws.store_frame("edges", "k", df)
+            got = ws.load_frame("edges", "k")
+            table = wsmod._one(ws.con, "SELECT table_name FROM frames WHERE name = 'edges'", [])[0]
+            one_shot = wsmod._df(ws.con, f"SELECT * FROM {table}")
+        pd.testing.assert_frame_equal(got.drop(columns="heads"), one_shot.drop(columns="heads"))
+        assert got["heads"].tolist() == df["heads"].tolist()
+        src = got["source"].to_numpy(dtype=object)
+        assert len({id(v) for v in src}) == len(set(src)) == n // 20
+
     def test_missing_values_and_empty_frames(self, tmp_path):
         df = pd.DataFrame({
             "team": pd.Series(["Data", None], dtype="string"), "weight": pd.Series([0.5, None], dtype="Float64"),
