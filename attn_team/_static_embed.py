@@ -82,6 +82,9 @@ TEACHER = None
 #: Choices of ``embedder=`` / ``--embedder`` given by name.
 EMBEDDER_CHOICES = ("minilm", "static", "auto")
 _RECIPE = 1  # bump when the distillation changes: the cache key and the vector-cache name follow
+#: Version of the per-backlog adaptation of ``embedder="static"`` (1: ridge map of the static vectors;
+#: 2: the piece table).  Part of a workspace's key for a stored fit, so a fit on other vectors never reloads.
+ADAPT_RECIPE = 2
 _EXTRA = "pip install attn-team[scale]"
 
 

@@ -310,6 +310,13 @@ def test_workspace_never_reuses_the_other_embedders_fit(static_tiny, tables, tmp
         backlog = ws.backlog()
         assert _workspace_key(ws, backlog, {"random_state": 0, "embedder": "static"}, 20) != \
             _workspace_key(ws, backlog, {"random_state": 0}, 20)
+        # a fit stored for the vectors of another static recipe never reloads
+        key = _workspace_key(ws, backlog, {"random_state": 0, "embedder": "static"}, 20)
+        plain = _workspace_key(ws, backlog, {"random_state": 0}, 20)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(se, "ADAPT_RECIPE", se.ADAPT_RECIPE - 1)
+            assert _workspace_key(ws, backlog, {"random_state": 0, "embedder": "static"}, 20) != key
+            assert _workspace_key(ws, backlog, {"random_state": 0}, 20) == plain  # MiniLM's fits are untouched
         raw = Embedder(model=se.StaticEncoder(static_tiny), progress=False)
         a = workspace_attention(ws, backlog, progress=False, embedder="static", max_epochs=2)
         b = workspace_attention(ws, backlog, progress=False, embedder=raw, max_epochs=2)
