@@ -121,11 +121,24 @@ class _ContextTable:
     def full(self) -> np.ndarray:
         return self.rows(np.arange(self.n_vocab))
 
-    def pool(self, ids: list, weights: np.ndarray) -> np.ndarray:
-        """Weighted sums of the piece vectors of each text, L2-normalised."""
-        A = _pool_matrix(ids, weights, self.n_vocab).tocsc()
-        cols = np.flatnonzero(np.diff(A.indptr))
-        return _normalise(np.asarray(A[:, cols] @ self.rows(cols), dtype=np.float32))
+    def pool(self, ids: list, weights: np.ndarray, block: int = 8192) -> np.ndarray:
+        """Weighted sums of the piece vectors of each text, L2-normalised.
+
+        Up to ``block`` texts: from the rows of the pieces they use; more: from the whole table
+        (computed once and kept), ``block`` texts at a time, so memory stays at one block's pieces.
+        """
+        if len(ids) <= block:
+            A = _pool_matrix(ids, weights, self.n_vocab).tocsc()
+            cols = np.flatnonzero(np.diff(A.indptr))
+            return _normalise(np.asarray(A[:, cols] @ self.rows(cols), dtype=np.float32))
+        if getattr(self, "_full", None) is None or self._full[0] != self.kappa:
+            self._full = (self.kappa, self.full())
+        table = self._full[1]
+        out = np.empty((len(ids), table.shape[1]), dtype=np.float32)
+        for start in range(0, len(ids), block):
+            A = _pool_matrix(ids[start : start + block], weights, self.n_vocab)
+            out[start : start + block] = A @ table
+        return _normalise(out)
 
 
 def _piece_weights(ids: list, n_vocab: int, a: float = 1e-3) -> np.ndarray:

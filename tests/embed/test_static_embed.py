@@ -199,6 +199,14 @@ class TestAdapted:
         assert not np.allclose(out[rows[0]], teacher.encode([texts[rows[0]]])[0], atol=1e-3)
         assert teacher.calls - calls == 1  # only the check above: queries never reach the teacher
 
+    def test_pooling_in_blocks_equals_pooling_at_once(self, tiny_model):
+        texts = [f"{a} {b}" for a in TEXTS for b in TEXTS if a != b]
+        emb = se.AdaptedStaticEmbedder(tiny_model, sample=30, teacher=ContextBag(), progress=False)
+        emb.encode(texts)
+        ids = se.StaticEncoder(tiny_model).token_ids(texts)
+        once = emb.table_.pool(ids, emb.weights_)
+        np.testing.assert_allclose(emb.table_.pool(ids, emb.weights_, block=7), once, atol=1e-5)
+
     def test_sample_by_piece_budget(self, tiny_model):
         texts = [f"word{i % 20} " * (1 + i % 7) for i in range(60)]
         enc = se.StaticEncoder(tiny_model)
