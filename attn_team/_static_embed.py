@@ -18,12 +18,15 @@ processes never see half a model; the loser of a race discards its copy).
 
 :class:`StaticEncoder` is the object :class:`attn_team.embed.Embedder` uses for
 ``Embedder(model="static")``; :class:`AdaptedStaticEmbedder` adds the per-backlog adaptation
-that ``embedder="static"`` uses: token weights from the backlog's own token frequencies (SIF) and
-a ridge map from static to MiniLM space learned on a small sample of the backlog's texts.
+that ``embedder="static"`` uses: 500 of the backlog's texts run through MiniLM, and from MiniLM's
+per-piece outputs on them a piece table in MiniLM's space (each piece's mean output in context,
+shrunk towards a ridge prior of its static vector), pooled with SIF weights from the backlog's
+own piece frequencies, then a ridge map to MiniLM's sentence vectors fitted out of fold.
 
-Measured (``benchmarks/RESULTS.md``, "Static embeddings"): fitted attention MRR 9-12% below
-MiniLM's on the dev link sets (the goal was 5%), at 100x or more MiniLM's cold-start speed on
-large backlogs.
+Measured (``benchmarks/RESULTS.md``, "Static embeddings", "A piece table from MiniLM's outputs in
+context"): fitted attention MRR 5.7-6.5% below MiniLM's on the three dev link sets, mean of three
+seeds (the first recipe, a ridge map of the static vectors: 6.6-7.5%; the goal was 5%), at 60x or
+more MiniLM's cold-start speed at 100,000 items.
 """
 
 from __future__ import annotations
@@ -40,9 +43,16 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from ._static_table import (
+    _ContextTable,
+    _piece_weights,
+    _ridge_gcv,
+    _teacher_token_outputs,
+    _unweighted_table,
+)
 from .embed import MAX_CHARS, Embedder, _normalise, text_hash
 
-__all__ = ["STATIC", "STATIC_DIM", "STATIC_SIF", "AUTO_STATIC_ITEMS", "ADAPT_SAMPLE", "cache_root",
+__all__ = ["STATIC", "STATIC_DIM", "STATIC_SIF", "AUTO_STATIC_ITEMS", "ADAPT_SAMPLE", "ADAPT_TOKENS", "cache_root",
            "static_model_path", "distil_static", "StaticEncoder", "AdaptedStaticEmbedder",
            "require_model2vec", "resolve_embedder", "EMBEDDER_CHOICES"]
 
@@ -57,8 +67,16 @@ STATIC_SIF = 1e-4
 #: ``embedder="auto"`` uses the static model from this many items on (cold start measured in
 #: ``benchmarks/RESULTS.md``, "Static embeddings": below it MiniLM's wait is a few minutes at most).
 AUTO_STATIC_ITEMS = 20_000
-#: Texts of the backlog embedded with MiniLM to learn the static-to-MiniLM map (a fixed cost).
+#: Texts of the backlog that ``embedder="static"`` runs through MiniLM to adapt the static model (a
+#: fixed cost).  A count of texts, not of word-pieces: at 100,000 items MiniLM's own cold start and
+#: the sample's cost grow alike with the texts' length, so the ratio of the two stays put
+#: (``benchmarks/RESULTS.md``: a 50,000-piece budget, 3,300 one-line OFBiz summaries, fell to 20x).
 ADAPT_SAMPLE = 500
+#: Word-piece budget of the sample for ``AdaptedStaticEmbedder(sample=None)`` (an experiment).
+ADAPT_TOKENS = 50_000
+#: Shrinkage of a piece's in-context MiniLM mean towards its prior, ``n / (n + kappa)`` for ``n``
+#: occurrences: ``kappa`` is chosen from these by 5-fold cross-validation over the sampled texts.
+KAPPAS = (0.25, 1.0, 4.0)
 #: Whether ``"static"`` weights tokens by the backlog's own token frequencies (see ``AdaptedStaticEmbedder``).
 REWEIGHT = True
 #: The model the map targets (None: the packaged MiniLM; a local folder or a model object).
@@ -68,6 +86,9 @@ EMBEDDER_CHOICES = ("minilm", "static", "auto")
 #: texts tokenised at a time by the static model (their id lists are dropped once counted)
 TOKEN_CHUNK = 20_000
 _RECIPE = 1  # bump when the distillation changes: the cache key and the vector-cache name follow
+#: Version of the per-backlog adaptation of ``embedder="static"`` (1: ridge map of the static vectors;
+#: 2: the piece table).  Part of a workspace's key for a stored fit, so a fit on other vectors never reloads.
+ADAPT_RECIPE = 2
 _EXTRA = "pip install attn-team[scale]"
 
 
@@ -341,28 +362,13 @@ def static_name(*, dim: int = STATIC_DIM, sif: float = STATIC_SIF) -> str:
 # --------------------------------------------------------------------------- per-backlog adaptation
 
 
-def _ridge_gcv(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """Ridge map ``Y ~ (X - mx) W + my``, its penalty chosen by generalised cross-validation.
-
-    Returns ``(W, mx, my, lam)``.  The grid spans 1e-4 to 10 times the largest squared singular
-    value of the centred ``X``; leave-one-out errors come from the hat matrix's diagonal.
-    """
-    mx, my = X.mean(axis=0), Y.mean(axis=0)
-    Xc, Yc = X - mx, Y - my
-    U, sig, Vt = np.linalg.svd(Xc, full_matrices=False)
-    UtY = U.T @ Yc
-    s2 = sig**2
-    best = (np.inf, None)
-    for lam in s2.max() * np.logspace(-4, 1, 16):
-        f = s2 / (s2 + lam)
-        resid = Yc - U @ (f[:, None] * UtY)
-        h = (U**2) @ f + 1.0 / len(X)
-        loo = float(np.sum((resid / np.clip(1.0 - h, 1e-6, None)[:, None]) ** 2))
-        if loo < best[0]:
-            best = (loo, lam)
-    lam = float(best[1])
-    W = Vt.T @ ((sig / (s2 + lam))[:, None] * UtY)
-    return W.astype(np.float32), mx.astype(np.float32), my.astype(np.float32), lam
+def _hash_order(texts: list[str]) -> list[int]:
+    """Positions of the distinct non-empty texts, in order of their content hashes."""
+    first: dict[str, int] = {}
+    for i, t in enumerate(texts):
+        if t.strip():
+            first.setdefault(text_hash(t), i)
+    return [first[h] for h in sorted(first)]
 
 
 def _sample_rows(texts: list[str], n: int) -> np.ndarray:
@@ -370,65 +376,100 @@ def _sample_rows(texts: list[str], n: int) -> np.ndarray:
 
     Deterministic, independent of row order, and mostly unchanged when a backlog grows.
     """
-    first: dict[str, int] = {}
-    for i, t in enumerate(texts):
-        if t.strip():
-            first.setdefault(text_hash(t), i)
-    chosen = sorted(first)[:n]
-    return np.array(sorted(first[h] for h in chosen), dtype=np.int64)
+    return np.array(sorted(_hash_order(texts)[:n]), dtype=np.int64)
+
+
+def _sample_rows_budget(texts: list[str], lengths, budget: int, max_len: int = 256) -> np.ndarray:
+    """Positions of the texts of the smallest content hashes until their word-pieces reach ``budget``.
+
+    A text counts its pieces plus ``[CLS]``/``[SEP]``, at most ``max_len`` (what MiniLM reads).
+    Deterministic and independent of row order, as :func:`_sample_rows`.
+    """
+    out, total = [], 0
+    for i in _hash_order(texts):
+        if total >= budget:
+            break
+        out.append(i)
+        total += min(len(lengths[i]) + 2, max_len)
+    return np.array(sorted(out), dtype=np.int64)
 
 
 class AdaptedStaticEmbedder(Embedder):
-    """Static vectors mapped into MiniLM's space, the map learned on a sample of the backlog's own texts.
+    """Static vectors adapted to the backlog and mapped into MiniLM's space, from a sample of its own texts.
 
-    The first :meth:`encode` (for a backlog: all its item texts) embeds every text with the
-    static model and ``sample`` of them (those of the smallest content hashes) with MiniLM as
-    well, and fits a ridge map from static to MiniLM vectors (penalty by generalised
-    cross-validation).  Every text then gets the mapped static vector, the sampled ones their
-    MiniLM vector.  Later calls reuse the map (e.g. search queries).  Static and MiniLM vectors
-    are cached (``cache``) under their own model names; the mapped vectors are not (they depend
-    on the sample).
+    The first :meth:`encode` (for a backlog: all its item texts) reads every text with the static
+    model's tokenizer and runs a sample of them through MiniLM: the texts of the smallest content
+    hashes, until ``tokens`` word-pieces (``sample=None``, what ``embedder="static"`` uses) or
+    ``sample`` texts.  From MiniLM's per-piece outputs it builds a piece table in MiniLM's space
+    (:class:`_ContextTable`: each piece's mean output in context, shrunk towards a ridge prior of
+    its static vector; the shrinkage chosen by 5-fold cross-validation over the sampled texts),
+    pools each text's pieces with SIF weights from the backlog's own piece frequencies, and fits a
+    ridge map (penalty by generalised cross-validation) from the pooled vectors to MiniLM's
+    sentence vectors, on out-of-fold pooled vectors of the sample (so the map sees the table's
+    error on texts it did not learn from).  Every text, sampled or not, gets the mapped pooled
+    vector: one space for all.  Later calls reuse the table, weights and map (e.g. search queries).
+
+    ``table=False``, or a teacher that gives no per-piece outputs (not a sentence-transformers
+    model and no ``encode_tokens``), falls back to the first recipe: static vectors (SIF-weighted
+    by the backlog with ``reweight``) and a ridge map learned on the sample's sentence vectors, the
+    sampled texts keeping their teacher vectors.
 
     Parameters
     ----------
     model : str or os.PathLike, default="static"
         The static model (``"static"``: distilled from the packaged MiniLM, or a model2vec folder).
-    sample : int, default=500
-        Texts embedded with MiniLM to learn the map (0: no map, plain static vectors).
+    sample : int or None, default=500
+        Texts embedded with MiniLM (0: no adaptation, plain static vectors); None: by ``tokens``.
+    tokens : int, default=50_000
+        Word-piece budget of the sample when ``sample`` is None.
     teacher : None or str, default=None
         The model the map targets (default: the packaged MiniLM).
+    reweight : bool, default=False
+        Backlog SIF weights for the first recipe (the piece table always uses them).
+    table : bool, default=True
+        Learn the piece table when the teacher gives per-piece outputs (False: the first recipe).
     batch_size, cache, max_chars, progress
         As for :class:`~attn_team.Embedder`.
 
     Attributes
     ----------
     map_ : tuple or None
-        ``(W, mean_static, mean_teacher, penalty)`` of the fitted map.
+        ``(W, mean_in, mean_teacher, penalty)`` of the fitted map.
+    kappa_ : float or None
+        Shrinkage chosen for the piece table (None: the fallback recipe).
     n_sampled_ : int
         Texts embedded with the teacher.
     """
 
-    def __init__(self, model=STATIC, *, sample: int = ADAPT_SAMPLE, teacher=None, reweight: bool = False,
-                 batch_size: int = 32, cache=None, max_chars: int = MAX_CHARS, progress: bool = True,
-                 precision: str = "auto"):
+    def __init__(self, model=STATIC, *, sample: int | None = ADAPT_SAMPLE, tokens: int = ADAPT_TOKENS, teacher=None,
+                 reweight: bool = False, table: bool = True, batch_size: int = 32, cache=None,
+                 max_chars: int = MAX_CHARS, progress: bool = True, precision: str = "auto"):
         super().__init__(model, batch_size=batch_size, precision=precision, cache=cache, max_chars=max_chars,
                          progress=progress)
         self.sample = sample
+        self.tokens = tokens
         self.teacher = teacher
         self.reweight = reweight
+        self.table = table
 
     def __repr__(self) -> str:
-        return f"AdaptedStaticEmbedder(model={self.model!r}, sample={self.sample})"
+        size = f"tokens={self.tokens}" if self.sample is None else f"sample={self.sample}"
+        return f"AdaptedStaticEmbedder(model={self.model!r}, {size})"
 
     def get_params(self, deep: bool = True) -> dict:
-        return {**super().get_params(deep), "sample": self.sample, "teacher": self.teacher, "reweight": self.reweight}
+        return {**super().get_params(deep), "sample": self.sample, "tokens": self.tokens, "teacher": self.teacher,
+                "reweight": self.reweight, "table": self.table}
 
     def set_params(self, **params):
-        self.__dict__.pop("map_", None)
+        for k in ("map_", "table_", "weights_", "kappa_"):
+            self.__dict__.pop(k, None)
         return super().set_params(**params)
 
+    def _adapts(self) -> bool:
+        return bool(self.tokens) if self.sample is None else bool(self.sample)
+
     def dim(self) -> int:
-        if not self.sample:
+        if not self._adapts():
             return self._static().dim()
         return self._teacher().dim()
 
@@ -444,12 +485,94 @@ class AdaptedStaticEmbedder(Embedder):
                                      cache=self.cache, max_chars=self.max_chars, progress=self.progress)
         return self.teacher_
 
+    def _validate_sizes(self) -> None:
+        if self.sample is not None and (isinstance(self.sample, bool) or not isinstance(self.sample, (int, np.integer))
+                                        or self.sample < 0):
+            raise ValueError(f"sample must be a non-negative integer or None, got {self.sample!r}")
+        if isinstance(self.tokens, bool) or not isinstance(self.tokens, (int, np.integer)) or self.tokens < 0:
+            raise ValueError(f"tokens must be a non-negative integer, got {self.tokens!r}")
+
     def _encode(self, texts, cache) -> np.ndarray:
         if isinstance(texts, str):
             raise TypeError("encode expects a sequence of texts, not a single string")
         texts = list(texts)
-        if isinstance(self.sample, bool) or not isinstance(self.sample, (int, np.integer)) or self.sample < 0:
-            raise ValueError(f"sample must be a non-negative integer, got {self.sample!r}")
+        self._validate_sizes()
+        size = f"ctx{int(self.tokens)}" if self.sample is None else f"map{int(self.sample)}"
+        self._static()._ensure_loaded()
+        self.model_name_ = f"{self._static().model_name_}+{size}"
+        if "table_" in self.__dict__:  # adapted on an earlier call: the piece table path
+            return self._pooled(texts)
+        if "map_" not in self.__dict__ and self._adapts() and self.table:
+            ids = self._fit_table(texts)
+            if ids is not None:
+                return self._pooled(texts, ids)
+        return self._encode_fallback(texts, cache)
+
+    # -- the piece-table recipe ------------------------------------------------------------------------
+    def _pooled(self, texts: list[str], ids: list | None = None) -> np.ndarray:
+        if ids is None:
+            ids = self._static().load().model_.token_ids(texts)
+        P = self.table_.pool(ids, self.weights_)
+        if self.map_ is None:
+            return P
+        W, mx, my, _ = self.map_
+        return _normalise((P - mx) @ W + my)
+
+    def _fit_table(self, texts: list[str]) -> list | None:
+        """Learn the piece table, weights and map from a sample of ``texts``.
+
+        Returns the texts' piece ids (for pooling them), or None: use the first recipe.
+        """
+        static = self._static().load()
+        enc = static.model_
+        if not hasattr(enc, "token_ids"):
+            return None
+        ids = enc.token_ids(texts)
+        rows = (_sample_rows_budget(texts, ids, int(self.tokens)) if self.sample is None
+                else _sample_rows(texts, int(self.sample)))
+        if len(rows) < 10:
+            return None
+        teacher = self._teacher().load().model_
+        stats = _teacher_token_outputs(teacher, [texts[i] for i in rows], batch_size=int(self.batch_size),
+                                       progress=self.progress)
+        if stats is None:
+            return None
+        n_vocab = len(enc.model.embedding)
+        stats = [(i[i < n_vocab], o[i < n_vocab], v) for i, o, v in stats]
+        good = [k for k, s in enumerate(stats) if len(s[0])]
+        if len(good) < 10:
+            return None
+        stats = [stats[k] for k in good]
+        rows = rows[good]
+        self.n_sampled_ = len(rows)
+        raw = _unweighted_table(enc)
+        weights = _piece_weights(ids, n_vocab)
+        target = _normalise(np.stack([s[2] for s in stats]).astype(np.float32))
+        sample_ids = [ids[i] for i in rows]
+        fold = np.arange(len(rows)) % 5
+        best = None
+        tables = [_ContextTable(raw, [stats[k] for k in np.flatnonzero(fold != f)], KAPPAS[0]) for f in range(5)]
+        for kappa in KAPPAS:
+            oof = np.zeros_like(target)
+            for f, table in enumerate(tables):
+                te = np.flatnonzero(fold == f)
+                table.kappa = float(kappa)
+                oof[te] = table.pool([sample_ids[k] for k in te], weights)
+            score = float(np.mean(np.sum(oof * target, axis=1)))
+            if best is None or score > best[0]:
+                best = (score, kappa, oof)
+        _, kappa, oof = best
+        self.table_ = _ContextTable(raw, stats, kappa)
+        self.weights_ = weights
+        self.kappa_ = float(kappa)
+        W, mx, my, lam = _ridge_gcv(oof, target)
+        self.map_ = (W, mx, my, lam)
+        log.info("static model adapted on %d texts (%d pieces through MiniLM): shrinkage %g, held-out cosine %.3f, "
+                 "map penalty %.3g", len(rows), sum(len(s[0]) for s in stats), kappa, best[0], lam)
+        return ids
+
+    # -- the first recipe (a teacher with no per-piece outputs) ------------------------------------------
+    def _encode_fallback(self, texts: list[str], cache) -> np.ndarray:
         if self.reweight:  # token weights from these texts' own frequencies (first call), not cached
             enc = self._static().load().model_
             counts = enc.token_counts(texts)  # tokenised once for both
@@ -459,13 +582,13 @@ class AdaptedStaticEmbedder(Embedder):
             del counts
         else:
             S = self._static()._encode(texts, cache)
-        self.model_name_ = f"{self._static().model_name_}+map{int(self.sample)}"
-        if not self.sample:
+        if not self._adapts():
             return S
-        teach = None
         if "map_" not in self.__dict__:
-            rows = _sample_rows(texts, int(self.sample))
+            rows = (_sample_rows_budget(texts, self._static().load().model_.token_ids(texts), int(self.tokens))
+                    if self.sample is None else _sample_rows(texts, int(self.sample)))
             self.n_sampled_ = int(len(rows))
+            self.kappa_ = None
             if len(rows) < 8:
                 log.warning("only %d texts to learn the static-to-MiniLM map from: no map, MiniLM vectors "
                             "for them", len(rows))
@@ -475,6 +598,8 @@ class AdaptedStaticEmbedder(Embedder):
                 W, mx, my, lam = _ridge_gcv(S[rows], teach[1])
                 self.map_ = (W, mx, my, lam)
                 log.info("static-to-MiniLM map learned on %d texts (ridge penalty %.3g)", len(rows), lam)
+        else:
+            teach = None
         if self.map_ is None:
             return self._teacher()._encode(texts, cache)
         W, mx, my, _ = self.map_

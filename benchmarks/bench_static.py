@@ -8,12 +8,16 @@ static model with its per-backlog map (static on every text + MiniLM on the map'
 ridge fit).  Speed is reported as texts/s and as the ratio to MiniLM at the set's size and at
 100,000 items (fixed costs counted once).
 
-    python benchmarks/bench_static.py [--sets NAME ...] [--variants minilm static map500 ...]
+    python benchmarks/bench_static.py [--sets NAME ...] [--variants minilm static map500rw tab500 ...]
                                       [--folds 5] [--cache /tmp/attn_eval_cache]
 
 Variants: ``minilm`` (the default model), ``static`` (the distilled static model, raw),
-``map<N>`` (static mapped into MiniLM space by a ridge map learned on N of the backlog's texts:
-``embedder="static"``).  The one-off distillation (once per machine) is timed separately.
+``map<N>`` (static mapped into MiniLM space by a ridge map learned on N of the backlog's texts,
+which keep their MiniLM vectors; ``map<N>rw`` with backlog token weights: the first recipe of
+``embedder="static"``), ``tab<N>`` (the piece table: MiniLM's in-context outputs on N of the
+backlog's texts, SIF pooling and an out-of-fold ridge map; ``tab500`` is ``embedder="static"``),
+``ctx<T>`` (the piece table on a sample of T word-pieces instead of N texts; ``ctx``: 50,000).
+The one-off distillation (once per machine) is timed separately (``--no-distil``: not).
 Results go to ``benchmarks/out/static.json``.
 """
 
@@ -45,9 +49,14 @@ def make_embedder(variant: str, cache):
         return Embedder(cache=cache, progress=False)
     if variant == "static":
         return Embedder("static", cache=cache, progress=False)
+    if variant.startswith("ctx"):  # a piece budget
+        return AdaptedStaticEmbedder(sample=None, tokens=int(variant[3:] or 50_000), reweight=True, cache=cache,
+                                     progress=False)
+    if variant.startswith("tab"):  # the piece table on N texts: "tab500" is embedder="static"
+        return AdaptedStaticEmbedder(sample=int(variant[3:]), reweight=True, cache=cache, progress=False)
     if variant.startswith("map"):
         return AdaptedStaticEmbedder(sample=int(variant[3:].removesuffix("rw")), reweight=variant.endswith("rw"),
-                                     cache=cache, progress=False)
+                                     table=False, cache=cache, progress=False)
     if variant == "rw":
         return AdaptedStaticEmbedder(sample=0, reweight=True, cache=cache, progress=False)
     raise ValueError(f"unknown variant {variant!r}")
@@ -73,18 +82,24 @@ def cold_start(texts: list[str], variants: list[str], minilm_sample: int) -> dic
     srate = len(texts) / (time.perf_counter() - t0)
     out["static"] = {"texts_per_s": srate, "seconds": len(texts) / srate, "seconds_100k": BIG / srate}
     for v in variants:
-        if not v.startswith("map"):
+        if not v.startswith(("map", "ctx", "tab")):
             continue
-        n = int(v[3:].removesuffix("rw"))
         e = make_embedder(v, None)
         e._static().load()
         e._teacher().load()
         t0 = time.perf_counter()
         e.encode(texts)
         sec = time.perf_counter() - t0
-        fixed = max(sec - len(texts) / srate, 0.0)  # the MiniLM sample and the ridge fit
-        out[v] = {"texts_per_s": len(texts) / sec, "seconds": sec, "seconds_100k": BIG / srate + fixed,
-                  "sample": n}
+        if v.startswith(("ctx", "tab")):
+            # per-text cost: a second pass with the adaptation learned (tokenise, pool, map)
+            t0 = time.perf_counter()
+            e.encode(texts)
+            vrate = len(texts) / (time.perf_counter() - t0)
+        else:
+            vrate = srate
+        fixed = max(sec - len(texts) / vrate, 0.0)  # the MiniLM sample and the fits
+        out[v] = {"texts_per_s": len(texts) / sec, "seconds": sec, "seconds_100k": BIG / vrate + fixed,
+                  "fixed_seconds": fixed, "per_text_rate": vrate, "sample": int(e.n_sampled_)}
     for v in out.values():
         v["speedup"] = out["minilm"]["seconds"] / v["seconds"]
         v["speedup_100k"] = out["minilm"]["seconds_100k"] / v["seconds_100k"]
@@ -98,16 +113,19 @@ def main(argv=None) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", nargs="*", default=list(SETS))
-    ap.add_argument("--variants", nargs="*", default=["minilm", "static", "map500", "map1000"])
+    ap.add_argument("--variants", nargs="*", default=["minilm", "static", "map500rw", "tab500"])
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--cache", default="/tmp/attn_eval_cache")
     ap.add_argument("--minilm-sample", type=int, default=300)
     ap.add_argument("--no-eval", action="store_true", help="speed only")
     ap.add_argument("--no-speed", action="store_true", help="MRR only")
+    ap.add_argument("--seed", type=int, default=0, help="random_state of the folds and the fit (rows keyed "
+                    "VARIANT@seedN when not 0)")
+    ap.add_argument("--no-distil", action="store_true", help="do not time the one-off distillation")
     ap.add_argument("--out", type=Path, default=HERE / "out" / "static.json")
     args = ap.parse_args(argv)
     res = json.loads(args.out.read_text()) if args.out.exists() else {}
-    if not args.no_speed:
+    if not (args.no_speed or args.no_distil):
         with tempfile.TemporaryDirectory() as tmp:
             t0 = time.perf_counter()
             static_model_path(cache_dir=tmp, progress=False)
@@ -133,15 +151,16 @@ def main(argv=None) -> int:
         for v in args.variants:
             t0 = time.perf_counter()
             methods = ("attention", "attention_untrained", "embedding") + (("tfidf", "bm25") if v == "minilm" else ())
-            r = attn_team.evaluate_links(b, folds=args.folds, random_state=0, embedder=make_embedder(v, args.cache),
+            r = attn_team.evaluate_links(b, folds=args.folds, random_state=args.seed, embedder=make_embedder(v, args.cache),
                                          cache=args.cache, dataset=name, methods=methods)
             row = {m: r["methods"][m]["mrr"] for m in methods} | {"ci": r["mrr_ci"]["attention"],
                                                                  "n_eval": r["n_eval_links"],
                                                                  "seconds": round(time.perf_counter() - t0, 1)}
-            res[name].setdefault("mrr", {})[v] = row
+            key = v if not args.seed else f"{v}@seed{args.seed}"
+            res[name].setdefault("mrr", {})[key] = row
             args.out.parent.mkdir(parents=True, exist_ok=True)
             args.out.write_text(json.dumps(res, indent=1))
-            base = res[name]["mrr"].get("minilm", {}).get("attention")
+            base = res[name]["mrr"].get("minilm" if not args.seed else f"minilm@seed{args.seed}", {}).get("attention")
             rel = f" ({row['attention'] / base - 1:+.1%} vs MiniLM)" if base else ""
             print(f"{name} {v}: attention {row['attention']:.3f}{rel}, untrained {row['attention_untrained']:.3f}, "
                   f"embedding {row['embedding']:.3f} ({row['seconds']:.0f} s)", flush=True)

@@ -25,6 +25,46 @@ class BagOfWords:
         return out
 
 
+class ContextBag:
+    """A fake contextual sentence model over MiniLM's word-pieces (64-d).
+
+    Each piece's output is a fixed random vector of the piece plus half that of the piece before
+    it (its context); the sentence vector is the normalised mean of the outputs.  ``encode_tokens``
+    gives the per-piece outputs, as :class:`AdaptedStaticEmbedder` reads them from MiniLM.
+    """
+
+    name = "fake-context"
+
+    def __init__(self):
+        from tokenizers import Tokenizer
+
+        from attn_team.embed import _default_model_path
+
+        self.tokenizer = Tokenizer.from_file(f"{_default_model_path()}/tokenizer.json")
+        self.tokenizer.no_padding()
+        self.tokenizer.no_truncation()
+        self.calls = 0
+
+    @staticmethod
+    def _vec(piece: int) -> np.ndarray:
+        return np.random.RandomState(piece).randn(64).astype(np.float32)
+
+    def encode_tokens(self, texts):
+        self.calls += len(texts)
+        out = []
+        for e in self.tokenizer.encode_batch(list(texts), add_special_tokens=False):
+            ids = np.array(e.ids, dtype=np.int64)
+            outs = np.stack([self._vec(i) + 0.5 * (self._vec(p) if k else 0.0)
+                             for k, (i, p) in enumerate(zip(ids, np.r_[0, ids[:-1]]))]) if len(ids) else \
+                np.zeros((0, 64), np.float32)
+            sent = outs.mean(axis=0) if len(ids) else np.zeros(64, np.float32)
+            out.append((ids, outs, sent / (np.linalg.norm(sent) or 1.0)))
+        return out
+
+    def encode(self, texts, **kw):
+        return np.stack([v for _, _, v in self.encode_tokens(texts)]) if len(texts) else np.zeros((0, 64), np.float32)
+
+
 def write_link_tables(path, *, clone: bool = False):
     """Tidy ``issues.csv``/``links.csv`` in ``path``: 20 linked A/B pairs sharing a word (Blocks or Relates),
     plus one clone link with ``clone=True``. Returns ``path``."""

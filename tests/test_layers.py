@@ -27,7 +27,7 @@ def layer_of(module: str) -> str | None:
         return "base"
     if head == "_derived":
         return "model"
-    if head in ("_static_embed", "_vector_store"):  # the static embedding model; the vector cache
+    if head in ("_static_embed", "_static_table", "_vector_store"):  # the static embedding model; the vector cache
         return "embed"
     if head in ("cli", "_commands", "__main__"):
         return "cli"

@@ -392,8 +392,14 @@ def _workspace_key(ws, backlog, params: dict, k: int) -> str:
 
     snaps = ws.snapshots()
     # the heads are part of the key: weights stored for another set of heads never load; where the
-    # work runs (engine, scheduler) does not change the result, so it is not part of it
-    ident = repr((__version__, tuple(HEADS), sorted((n, repr(v)) for n, v in params.items()
+    # work runs (engine, scheduler) does not change the result, so it is not part of it; nor does a
+    # fit on the vectors of an earlier static recipe
+    recipe = None
+    if params.get("embedder") in ("static", "auto"):
+        from .._static_embed import ADAPT_RECIPE
+
+        recipe = ADAPT_RECIPE
+    ident = repr((__version__, tuple(HEADS), recipe, sorted((n, repr(v)) for n, v in params.items()
                                                     if n not in ("cache", "progress", "engine", "scheduler")), k,
                   backlog.n_items, [(int(r.snapshot_id), list(r.file_hashes)) for r in snaps.itertuples()]))
     return hashlib.sha1(ident.encode("utf-8")).hexdigest()

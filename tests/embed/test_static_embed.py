@@ -13,10 +13,10 @@ import sys
 
 import numpy as np
 import pytest
+from fakes import BagOfWords, ContextBag, write_link_tables
 
 from attn_team import _static_embed as se
 from attn_team.embed import DEFAULT_MODEL, Embedder, VectorStore
-from fakes import BagOfWords, write_link_tables
 
 pytest.importorskip("model2vec")
 
@@ -51,6 +51,7 @@ def static_tiny(tiny_model, monkeypatch):
     monkeypatch.setattr(se, "static_model_path", lambda *a, **k: tiny_model)
     monkeypatch.setattr(se, "TEACHER", BagOfWords())
     monkeypatch.setattr(se, "ADAPT_SAMPLE", 12)
+    monkeypatch.setattr(se, "ADAPT_TOKENS", 72)
     return tiny_model
 
 
@@ -165,6 +166,78 @@ class TestAdapted:
         calls = teacher.calls
         emb.encode(["refresh tokens"])
         assert teacher.calls == calls
+        assert emb.kappa_ is None  # a teacher with no per-piece outputs: the first recipe
+
+    def test_piece_table_beats_the_first_recipe_on_texts_outside_the_sample(self, tiny_model):
+        words = sorted({w for t in TEXTS for w in t.lower().split()} | {f"word{i}" for i in range(20)})
+        rng = np.random.RandomState(0)
+        texts = [" ".join(rng.choice(words, 4, replace=False)) for _ in range(300)]
+        rows = se._sample_rows(texts, 150)
+        rest = np.setdiff1d(np.arange(len(texts)), rows)
+        want = ContextBag().encode(texts)
+        table = se.AdaptedStaticEmbedder(tiny_model, sample=150, teacher=ContextBag(), progress=False)
+        first = se.AdaptedStaticEmbedder(tiny_model, sample=150, teacher=ContextBag(), table=False, progress=False)
+        a, b = table.encode(texts), first.encode(texts)
+        assert table.kappa_ in se.KAPPAS and first.kappa_ is None and table.n_sampled_ == 150
+        cos_table = np.sum(a[rest] * want[rest], axis=1).mean()
+        cos_first = np.sum(b[rest] * want[rest], axis=1).mean()
+        # each piece's in-context outputs are learned; a linear map of 16-d static vectors cannot get there
+        assert cos_table > 0.9 and cos_table > cos_first + 0.1, (cos_table, cos_first)
+
+    def test_piece_table_is_one_space_for_sampled_texts_and_queries(self, tiny_model):
+        texts = [f"{a} {b}" for a in TEXTS for b in TEXTS if a != b]
+        teacher = ContextBag()
+        emb = se.AdaptedStaticEmbedder(tiny_model, sample=30, teacher=teacher, progress=False)
+        out = emb.encode(texts)
+        assert out.shape == (len(texts), 64) and np.allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
+        calls = teacher.calls
+        rows = se._sample_rows(texts, 30)
+        outside = int(np.setdiff1d(np.arange(len(texts)), rows)[0])
+        # a sampled text gets the same (mapped) vector as any other text and as the same text as a query
+        for i in (int(rows[0]), outside):
+            np.testing.assert_allclose(emb.encode([texts[i]])[0], out[i], atol=1e-5)
+        assert not np.allclose(out[rows[0]], teacher.encode([texts[rows[0]]])[0], atol=1e-3)
+        assert teacher.calls - calls == 1  # only the check above: queries never reach the teacher
+
+    def test_pooling_in_blocks_equals_pooling_at_once(self, tiny_model):
+        texts = [f"{a} {b}" for a in TEXTS for b in TEXTS if a != b]
+        emb = se.AdaptedStaticEmbedder(tiny_model, sample=30, teacher=ContextBag(), progress=False)
+        emb.encode(texts)
+        ids = se.StaticEncoder(tiny_model).token_ids(texts)
+        once = emb.table_.pool(ids, emb.weights_)
+        np.testing.assert_allclose(emb.table_.pool(ids, emb.weights_, block=7), once, atol=1e-5)
+
+    def test_sample_by_piece_budget(self, tiny_model):
+        texts = [f"word{i % 20} " * (1 + i % 7) for i in range(60)]
+        enc = se.StaticEncoder(tiny_model)
+        ids = enc.token_ids(texts)
+        rows = se._sample_rows_budget(texts, ids, 100)
+        counted = [min(len(ids[i]) + 2, 256) for i in rows]
+        order = se._hash_order(texts)
+        assert sorted(order[: len(rows)]) == list(rows)  # a prefix in content-hash order
+        last = order[len(rows) - 1]
+        assert sum(counted) >= 100 > sum(counted) - min(len(ids[last]) + 2, 256)
+        rev = se._sample_rows_budget(texts[::-1], ids[::-1], 100)
+        assert {texts[::-1][i] for i in rev} == {texts[i] for i in rows}
+        # the adapted embedder samples by the budget when sample is None
+        emb = se.AdaptedStaticEmbedder(tiny_model, sample=None, tokens=100, teacher=ContextBag(), progress=False)
+        emb.encode(texts)
+        assert emb.n_sampled_ == len({texts[i] for i in rows})
+        with pytest.raises(ValueError, match="tokens must be"):
+            se.AdaptedStaticEmbedder(tiny_model, sample=None, tokens=-5, progress=False).encode(texts)
+
+    def test_minilm_piece_outputs_align_with_the_static_pieces(self, tiny_model):
+        from attn_team.embed import Embedder as E
+
+        minilm = E(progress=False).load()
+        texts = TEXTS[:3] + [" ".join(["tokens"] * 400)]
+        stats = se._teacher_token_outputs(minilm.model_, texts)
+        ids = se.StaticEncoder(tiny_model).token_ids(texts)
+        for (pieces, outs, sent), want in zip(stats, ids):
+            n = min(len(want), 254)  # MiniLM reads 256 pieces with [CLS] and [SEP]
+            assert list(pieces) == list(want[:n]) and outs.shape == (n, 384)
+        sent = np.stack([s[2] for s in stats])
+        np.testing.assert_allclose(sent, minilm.encode(texts), atol=1e-4)
 
     def test_sample_is_independent_of_order(self):
         texts = [f"text {i}" for i in range(50)]
@@ -214,6 +287,7 @@ class TestResolve:
         assert se.resolve_embedder(None)[0] == se.resolve_embedder("minilm")[0] == "default"
         key, emb = se.resolve_embedder("static")
         assert key == "static" and isinstance(emb, se.AdaptedStaticEmbedder)
+        assert emb.sample == se.ADAPT_SAMPLE and emb.table  # the piece table on a sample of texts
         assert se.resolve_embedder("auto", n_items=se.AUTO_STATIC_ITEMS - 1)[0] == "default"
         assert se.resolve_embedder("auto", n_items=se.AUTO_STATIC_ITEMS)[0] == "static"
         with pytest.raises(ValueError, match="embedder must be one of"):
@@ -262,6 +336,13 @@ def test_workspace_never_reuses_the_other_embedders_fit(static_tiny, tables, tmp
         backlog = ws.backlog()
         assert _workspace_key(ws, backlog, {"random_state": 0, "embedder": "static"}, 20) != \
             _workspace_key(ws, backlog, {"random_state": 0}, 20)
+        # a fit stored for the vectors of another static recipe never reloads
+        key = _workspace_key(ws, backlog, {"random_state": 0, "embedder": "static"}, 20)
+        plain = _workspace_key(ws, backlog, {"random_state": 0}, 20)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(se, "ADAPT_RECIPE", se.ADAPT_RECIPE - 1)
+            assert _workspace_key(ws, backlog, {"random_state": 0, "embedder": "static"}, 20) != key
+            assert _workspace_key(ws, backlog, {"random_state": 0}, 20) == plain  # MiniLM's fits are untouched
         raw = Embedder(model=se.StaticEncoder(static_tiny), progress=False)
         a = workspace_attention(ws, backlog, progress=False, embedder="static", max_epochs=2)
         b = workspace_attention(ws, backlog, progress=False, embedder=raw, max_epochs=2)

@@ -1,0 +1,158 @@
+"""The piece table of ``embedder="static"``: static vectors moved to MiniLM's outputs in context.
+
+Helpers of :class:`attn_team._static_embed.AdaptedStaticEmbedder`: the teacher's per-piece outputs on
+the sampled texts (:func:`_teacher_token_outputs`), the table built from them (:class:`_ContextTable`),
+SIF pooling (:func:`_piece_weights`, :func:`_pool_matrix`) and the ridge map with its penalty by
+generalised cross-validation (:func:`_ridge_gcv`).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from .embed import _normalise
+
+_STATIC_SIF = 1e-4  # the distillation's default SIF coefficient, for a model whose config lacks it
+
+
+def _ridge_gcv(X: np.ndarray, Y: np.ndarray, weights: np.ndarray | None = None, grid: int = 16
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Ridge map ``Y ~ (X - mx) W + my``, its penalty chosen by generalised cross-validation.
+
+    Returns ``(W, mx, my, lam)``.  The grid spans 1e-4 to 10 times the largest squared singular
+    value of the centred ``X``; leave-one-out errors come from the hat matrix's diagonal.
+    ``weights`` (one per row, e.g. occurrence counts) weight the squared errors and the means.
+    """
+    w = np.ones(len(X)) if weights is None else np.asarray(weights, dtype=np.float64)
+    mx, my = (w @ X) / w.sum(), (w @ Y) / w.sum()
+    r = np.sqrt(w)[:, None]
+    Xc, Yc = (X - mx) * r, (Y - my) * r
+    U, sig, Vt = np.linalg.svd(Xc, full_matrices=False)
+    UtY = U.T @ Yc
+    s2 = sig**2
+    best = (np.inf, None)
+    lead = (w / w.sum()) if weights is not None else np.full(len(X), 1.0 / len(X))
+    for lam in s2.max() * np.logspace(-4, 1, grid):
+        f = s2 / (s2 + lam)
+        resid = Yc - U @ (f[:, None] * UtY)
+        h = (U**2) @ f + lead
+        loo = float(np.sum((resid / np.clip(1.0 - h, 1e-6, None)[:, None]) ** 2))
+        if loo < best[0]:
+            best = (loo, lam)
+    lam = float(best[1])
+    W = Vt.T @ ((sig / (s2 + lam))[:, None] * UtY)
+    return W.astype(np.float32), mx.astype(np.float32), my.astype(np.float32), lam
+
+
+def _teacher_token_outputs(model, texts: list[str], *, batch_size: int = 32, progress: bool = False):
+    """``[(piece ids, their output vectors, sentence vector)]`` of each text from the teacher, or None.
+
+    A sentence-transformers model gives them in one pass (``output_value=None``: input ids, token
+    embeddings before pooling, the pooled sentence vector); special tokens are dropped.  Another
+    model object may offer ``encode_tokens(texts)`` returning the same triples; otherwise None.
+    """
+    if hasattr(model, "encode_tokens"):
+        return [(np.asarray(i, dtype=np.int64), np.asarray(o, dtype=np.float32), np.asarray(v, dtype=np.float32))
+                for i, o, v in model.encode_tokens(texts)]
+    from .embed import _is_sentence_transformer
+
+    if not _is_sentence_transformer(model):
+        return None
+    special = set(getattr(model.tokenizer, "all_special_ids", []) or [])
+    res = model.encode(texts, output_value=None, batch_size=batch_size, show_progress_bar=progress,
+                       convert_to_numpy=False)
+    out = []
+    for r in res:
+        mask = r["attention_mask"].bool()
+        ids = r["input_ids"][mask].cpu().numpy().astype(np.int64)
+        tok = r["token_embeddings"][mask].detach().float().cpu().numpy()
+        keep = ~np.isin(ids, list(special)) if special else np.ones(len(ids), dtype=bool)
+        out.append((ids[keep], tok[keep], r["sentence_embedding"].detach().float().cpu().numpy()))
+    return out
+
+
+def _pool_matrix(ids: list, weights: np.ndarray, n_cols: int):
+    """Sparse ``(len(ids), n_cols)`` matrix: row i sums ``weights[piece]`` over the pieces of text i."""
+    from scipy import sparse
+
+    lens = np.array([len(r) for r in ids], dtype=np.int64)
+    cols = np.concatenate([np.asarray(r, dtype=np.int64) for r in ids]) if lens.sum() else np.zeros(0, np.int64)
+    rows = np.repeat(np.arange(len(ids)), lens)
+    return sparse.csr_matrix((weights[cols].astype(np.float32), (rows, cols)), shape=(len(ids), n_cols))
+
+
+class _ContextTable:
+    """Piece vectors in the teacher's space: the mean of each piece's teacher outputs in context, shrunk
+    towards a linear prior of its static vector.
+
+    For a piece seen ``n`` times in the sampled texts with mean teacher output ``m``, and static
+    vector ``v`` (the distilled row, SIF weighting removed), its vector is
+    ``P(v) + n / (n + kappa) * (m - P(v))``, where ``P`` is a ridge map (GCV penalty, rows weighted
+    by ``n``) from static vectors to in-context means over the sampled pieces.  Pieces never seen
+    get ``P(v)``; pieces with no static vector (not distilled) and never seen get zeros.
+    """
+
+    def __init__(self, raw: np.ndarray, stats: list, kappa: float):
+        n_vocab, d = len(raw), stats[0][1].shape[1]
+        ids = np.concatenate([s[0] for s in stats])
+        outs = np.concatenate([s[1] for s in stats]).astype(np.float64)
+        seen, inv = np.unique(ids, return_inverse=True)
+        sums = np.zeros((len(seen), d))
+        np.add.at(sums, inv, outs)
+        counts = np.bincount(inv, minlength=len(seen)).astype(np.float64)
+        self.raw, self.kappa = raw, float(kappa)
+        self.seen, self.mean, self.counts = seen, sums / counts[:, None], counts
+        self.W, self.mx, self.my, _ = _ridge_gcv(raw[seen], self.mean.astype(np.float32), weights=counts, grid=8)
+        self.n_vocab = n_vocab
+
+    def rows(self, cols: np.ndarray) -> np.ndarray:
+        """Vectors of the pieces ``cols`` (ids), shape ``(len(cols), d)``."""
+        out = ((self.raw[cols] - self.mx) @ self.W + self.my).astype(np.float64)
+        out[~np.any(self.raw[cols] != 0, axis=1)] = 0.0
+        at = np.searchsorted(self.seen, cols)
+        hit = (at < len(self.seen)) & (self.seen[np.minimum(at, len(self.seen) - 1)] == cols)
+        j = at[hit]
+        s = (self.counts[j] / (self.counts[j] + self.kappa))[:, None]
+        out[hit] = out[hit] + s * (self.mean[j] - out[hit])
+        return out.astype(np.float32)
+
+    def full(self) -> np.ndarray:
+        return self.rows(np.arange(self.n_vocab))
+
+    def pool(self, ids: list, weights: np.ndarray, block: int = 8192) -> np.ndarray:
+        """Weighted sums of the piece vectors of each text, L2-normalised.
+
+        Up to ``block`` texts: from the rows of the pieces they use; more: from the whole table
+        (computed once and kept), ``block`` texts at a time, so memory stays at one block's pieces.
+        """
+        if len(ids) <= block:
+            A = _pool_matrix(ids, weights, self.n_vocab).tocsc()
+            cols = np.flatnonzero(np.diff(A.indptr))
+            return _normalise(np.asarray(A[:, cols] @ self.rows(cols), dtype=np.float32))
+        if getattr(self, "_full", None) is None or self._full[0] != self.kappa:
+            self._full = (self.kappa, self.full())
+        table = self._full[1]
+        out = np.empty((len(ids), table.shape[1]), dtype=np.float32)
+        for start in range(0, len(ids), block):
+            A = _pool_matrix(ids[start : start + block], weights, self.n_vocab)
+            out[start : start + block] = A @ table
+        return _normalise(out)
+
+
+def _piece_weights(ids: list, n_vocab: int, a: float = 1e-3) -> np.ndarray:
+    """SIF weights ``a / (a + p)`` of the pieces, ``p`` their frequency in these texts."""
+    counts = np.bincount(np.concatenate([np.asarray(r, dtype=np.int64) for r in ids] + [np.zeros(0, np.int64)]),
+                         minlength=n_vocab).astype(np.float64)
+    return (a / (a + counts / max(counts.sum(), 1.0))).astype(np.float32)
+
+
+def _unweighted_table(enc) -> np.ndarray:
+    """The static model's piece vectors with the distillation's Zipf SIF weighting divided out."""
+    table = np.asarray(enc.model.embedding, dtype=np.float32)
+    config = json.loads((enc.path / "config.json").read_text(encoding="utf-8"))
+    sif = float(config.get("sif_coefficient", _STATIC_SIF))
+    inv_rank = 1.0 / np.arange(2, len(table) + 2)
+    zipf = sif / (sif + inv_rank / inv_rank.sum())
+    return (table / zipf[:, None]).astype(np.float32)
