@@ -382,6 +382,7 @@ def _sample_rows(texts: list[str], n: int) -> np.ndarray:
 def _sample_rows_budget(texts: list[str], lengths, budget: int, max_len: int = 256) -> np.ndarray:
     """Positions of the texts of the smallest content hashes until their word-pieces reach ``budget``.
 
+    ``lengths``: each text's number of word-pieces, or its piece ids.
     A text counts its pieces plus ``[CLS]``/``[SEP]``, at most ``max_len`` (what MiniLM reads).
     Deterministic and independent of row order, as :func:`_sample_rows`.
     """
@@ -390,7 +391,8 @@ def _sample_rows_budget(texts: list[str], lengths, budget: int, max_len: int = 2
         if total >= budget:
             break
         out.append(i)
-        total += min(len(lengths[i]) + 2, max_len)
+        size = lengths[i]
+        total += min((len(size) if hasattr(size, "__len__") else int(size)) + 2, max_len)
     return np.array(sorted(out), dtype=np.int64)
 
 
@@ -511,7 +513,7 @@ class AdaptedStaticEmbedder(Embedder):
     # -- the piece-table recipe ------------------------------------------------------------------------
     def _pooled(self, texts: list[str], ids: list | None = None) -> np.ndarray:
         if ids is None:
-            ids = self._static().load().model_.token_ids(texts)
+            ids = self._static().load().model_.token_counts(texts)
         P = self.table_.pool(ids, self.weights_)
         if self.map_ is None:
             return P
@@ -527,9 +529,9 @@ class AdaptedStaticEmbedder(Embedder):
         enc = static.model_
         if not hasattr(enc, "token_ids"):
             return None
-        ids = enc.token_ids(texts)
-        rows = (_sample_rows_budget(texts, ids, int(self.tokens)) if self.sample is None
-                else _sample_rows(texts, int(self.sample)))
+        ids = enc.token_counts(texts)  # texts x pieces counts: a million texts' id lists took 6 GB
+        rows = (_sample_rows_budget(texts, np.asarray(ids.sum(axis=1)).ravel(), int(self.tokens))
+                if self.sample is None else _sample_rows(texts, int(self.sample)))
         if len(rows) < 10:
             return None
         teacher = self._teacher().load().model_
@@ -548,7 +550,7 @@ class AdaptedStaticEmbedder(Embedder):
         raw = _unweighted_table(enc)
         weights = _piece_weights(ids, n_vocab)
         target = _normalise(np.stack([s[2] for s in stats]).astype(np.float32))
-        sample_ids = [ids[i] for i in rows]
+        sample_ids = ids[rows]
         fold = np.arange(len(rows)) % 5
         best = None
         tables = [_ContextTable(raw, [stats[k] for k in np.flatnonzero(fold != f)], KAPPAS[0]) for f in range(5)]
@@ -557,7 +559,7 @@ class AdaptedStaticEmbedder(Embedder):
             for f, table in enumerate(tables):
                 te = np.flatnonzero(fold == f)
                 table.kappa = float(kappa)
-                oof[te] = table.pool([sample_ids[k] for k in te], weights)
+                oof[te] = table.pool(sample_ids[te], weights)
             score = float(np.mean(np.sum(oof * target, axis=1)))
             if best is None or score > best[0]:
                 best = (score, kappa, oof)

@@ -73,10 +73,16 @@ def _teacher_token_outputs(model, texts: list[str], *, batch_size: int = 32, pro
     return out
 
 
-def _pool_matrix(ids: list, weights: np.ndarray, n_cols: int):
-    """Sparse ``(len(ids), n_cols)`` matrix: row i sums ``weights[piece]`` over the pieces of text i."""
+def _pool_matrix(ids, weights: np.ndarray, n_cols: int):
+    """Sparse ``(n_texts, n_cols)`` matrix: row i sums ``weights[piece]`` over the pieces of text i.
+
+    ``ids``: the texts' piece ids (a list of lists) or their texts x pieces count matrix
+    (:meth:`~attn_team._static_embed.StaticEncoder.token_counts`, what large backlogs use).
+    """
     from scipy import sparse
 
+    if sparse.issparse(ids):
+        return sparse.csr_matrix(ids @ sparse.diags(np.asarray(weights, dtype=np.float32)), dtype=np.float32)
     lens = np.array([len(r) for r in ids], dtype=np.int64)
     cols = np.concatenate([np.asarray(r, dtype=np.int64) for r in ids]) if lens.sum() else np.zeros(0, np.int64)
     rows = np.repeat(np.arange(len(ids)), lens)
@@ -127,24 +133,32 @@ class _ContextTable:
         Up to ``block`` texts: from the rows of the pieces they use; more: from the whole table
         (computed once and kept), ``block`` texts at a time, so memory stays at one block's pieces.
         """
-        if len(ids) <= block:
+        n = ids.shape[0] if hasattr(ids, "shape") else len(ids)
+        if n <= block:
             A = _pool_matrix(ids, weights, self.n_vocab).tocsc()
             cols = np.flatnonzero(np.diff(A.indptr))
             return _normalise(np.asarray(A[:, cols] @ self.rows(cols), dtype=np.float32))
         if getattr(self, "_full", None) is None or self._full[0] != self.kappa:
             self._full = (self.kappa, self.full())
         table = self._full[1]
-        out = np.empty((len(ids), table.shape[1]), dtype=np.float32)
-        for start in range(0, len(ids), block):
+        out = np.empty((n, table.shape[1]), dtype=np.float32)
+        for start in range(0, n, block):
             A = _pool_matrix(ids[start : start + block], weights, self.n_vocab)
             out[start : start + block] = A @ table
         return _normalise(out)
 
 
-def _piece_weights(ids: list, n_vocab: int, a: float = 1e-3) -> np.ndarray:
-    """SIF weights ``a / (a + p)`` of the pieces, ``p`` their frequency in these texts."""
-    counts = np.bincount(np.concatenate([np.asarray(r, dtype=np.int64) for r in ids] + [np.zeros(0, np.int64)]),
-                         minlength=n_vocab).astype(np.float64)
+def _piece_weights(ids, n_vocab: int, a: float = 1e-3) -> np.ndarray:
+    """SIF weights ``a / (a + p)`` of the pieces, ``p`` their frequency in these texts (ids or counts, as
+    :func:`_pool_matrix` takes them)."""
+    from scipy import sparse
+
+    if sparse.issparse(ids):
+        M = sparse.csr_matrix(ids)
+        counts = np.bincount(M.indices, weights=M.data, minlength=n_vocab).astype(np.float64)
+    else:
+        counts = np.bincount(np.concatenate([np.asarray(r, dtype=np.int64) for r in ids] + [np.zeros(0, np.int64)]),
+                             minlength=n_vocab).astype(np.float64)
     return (a / (a + counts / max(counts.sum(), 1.0))).astype(np.float32)
 
 

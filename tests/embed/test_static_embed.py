@@ -206,6 +206,13 @@ class TestAdapted:
         ids = se.StaticEncoder(tiny_model).token_ids(texts)
         once = emb.table_.pool(ids, emb.weights_)
         np.testing.assert_allclose(emb.table_.pool(ids, emb.weights_, block=7), once, atol=1e-5)
+        counts = se.StaticEncoder(tiny_model).token_counts(texts, chunk=5)  # what encode pools from
+        for block in (7, 10_000):
+            np.testing.assert_allclose(emb.table_.pool(counts, emb.weights_, block=block), once, atol=1e-5)
+        from attn_team._static_table import _piece_weights
+
+        n_vocab = counts.shape[1]
+        np.testing.assert_array_equal(_piece_weights(counts, n_vocab), _piece_weights(ids, n_vocab))
 
     def test_sample_by_piece_budget(self, tiny_model):
         texts = [f"word{i % 20} " * (1 + i % 7) for i in range(60)]
