@@ -111,3 +111,22 @@ def test_suggest_category_option_reaches_the_ranking_and_shows_the_kind(monkeypa
     with pytest.raises(SystemExit) as exc:  # argparse refuses an unknown kind, exit code 2
         cli.main(["suggest", "--category", "blocks"])
     assert exc.value.code == 2
+
+
+def test_untrained_option_skips_the_fit_on_every_attention_command(monkeypatch):
+    """``--untrained`` (suggest, report, flow) asks for the untrained weights: max_epochs=0 reaches the
+    workspace's attention, under its own key; without it nothing changes."""
+    from attn_team import cli
+    from attn_team._commands import _common
+    from attn_team.model import Backlog
+
+    seen = []
+    monkeypatch.setattr("attn_team.attention._fitted.workspace_attention", lambda ws, b, **kw: seen.append(kw))
+    b = Backlog(items={"key": ["PAY-1", "IDN-1"], "summary": ["a", "b"]})
+    parser = cli.build_parser()
+    for cmd in (["suggest"], ["report", "--out", "r.html"], ["flow", "--out", "f.html"]):
+        fast, default = parser.parse_args([*cmd, "--untrained"]), parser.parse_args(cmd)
+        assert fast.untrained and not default.untrained
+        _common.item_attention(b, None, args=fast)
+        _common.item_attention(b, None, args=default)
+        assert seen[-2]["max_epochs"] == 0 and "max_epochs" not in seen[-1], cmd

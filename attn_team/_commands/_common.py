@@ -52,6 +52,9 @@ def add_attention_args(p: argparse.ArgumentParser) -> None:
     """``--no-progress``, ``--refit``, ``--embedder`` and the engine options, for subcommands that compute item attention."""
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
     p.add_argument("--refit", action="store_true", help="ignore the attention cached in the workspace and fit again")
+    p.add_argument("--untrained", action="store_true",
+                   help="use the untrained head weights, no fit: the quickest first answer on a large backlog "
+                        "(with --embedder static, 100,000 items in about 4 minutes; benchmarks/RESULTS.md)")
     add_embedder_arg(p)
     add_engine_args(p)
 
@@ -156,5 +159,7 @@ def item_attention(backlog, ws, *, refit: bool = False, progress: bool = True, k
     if backlog.n_items < 2:
         return None
     params = {} if embedder in (None, "minilm") else {"embedder": embedder}
+    if getattr(args, "untrained", False):
+        params["max_epochs"] = 0  # kept in the workspace under its own key, apart from a fitted result
     return workspace_attention(ws, backlog, refit=refit, progress=progress, k=DEFAULT_K if k is None else k,
                                **params, **engine_params(args))
