@@ -39,11 +39,21 @@ def _prepared(mixer: HeadMixer, qf: ItemFeatures, kf: ItemFeatures):
     """Query/key matrices whose product is the combined score (groups scaled on the query side)."""
     coef = mixer.group_coef().detach().numpy()
     with torch.no_grad():
-        Qe = mixer.project(torch.from_numpy(qf.embeddings), "q") * float(coef[0])
-        Ke = mixer.project(torch.from_numpy(kf.embeddings), "k")
+        Qe = _project(mixer, qf.embeddings, "q") * float(coef[0])
+        Ke = _project(mixer, kf.embeddings, "k")
     Qs = sp.hstack([qf.groups[g] * float(coef[i + 1]) for i, g in enumerate(_SPARSE)], format="csr")
     Ks = sp.hstack([kf.groups[g] for g in _SPARSE], format="csr").T.tocsc()
     return Qe, Ke, Qs, Ks
+
+
+def _project(mixer: HeadMixer, E: np.ndarray, side: str) -> torch.Tensor:
+    """``mixer.project`` of ``E``; an identity projection (the untrained mixer) returns ``E`` itself, not a copy
+    (at 1M items each copy is 1.5 GB)."""
+    W = mixer.W_q if side == "q" else mixer.W_k
+    E = torch.from_numpy(E)
+    if W.shape[0] == W.shape[1] and torch.equal(W, torch.eye(W.shape[0], dtype=W.dtype)):
+        return E
+    return mixer.project(E, side)
 
 
 def topk(mixer: HeadMixer, qf: ItemFeatures, kf: ItemFeatures, query_rows, k: int, *, block_size: int = 512,
@@ -68,7 +78,9 @@ def topk(mixer: HeadMixer, qf: ItemFeatures, kf: ItemFeatures, query_rows, k: in
     Qe, Ke, Qs, Ks = _prepared(mixer, qf, kf)
     tau = float(mixer.temperature().detach())
     query_rows = np.asarray(query_rows, dtype=np.int64)
-    Qs_rows = Qs[query_rows]
+    every = len(query_rows) == qf.n and bool((query_rows == np.arange(qf.n)).all())
+    Qs_rows = Qs if every else Qs[query_rows]
+    Qe_rows = Qe if every else Qe[torch.from_numpy(query_rows)]  # every item a query: no N x d gather
     inv_tau = 1.0 / tau
     params = candidates if isinstance(candidates, CandidateParams) else (
         CandidateParams() if use_index(candidates, len(query_rows), kf.n) else None)
@@ -78,17 +90,17 @@ def topk(mixer: HeadMixer, qf: ItemFeatures, kf: ItemFeatures, query_rows, k: in
     if engine is not None and engine.distributed:
         from ._engine import dask_topk
 
-        top = dask_topk(engine.scheduler, Qe[torch.from_numpy(query_rows)].numpy(), Ke.numpy(), Qs_rows, Ks, k,
+        top = dask_topk(engine.scheduler, Qe_rows.numpy(), Ke.numpy(), Qs_rows, Ks, k,
                         scale=inv_tau, block_size=block_size, params=params, progress=progress, **opts)
     elif params is not None:
         log.info("top-k over %d keys from index candidates (%d queries)", kf.n, len(query_rows))
-        top = candidate_topk(Qe[torch.from_numpy(query_rows)].numpy(), Ke.numpy(), Qs_rows, Ks, k, scale=inv_tau,
+        top = candidate_topk(Qe_rows.numpy(), Ke.numpy(), Qs_rows, Ks, k, scale=inv_tau,
                              params=params, progress=progress and len(query_rows) > block_size, **opts)
     else:
         def extra(rows: slice, cols: slice):
             return np.asarray((Qs_rows[rows] @ Ks[:, cols]).todense(), dtype=np.float32) * inv_tau
 
-        top = topk_attention(Qe[torch.from_numpy(query_rows)], Ke, k, block_size=block_size, scale=inv_tau,
+        top = topk_attention(Qe_rows, Ke, k, block_size=block_size, scale=inv_tau,
                              extra_scores=extra, progress=progress and len(query_rows) > block_size, **opts)
     scores = np.where(top.indices >= 0, top.scores * tau, -np.inf).astype(np.float32)
     return top.indices, scores, top.weights, top.lse
