@@ -214,7 +214,7 @@ def _stage(args) -> dict:
             if args.stage == "suggestions":
                 from attn_team.insights import suggest_dependencies
 
-                out["rows"] = len(suggest_dependencies(backlog, attention=res, top=None))
+                out["rows"] = len(suggest_dependencies(backlog, attention=res, top=None, k=args.k))
             elif args.stage == "report":
                 from attn_team.views._report import SprintReport
 
