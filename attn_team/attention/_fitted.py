@@ -203,6 +203,15 @@ class BacklogAttention:
         """Whether the whole backlog's attention towards ``to`` (at least ``k`` keys) is already computed."""
         return any(t == to and kk >= k for (t, kk) in _memo_for(self._backlog, self._model))
 
+    def computed_k(self, to: str = "items") -> int | None:
+        """The largest ``k`` of the whole backlog's attention towards ``to`` computed so far (``None``: none yet).
+
+        A result reloaded from a workspace counts: a report on a workspace whose attention was kept
+        at ``k=5`` reads those edges instead of computing ``k=20`` again.
+        """
+        ks = [kk for (t, kk) in _memo_for(self._backlog, self._model) if t == to]
+        return max(ks) if ks else None
+
     def edges(self, to: str = "items", k: int = DEFAULT_K, *, queries: Iterable[str] | None = None) -> pd.DataFrame:
         """The edges of :meth:`attend` (or of :meth:`attend_queries` when ``queries`` are given)."""
         att = self.attend(to, k) if queries is None else self.attend_queries(queries, to, k)

@@ -269,7 +269,8 @@ class SprintReport:
         use_att = att is not False and b.n_items >= 2 and not team_note
         bound = as_backlog_attention(b, att) if use_att else None
         if bound is not None:  # None: the untrained model (the report never fits)
-            att = bound.attend("items", DEFAULT_K)  # once, shared by every section
+            # once, shared by every section; the k already computed (e.g. kept in the workspace) if any
+            att = bound.attend("items", bound.computed_k("items") or DEFAULT_K)
         row = self._sprint_row
         sid = None if row is None else str(row["sprint_id"])
         metrics, this, hist = self._metrics(sid)
