@@ -45,10 +45,13 @@ import scipy.sparse as sp
 
 from ._static_table import (
     _ContextTable,
+    _own_sif,
     _piece_weights,
+    _pool_matrix,
     _ridge_gcv,
     _teacher_token_outputs,
     _unweighted_table,
+    _zipf_weights,
 )
 from .embed import MAX_CHARS, Embedder, _normalise, text_hash
 
@@ -324,26 +327,16 @@ class StaticEncoder:
     def encode_weighted(self, texts, weights: np.ndarray, *, counts: sp.csr_matrix | None = None) -> np.ndarray:
         """Like :meth:`encode`, each token vector first multiplied by ``weights[token id]``.
 
-        ``counts`` (:meth:`token_counts` of ``texts``) saves tokenising again.
+        ``counts`` (:meth:`token_counts` of ``texts``) saves tokenising again. The weighted sum of a
+        text's token vectors, normalised: the same vector as their mean.
         """
         M = self.token_counts(texts) if counts is None else counts
-        n_tokens = np.asarray(M.sum(axis=1), dtype=np.float32).ravel()
-        out = np.asarray(M @ sp.diags(np.asarray(weights, dtype=np.float32)) @ self.model.embedding,
-                         dtype=np.float32)
-        out /= np.maximum(n_tokens, 1.0)[:, None]  # the mean over the text's tokens
-        return _normalise(out)
+        return _normalise(np.asarray(_pool_matrix(M, weights, M.shape[1]) @ self.model.embedding, dtype=np.float32))
 
     def backlog_weights(self, texts, *, sif: float = 1e-3, counts: sp.csr_matrix | None = None) -> np.ndarray:
         """Per-token multipliers replacing the Zipf estimate by the texts' own token frequencies (SIF)."""
-        config = json.loads((self.path / "config.json").read_text(encoding="utf-8"))
-        n = len(self.model.embedding)
         M = self.token_counts(texts) if counts is None else counts
-        counts_ = np.bincount(M.indices, weights=M.data, minlength=n).astype(np.float64)
-        inv_rank = 1.0 / np.arange(2, n + 2)
-        zipf = config.get("sif_coefficient", STATIC_SIF) / (config.get("sif_coefficient", STATIC_SIF)
-                                                               + inv_rank / inv_rank.sum())
-        own = sif / (sif + counts_ / max(counts_.sum(), 1.0))
-        return (own / zipf).astype(np.float32)
+        return (_own_sif(M, len(self.model.embedding), sif) / _zipf_weights(self)).astype(np.float32)
 
 
 def _folder_digest(path: Path) -> str:

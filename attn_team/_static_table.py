@@ -151,6 +151,11 @@ class _ContextTable:
 def _piece_weights(ids, n_vocab: int, a: float = 1e-3) -> np.ndarray:
     """SIF weights ``a / (a + p)`` of the pieces, ``p`` their frequency in these texts (ids or counts, as
     :func:`_pool_matrix` takes them)."""
+    return _own_sif(ids, n_vocab, a).astype(np.float32)
+
+
+def _own_sif(ids, n_vocab: int, a: float) -> np.ndarray:
+    """:func:`_piece_weights` in float64."""
     from scipy import sparse
 
     if sparse.issparse(ids):
@@ -159,14 +164,18 @@ def _piece_weights(ids, n_vocab: int, a: float = 1e-3) -> np.ndarray:
     else:
         counts = np.bincount(np.concatenate([np.asarray(r, dtype=np.int64) for r in ids] + [np.zeros(0, np.int64)]),
                              minlength=n_vocab).astype(np.float64)
-    return (a / (a + counts / max(counts.sum(), 1.0))).astype(np.float32)
+    return a / (a + counts / max(counts.sum(), 1.0))
+
+
+def _zipf_weights(enc) -> np.ndarray:
+    """The distillation's Zipf SIF weight of each piece: what the static model's vectors were multiplied by."""
+    config = json.loads((enc.path / "config.json").read_text(encoding="utf-8"))
+    sif = float(config.get("sif_coefficient", _STATIC_SIF))
+    inv_rank = 1.0 / np.arange(2, len(enc.model.embedding) + 2)
+    return sif / (sif + inv_rank / inv_rank.sum())
 
 
 def _unweighted_table(enc) -> np.ndarray:
     """The static model's piece vectors with the distillation's Zipf SIF weighting divided out."""
     table = np.asarray(enc.model.embedding, dtype=np.float32)
-    config = json.loads((enc.path / "config.json").read_text(encoding="utf-8"))
-    sif = float(config.get("sif_coefficient", _STATIC_SIF))
-    inv_rank = 1.0 / np.arange(2, len(table) + 2)
-    zipf = sif / (sif + inv_rank / inv_rank.sum())
-    return (table / zipf[:, None]).astype(np.float32)
+    return (table / _zipf_weights(enc)[:, None]).astype(np.float32)
