@@ -18,14 +18,11 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import logging
 
 import numpy as np
 import scipy.sparse as sp
 
 __all__ = ["pair_dots", "COMPILED_MIN_PAIRS"]
-
-log = logging.getLogger(__name__)
 
 #: pairs from which the compiled kernel is used (below, scipy is as fast and needs no compile)
 COMPILED_MIN_PAIRS = 20_000

@@ -93,17 +93,13 @@ class TeamCoupling:
         in the matrix's order; all teams when ``None`` or when there are no more than ``top``.
         """
         m = self.matrix.copy()
-        if top is not None and len(m.index) > top:
-            cross = m.copy()
-            for t in cross.index:
-                if t in cross.columns:
-                    cross.loc[t, t] = 0.0
-            mass = cross.sum(axis=1).add(cross.sum(axis=0), fill_value=0.0).reindex(m.index).fillna(0.0)
-            keep = set(mass.sort_values(ascending=False, kind="stable").index[:top])
-            m = m.loc[[t for t in m.index if t in keep], [t for t in m.columns if t in keep]]
         for t in m.index:
             if t in m.columns:
                 m.loc[t, t] = float("nan")
+        if top is not None and len(m.index) > top:
+            mass = m.sum(axis=1).add(m.sum(axis=0), fill_value=0.0).reindex(m.index).fillna(0.0)  # NaN skipped
+            keep = set(mass.sort_values(ascending=False, kind="stable").index[:top])
+            m = m.loc[[t for t in m.index if t in keep], [t for t in m.columns if t in keep]]
         return m
 
     def strong_pair_cut(self) -> float:
