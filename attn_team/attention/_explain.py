@@ -12,7 +12,7 @@ from collections import defaultdict
 import numpy as np
 
 from ..model import is_missing as _isna
-from ._features import ItemFeatures, shared_terms
+from ._features import ItemFeatures, shared_terms_at
 
 __all__ = ["explain", "display_names"]
 
@@ -27,79 +27,119 @@ def _quoted(values, limit: int = 2) -> str:
     return ", ".join(f"'{v}'" for v in list(values)[:limit])
 
 
+def _sets(lists) -> list:
+    """Per item, the set of its list's values (``None`` for an empty list): built once, not per pair."""
+    return [set(v) if len(v) else None for v in lists]
+
+
+def _shared_in_order(a: list, b_set) -> list:
+    """The values of ``a`` that are in ``b_set``, in ``a``'s order."""
+    return [x for x in a if x in b_set]
+
+
 def explain(backlog, qf: ItemFeatures, kf: ItemFeatures, qi: np.ndarray, kj: np.ndarray,
             contrib: dict[str, np.ndarray], sims: dict[str, np.ndarray], to: str) -> list[str]:
     """Reasons for the pairs ``(qi[t], kj[t])`` (row positions in ``qf`` / ``kf``).
 
     ``contrib`` holds each head's contribution to the score, ``sims`` each sparse group's raw
-    similarity (both aligned with the pairs).
+    similarity (both aligned with the pairs). Every test that needs only the scores is done on
+    whole arrays first; the per-pair Python work runs only where a reason can be given.
     """
     n = len(qi)
     if n == 0:
         return []
-    items = backlog.items
     zeros = np.zeros(n)
 
     def sim(g):
-        return sims.get(g, zeros)
+        return np.asarray(sims.get(g, zeros))
 
-    terms = shared_terms(qf.groups["lex"][qi], kf.groups["lex"][kj], qf.vocabulary,
-                         term_df=qf.term_df, n_items=qf.n)
-    names = display_names(backlog)
-    comps = items["components"].tolist()
-    labels = items["labels"].tolist()
-    epics = items["epic_key"].tolist()
-    parents = items["parent_key"].tolist()
-    keys = qf.keys
-    sprints = items["sprints"].tolist()
-    created = items["created"].tolist()  # Timestamps (NaT where missing): no pandas indexing per pair
-    people: dict[str, set] = defaultdict(set)
-    for k, p in zip(backlog.involvement["key"], backlog.involvement["person"]):
-        people[str(k)].add(str(p))
+    def pos(h):
+        return np.asarray(contrib[h]) > 0
+
+    text = pos("text")
+    tq, tk = np.asarray(qi)[text], np.asarray(kj)[text]
+    terms_at = shared_terms_at(qf.groups["lex"], kf.groups["lex"], tq, tk, qf.vocabulary,
+                               term_df=qf.term_df, n_items=qf.n)
+    terms: list = [None] * n
+    for t, w in zip(np.flatnonzero(text).tolist(), terms_at):
+        terms[t] = w
+    text_l = text.tolist()
+    qi_l, kj_l = np.asarray(qi).tolist(), np.asarray(kj).tolist()
+    if to == "members":
+        on_item = (sim("people") > 0).tolist()
+        on_comp = (sim("component") > 0.05).tolist()
+        flags_per_pair = zip(on_item, on_comp)
+    else:
+        items = backlog.items
+        structure = pos("structure")
+        comps = items["components"].tolist()
+        labels = items["labels"].tolist()
+        epics = items["epic_key"].tolist()
+        parents = items["parent_key"].tolist()
+        keys = qf.keys
+        sprints = items["sprints"].tolist()
+        created = items["created"].tolist()  # Timestamps (NaT where missing): no pandas indexing per pair
+        comp_sets, label_sets, sprint_sets = _sets(comps), _sets(labels), _sets(sprints)
+        hier = [{x for x in v if isinstance(x, str)} or None for v in zip(epics, parents, keys)]
+        people: dict[str, set] = defaultdict(set)
+        for k_, p_ in zip(backlog.involvement["key"], backlog.involvement["person"]):
+            people[str(k_)].add(str(p_))
+        names = display_names(backlog)
+        gq, gk = qf.groups["neighbour"], kf.groups["neighbour"]
+        time_pos = pos("time")
+        graph = ((sim("neighbour") > 0) & pos("graph")).tolist()
+        same_h = (sim("hierarchy") > 0).tolist()
+        mention = ((sim("mention") > 0) & structure).tolist()
+        ppl = pos("people").tolist()
+        created_near = ((sim("created") > 0.25) & time_pos).tolist()
+        seq_near = ((sim("sequence") > 0.25) & time_pos).tolist()
+        flags_per_pair = zip(structure.tolist(), same_h, mention, graph, ppl, time_pos.tolist(), created_near, seq_near)
     out = []
-    for t, (i, j) in enumerate(zip(qi, kj)):
+    for t, flags in enumerate(flags_per_pair):
+        i, j = qi_l[t], kj_l[t]
         parts = []
         if to == "members":
-            if sim("people")[t] > 0:
+            if flags[0]:
                 parts.append("already on this item")
-            if sim("component")[t] > 0.05:
+            if flags[1]:
                 parts.append("works on its components")
         else:
-            structure = contrib["structure"][t] > 0
-            shared = [c for c in comps[i] if c in set(comps[j])]
-            if shared and structure:
-                parts.append("shared component " + _quoted(shared))
-            sl = [x for x in labels[i] if x in set(labels[j])]
-            if sl and structure:
-                parts.append("shared label " + _quoted(sl))
-            hi = {x for x in (epics[i], parents[i], keys[i]) if isinstance(x, str)}
-            hj = {x for x in (epics[j], parents[j], keys[j]) if isinstance(x, str)}
-            if sim("hierarchy")[t] > 0 and (hi & hj):
+            structure_t, same_h_t, mention_t, graph_t, ppl_t, time_t, created_t, seq_t = flags
+            if structure_t:
+                if comp_sets[i] is not None and comp_sets[j] is not None:
+                    shared = _shared_in_order(comps[i], comp_sets[j])
+                    if shared:
+                        parts.append("shared component " + _quoted(shared))
+                if label_sets[i] is not None and label_sets[j] is not None:
+                    sl = _shared_in_order(labels[i], label_sets[j])
+                    if sl:
+                        parts.append("shared label " + _quoted(sl))
+            if same_h_t and hier[i] is not None and hier[j] is not None and (hier[i] & hier[j]):
                 parts.append("same epic/parent")
-            if sim("mention")[t] > 0 and structure:
+            if mention_t:
                 parts.append("text mentions the other item")
-            if sim("neighbour")[t] > 0 and contrib["graph"][t] > 0:
-                gq, gk = qf.groups["neighbour"], kf.groups["neighbour"]
+            if graph_t:
                 via = np.intersect1d(gq.indices[gq.indptr[i]:gq.indptr[i + 1]],
                                      gk.indices[gk.indptr[j]:gk.indptr[j + 1]])
                 if len(via):
                     parts.append("both linked to " + _quoted(sorted(str(keys[v]) for v in via)))
-            if contrib["people"][t] > 0:
-                common = sorted(people.get(str(keys[i]), set()) & people.get(str(kf.keys[j]), set()))
+            if ppl_t:
+                common = people.get(str(keys[i]), set()) & people.get(str(kf.keys[j]), set())
                 if common:
                     parts.append("shared people " + _quoted(sorted(names.get(p, p) for p in common)))
-            ss = [s for s in sprints[i] if s in set(sprints[j])]
-            if ss and contrib["time"][t] > 0:
+            if time_t and sprint_sets[i] is not None and sprint_sets[j] is not None \
+                    and _shared_in_order(sprints[i], sprint_sets[j]):
                 parts.append("same sprint")
-            elif sim("created")[t] > 0.25 and contrib["time"][t] > 0:
+            elif created_t:
                 d = abs((created[i] - created[j]).total_seconds()) / 86400
                 parts.append("created the same day" if d < 1 else
                              f"created {d:.0f} day{'s' if round(d) != 1 else ''} apart")
-            elif sim("sequence")[t] > 0.25 and contrib["time"][t] > 0:
+            elif seq_t:
                 parts.append("filed around the same time (nearby issue numbers)")
-        if terms[t] and contrib["text"][t] > 0:
-            parts.append("text: " + ", ".join(f"'{w}'" for w in terms[t]))
-        elif contrib["text"][t] > 0 and not parts:
-            parts.append("similar text")
+        if text_l[t]:
+            if terms[t]:
+                parts.append("text: " + ", ".join(f"'{w}'" for w in terms[t]))
+            elif not parts:
+                parts.append("similar text")
         out.append("; ".join(parts))
     return out

@@ -65,6 +65,7 @@ __all__ = [
     "pooled_features",
     "item_texts",
     "shared_terms",
+    "shared_terms_at",
     "link_graph",
     "with_links",
 ]
@@ -442,4 +443,36 @@ def shared_terms(q_lex: sp.csr_matrix, k_lex: sp.csr_matrix, vocabulary: np.ndar
     bounds = np.searchsorted(rows, np.arange(n + 1))
     for r in np.flatnonzero(np.diff(bounds)):
         out[r] = [str(w) for w in words[bounds[r]:bounds[r + 1]]]
+    return out
+
+
+def _distinctive(lex: sp.csr_matrix, keep_col: np.ndarray | None, min_weight: float) -> sp.csr_matrix:
+    """``lex`` with only the entries :func:`shared_terms` may keep (weight and document share)."""
+    m = sp.csr_matrix(lex, copy=True)
+    ok = m.data >= min_weight
+    if keep_col is not None:
+        ok &= keep_col[m.indices]
+    m.data = np.where(ok, m.data, 0).astype(m.data.dtype, copy=False)
+    m.eliminate_zeros()
+    return m
+
+
+def shared_terms_at(q_lex: sp.csr_matrix, k_lex: sp.csr_matrix, qi: np.ndarray, kj: np.ndarray,
+                    vocabulary: np.ndarray, top: int = 3, *, term_df: np.ndarray | None = None,
+                    n_items: int | None = None, min_weight: float = MIN_TERM_WEIGHT,
+                    max_share: float = MAX_TERM_SHARE, chunk: int = 262_144) -> list[list[str]]:
+    """:func:`shared_terms` of the pairs ``(q_lex[qi[t]], k_lex[kj[t]])``, equal to it term for term.
+
+    The weight and share filters are applied once to the two matrices before the pairs' rows are
+    gathered (``chunk`` pairs at a time), so the gathered rows hold only terms that can be shown.
+    """
+    keep_col = None
+    if term_df is not None and n_items:
+        keep_col = (term_df <= max_share * n_items) | (term_df <= 2)
+    q = _distinctive(q_lex, keep_col, min_weight)
+    k = q if k_lex is q_lex else _distinctive(k_lex, keep_col, min_weight)
+    qi, kj = np.asarray(qi, dtype=np.int64), np.asarray(kj, dtype=np.int64)
+    out: list[list[str]] = []
+    for s in range(0, len(qi), chunk):
+        out.extend(shared_terms(q[qi[s:s + chunk]], k[kj[s:s + chunk]], vocabulary, top, min_weight=0.0))
     return out

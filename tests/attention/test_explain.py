@@ -6,7 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 
 import attn_team
-from attn_team.attention._features import shared_terms
+from attn_team.attention._features import shared_terms, shared_terms_at
 from fakes import BagOfWords
 
 
@@ -46,3 +46,17 @@ def test_shared_terms_needs_weight_in_both_texts_and_rarity():
     df = np.array([2, 90, 3])
     assert shared_terms(q, k, vocab, term_df=df, n_items=100) == [["rare"]]  # common: everywhere; passing: said once
     assert shared_terms(q, k, vocab) == [["rare", "common"]]  # without document frequencies only the weights count
+
+
+def test_shared_terms_at_equals_shared_terms_of_the_gathered_rows():
+    rng = np.random.default_rng(0)
+    vocab = np.array([f"w{i}" for i in range(60)])
+    Q = sp.random(50, 60, density=0.2, random_state=1, format="csr", dtype=np.float32)
+    K = sp.random(40, 60, density=0.2, random_state=2, format="csr", dtype=np.float32)
+    df = rng.integers(1, 12, size=60)
+    qi, kj = rng.integers(0, 50, 500), rng.integers(0, 40, 500)
+    want = shared_terms(Q[qi], K[kj], vocab, term_df=df, n_items=100)
+    got = shared_terms_at(Q, K, qi, kj, vocab, term_df=df, n_items=100, chunk=64)  # several chunks
+    assert got == want
+    assert any(len(w) == 3 for w in want) and any(w == [] for w in want)  # the cap and the empty case are hit
+    assert shared_terms_at(Q, K, qi[:0], kj[:0], vocab) == []
