@@ -270,15 +270,34 @@ class _Lists:
         walk[order] |= (csum - start_sum) <= self.budget
         return walk
 
-    def candidates(self, qs: sp.csr_matrix, count: int, *, rows_per_step: int = 64) -> np.ndarray:
-        """The ``count`` best keys per query by full sparse score among the keys its walked lists reach."""
+    def candidates(self, qs: sp.csr_matrix, count: int, *, max_pairs: int = 1 << 21) -> np.ndarray:
+        """The ``count`` best keys per query by full sparse score among the keys its walked lists reach.
+
+        Queries are taken in runs whose reached (query, key) pairs stay under ``max_pairs`` (bounded
+        from the walked lists' lengths), so memory stays a few tens of MB and a block of queries with
+        short lists is one sparse product, not many.
+        """
         n = qs.shape[0]
-        if n > rows_per_step:  # a few queries at a time: the reached (query, key) pairs stay a few MB
-            return np.vstack([self.candidates(qs[r:r + rows_per_step], count) for r in range(0, n, rows_per_step)])
         out = np.full((n, count), -1, dtype=np.int64)
         if n == 0 or count == 0 or qs.nnz == 0:
             return out
         walk = self.walked(qs)
+        rows_all = np.repeat(np.arange(n), np.diff(qs.indptr))
+        reach = np.cumsum(np.bincount(rows_all, weights=np.where(walk, self.df[qs.indices], 0), minlength=n))
+        bounds = [0]
+        while bounds[-1] < n:
+            base = reach[bounds[-1] - 1] if bounds[-1] else 0.0
+            bounds.append(max(int(np.searchsorted(reach, base + max_pairs, side="right")), bounds[-1] + 1))
+        for r0, r1 in zip(bounds[:-1], bounds[1:]):
+            out[r0:r1] = self._run(qs[r0:r1], walk[qs.indptr[r0]:qs.indptr[r1]], count)
+        return out
+
+    def _run(self, qs: sp.csr_matrix, walk: np.ndarray, count: int) -> np.ndarray:
+        """:meth:`candidates` of one run of queries, ``walk`` their entries' walked flags."""
+        n = qs.shape[0]
+        out = np.full((n, count), -1, dtype=np.int64)
+        if qs.nnz == 0:
+            return out
         q_walk = sp.csr_matrix((np.where(walk, qs.data, 0), qs.indices.copy(), qs.indptr.copy()), shape=qs.shape)
         q_walk.eliminate_zeros()
         S = (q_walk @ self.K).tocsr()
@@ -289,12 +308,10 @@ class _Lists:
         score = S.data.astype(np.float64)
         rest = ~walk & (self.long_pos[qs.indices] >= 0)
         if rest.any():  # add the unwalked long columns, from each reached key's own long values
-            Qh = np.zeros((n, self.n_long), dtype=np.float32)
             r_q = np.repeat(np.arange(n), np.diff(qs.indptr))
-            Qh[r_q[rest], self.long_pos[qs.indices[rest]]] = qs.data[rest]
-            keys, inv = np.unique(S.indices, return_inverse=True)
-            H = np.asarray(self.K_long[keys] @ Qh.T)  # (reached keys, queries)
-            score += H[inv, rows]
+            Qr = sp.csr_matrix((qs.data[rest], (r_q[rest], self.long_pos[qs.indices[rest]])),
+                               shape=(n, self.n_long))
+            score += pair_dots(Qr, self.K_long, rows, S.indices)  # the reached pairs only, no dense block
         order = np.lexsort((-score, rows))
         rows_o, cols_o = rows[order], S.indices[order]
         rank = np.arange(len(order)) - S.indptr[rows_o]

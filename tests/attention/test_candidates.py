@@ -142,6 +142,21 @@ def test_short_lists_are_walked_long_ones_within_the_budget_and_unwalked_ones_st
     assert out.scores[q, 0] >= 1.0
 
 
+def test_list_candidates_do_not_depend_on_how_queries_are_split_into_runs():
+    from attn_team.attention._candidates import _Lists
+
+    rng = np.random.default_rng(3)
+    n, D = 400, 30
+    dense = rng.random((n, D)) < np.r_[np.full(10, 0.4), np.full(20, 0.02)]  # 10 long columns, 20 short
+    X = sp.csr_matrix(np.where(dense, rng.uniform(0.2, 1.0, (n, D)), 0).astype(np.float32))
+    lists = _Lists(X.T.tocsc(), X, np.ones(n, dtype=bool), max_df=40, budget=200)
+    assert lists.n_long == 10
+    whole = lists.candidates(X, 8)
+    assert (whole >= 0).sum() > n * 4  # the lists reach keys for most queries
+    for max_pairs in (1, 500, 5000):  # one query per run, a few, most in one
+        assert np.array_equal(lists.candidates(X, 8, max_pairs=max_pairs), whole)
+
+
 def test_auto_uses_the_index_only_from_the_documented_size_and_bad_values_fail_clearly():
     assert not use_index("auto", 40_000, 40_000)
     assert use_index("auto", 50_000, 50_000) and AUTO_MIN_PAIRS == 50_000 ** 2
