@@ -464,13 +464,25 @@ def _row_order(val: np.ndarray, ind: np.ndarray) -> np.ndarray:
 
 
 def _in_rows(cand: np.ndarray, smp: np.ndarray, m: int) -> np.ndarray:
-    """``out[r, t]``: is ``smp[t]`` among the keys of ``cand[r]``."""
+    """``out[r, t]``: is ``smp[t]`` among the keys of ``cand[r]``.
+
+    The candidates are looked up in the sorted sample (few of them are sampled), not the
+    sample in every row's candidates.
+    """
     n, c = cand.shape
-    off = (np.arange(n, dtype=np.int64) * (m + 2))[:, None]
-    flat = (np.sort(cand, axis=1) + off).reshape(-1)  # sorted: rows ascend, and keys within a row
-    want = smp[None, :] + off
-    pos = np.clip(np.searchsorted(flat, want), 0, len(flat) - 1)
-    return flat[pos] == want
+    out = np.zeros((n, len(smp)), dtype=bool)
+    order = np.argsort(smp, kind="stable")
+    s_sorted = smp[order]
+    lo = np.searchsorted(s_sorted, cand, side="left")
+    cnt = np.searchsorted(s_sorted, cand, side="right") - lo
+    r, cc = np.nonzero(cnt)
+    if len(r):  # a key sampled several times (with replacement) marks each of its positions
+        reps = cnt[r, cc]
+        rows = np.repeat(r, reps)
+        start = np.repeat(lo[r, cc], reps)
+        step = np.arange(len(rows)) - np.repeat(np.cumsum(reps) - reps, reps)
+        out[rows, order[start + step]] = True
+    return out
 
 
 def _block_lse(S, qe, Ke, qs, Ks, cand, si, allowed, n_allowed, scale, params, block) -> np.ndarray:

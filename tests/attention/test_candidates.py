@@ -208,3 +208,15 @@ def test_index_is_built_once_per_key_vectors_and_reused(monkeypatch):
     mask[:5] = False
     candidate_topk(E, E, X, Ks, 10, scale=1 / TAU, key_mask=mask)
     assert len(built) == 3 and len(cand._INDEX_CACHE) == cand.INDEX_CACHE_SIZE == 2
+
+
+def test_in_rows_marks_every_sampled_position_of_a_candidate_key():
+    from attn_team.attention._candidates import _in_rows
+
+    rng = np.random.default_rng(4)
+    for m in (30, 5000):  # many repeats in the sample (with replacement), and few
+        cand = rng.integers(-1, m, (40, 12))
+        smp = rng.integers(0, m, 200)
+        want = np.array([[s in set(row) for s in smp] for row in cand.tolist()])
+        assert np.array_equal(_in_rows(cand, smp, m), want)
+        assert want.any()
