@@ -51,7 +51,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from ._pairs import pair_dots
+from ._pairs import dense_pair_dots, pair_dots
 from ._topk import TopK
 
 __all__ = ["AUTO_MIN_PAIRS", "CANDIDATES", "CandidateParams", "use_index", "build_index", "candidate_topk",
@@ -323,10 +323,7 @@ class _Lists:
 def _pair_scores(Qe, Ke, Qs_rows, Ks_rows, cand: np.ndarray) -> np.ndarray:
     """Exact scores (score units) of queries against their candidates ``cand`` (``-1`` -> ``-inf``)."""
     n, c = cand.shape
-    safe = np.maximum(cand, 0)
-    dense = np.empty((n, c), dtype=np.float32)
-    for r0 in range(0, n, 64):  # small row chunks: the (rows, c, d) gather stays a few MB
-        dense[r0:r0 + 64] = np.einsum("rd,rcd->rc", Qe[r0:r0 + 64], Ke[safe[r0:r0 + 64]], optimize=False)
+    dense = dense_pair_dots(Qe, Ke, cand)
     valid = cand >= 0
     qi = np.repeat(np.arange(n), c)[valid.reshape(-1)]
     kj = cand[valid]

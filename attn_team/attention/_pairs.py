@@ -22,7 +22,7 @@ import importlib.util
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["pair_dots", "COMPILED_MIN_PAIRS"]
+__all__ = ["pair_dots", "dense_pair_dots", "COMPILED_MIN_PAIRS"]
 
 #: pairs from which the compiled kernel is used (below, scipy is as fast and needs no compile)
 COMPILED_MIN_PAIRS = 20_000
@@ -89,3 +89,54 @@ def _kernel():
             out[t] = s
 
     return merge
+
+
+@functools.cache
+def _dense_kernel():
+    """The compiled dense row-pair kernel, or ``None`` without numba."""
+    if importlib.util.find_spec("numba") is None:
+        return None
+    import numba
+
+    @numba.njit(parallel=True, cache=True, nogil=True, fastmath=True)
+    def rows_dot(Q, K, cand, out):  # pragma: no cover - compiled
+        n, c = cand.shape
+        d = Q.shape[1]
+        for r in numba.prange(n):
+            for t in range(c):
+                j = cand[r, t]
+                if j < 0:
+                    out[r, t] = 0.0
+                    continue
+                s = numba.float32(0.0)
+                for x in range(d):
+                    s += Q[r, x] * K[j, x]
+                out[r, t] = s
+
+    return rows_dot
+
+
+def dense_pair_dots(Q: np.ndarray, K: np.ndarray, cand: np.ndarray, *, compiled: bool | None = None) -> np.ndarray:
+    """``out[r, t] = Q[r] . K[cand[r, t]]`` (float32; ``0`` where ``cand`` is ``-1``).
+
+    The compiled kernel reads each candidate's row in place; without numba (or with
+    ``compiled=False``) the rows are gathered 64 queries at a time and summed with einsum.
+    """
+    Q = np.ascontiguousarray(Q, dtype=np.float32)
+    K = np.ascontiguousarray(K, dtype=np.float32)
+    cand = np.ascontiguousarray(cand, dtype=np.int64)
+    n, c = cand.shape
+    out = np.empty((n, c), dtype=np.float32)
+    if n == 0 or c == 0:
+        return out
+    kernel = _dense_kernel() if (compiled or (compiled is None and n * c >= COMPILED_MIN_PAIRS)) else None
+    if compiled and kernel is None:
+        raise ImportError("dense_pair_dots(compiled=True) needs numba: pip install 'attn-team[scale]'")
+    if kernel is not None:
+        kernel(Q, K, cand, out)
+        return out
+    safe = np.maximum(cand, 0)
+    for r0 in range(0, n, 64):  # small row chunks: the (rows, c, d) gather stays a few MB
+        out[r0:r0 + 64] = np.einsum("rd,rcd->rc", Q[r0:r0 + 64], K[safe[r0:r0 + 64]], optimize=False)
+    out[cand < 0] = 0.0
+    return out

@@ -49,3 +49,17 @@ def test_empty_inputs_and_shape_mismatch(mats):
     assert (pair_dots(sp.csr_matrix((3, 400)), K, [0, 1], [2, 3]) == 0).all()
     with pytest.raises(ValueError, match="columns"):
         pair_dots(Q, K[:, :10], [0], [0])
+
+
+def test_dense_pair_dots_compiled_equals_the_gathered_einsum():
+    pytest.importorskip("numba")
+    from attn_team.attention._pairs import dense_pair_dots
+
+    rng = np.random.default_rng(5)
+    Q = rng.standard_normal((70, 24)).astype(np.float32)
+    K = rng.standard_normal((300, 24)).astype(np.float32)
+    cand = rng.integers(-1, 300, (70, 9))
+    want = np.where(cand >= 0, np.einsum("rd,rcd->rc", Q, K[np.maximum(cand, 0)]), 0)
+    for compiled in (True, False):
+        np.testing.assert_allclose(dense_pair_dots(Q, K, cand, compiled=compiled), want, rtol=1e-5, atol=1e-5)
+    assert dense_pair_dots(Q, K, cand[:, :0]).shape == (70, 0)
