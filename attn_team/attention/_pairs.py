@@ -22,10 +22,12 @@ import importlib.util
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["pair_dots", "dense_pair_dots", "COMPILED_MIN_PAIRS"]
+__all__ = ["pair_dots", "row_dots", "dense_pair_dots", "COMPILED_MIN_PAIRS"]
 
 #: pairs from which the compiled kernel is used (below, scipy is as fast and needs no compile)
 COMPILED_MIN_PAIRS = 20_000
+#: pairs gathered at a time by the einsum fallback of :func:`row_dots`
+_GATHER = 16_384
 
 
 def pair_dots(Q, K, qi, kj, *, compiled: bool | None = None) -> np.ndarray:
@@ -99,44 +101,54 @@ def _dense_kernel():
     import numba
 
     @numba.njit(parallel=True, cache=True, nogil=True, fastmath=True)
-    def rows_dot(Q, K, cand, out):  # pragma: no cover - compiled
-        n, c = cand.shape
-        d = Q.shape[1]
-        for r in numba.prange(n):
-            for t in range(c):
-                j = cand[r, t]
-                if j < 0:
-                    out[r, t] = 0.0
-                    continue
-                s = numba.float32(0.0)
-                for x in range(d):
-                    s += Q[r, x] * K[j, x]
-                out[r, t] = s
+    def rows_dot(A, B, ia, ib, out):  # pragma: no cover - compiled
+        d = A.shape[1]
+        for t in numba.prange(len(ia)):
+            i, j = ia[t], ib[t]
+            if i < 0 or j < 0:
+                out[t] = 0.0
+                continue
+            s = numba.float32(0.0)
+            for x in range(d):
+                s += A[i, x] * B[j, x]
+            out[t] = s
 
     return rows_dot
 
 
-def dense_pair_dots(Q: np.ndarray, K: np.ndarray, cand: np.ndarray, *, compiled: bool | None = None) -> np.ndarray:
-    """``out[r, t] = Q[r] . K[cand[r, t]]`` (float32; ``0`` where ``cand`` is ``-1``).
+def row_dots(A: np.ndarray, B: np.ndarray, ia, ib, *, compiled: bool | None = None) -> np.ndarray:
+    """``out[t] = A[ia[t]] . B[ib[t]]`` for dense row-major matrices (float32; ``0`` where an index is ``-1``).
 
-    The compiled kernel reads each candidate's row in place; without numba (or with
-    ``compiled=False``) the rows are gathered 64 queries at a time and summed with einsum.
+    The compiled kernel reads both rows in place; without numba (or with ``compiled=False``) the
+    rows are gathered :data:`_GATHER` pairs at a time and summed with einsum.
     """
-    Q = np.ascontiguousarray(Q, dtype=np.float32)
-    K = np.ascontiguousarray(K, dtype=np.float32)
-    cand = np.ascontiguousarray(cand, dtype=np.int64)
-    n, c = cand.shape
-    out = np.empty((n, c), dtype=np.float32)
-    if n == 0 or c == 0:
+    A = np.ascontiguousarray(A, dtype=np.float32)
+    B = np.ascontiguousarray(B, dtype=np.float32)
+    ia = np.ascontiguousarray(ia, dtype=np.int64).reshape(-1)
+    ib = np.ascontiguousarray(ib, dtype=np.int64).reshape(-1)
+    if len(ia) != len(ib):
+        raise ValueError(f"ia has {len(ia)} pairs and ib {len(ib)}")
+    if A.shape[1] != B.shape[1]:
+        raise ValueError(f"A has {A.shape[1]} columns and B {B.shape[1]}")
+    out = np.empty(len(ia), dtype=np.float32)
+    if len(ia) == 0:
         return out
-    kernel = _dense_kernel() if (compiled or (compiled is None and n * c >= COMPILED_MIN_PAIRS)) else None
+    kernel = _dense_kernel() if (compiled or (compiled is None and len(ia) >= COMPILED_MIN_PAIRS)) else None
     if compiled and kernel is None:
-        raise ImportError("dense_pair_dots(compiled=True) needs numba: pip install 'attn-team[scale]'")
+        raise ImportError("row_dots(compiled=True) needs numba: pip install 'attn-team[scale]'")
     if kernel is not None:
-        kernel(Q, K, cand, out)
+        kernel(A, B, ia, ib, out)
         return out
-    safe = np.maximum(cand, 0)
-    for r0 in range(0, n, 64):  # small row chunks: the (rows, c, d) gather stays a few MB
-        out[r0:r0 + 64] = np.einsum("rd,rcd->rc", Q[r0:r0 + 64], K[safe[r0:r0 + 64]], optimize=False)
-    out[cand < 0] = 0.0
+    for s0 in range(0, len(ia), _GATHER):  # the gathered rows stay a few MB
+        a, b = ia[s0:s0 + _GATHER], ib[s0:s0 + _GATHER]
+        out[s0:s0 + len(a)] = np.einsum("ij,ij->i", A[np.maximum(a, 0)], B[np.maximum(b, 0)])
+    out[(ia < 0) | (ib < 0)] = 0.0
     return out
+
+
+def dense_pair_dots(Q: np.ndarray, K: np.ndarray, cand: np.ndarray, *, compiled: bool | None = None) -> np.ndarray:
+    """``out[r, t] = Q[r] . K[cand[r, t]]`` (float32; ``0`` where ``cand`` is ``-1``): :func:`row_dots` of a candidate table."""
+    cand = np.asarray(cand, dtype=np.int64)
+    n, c = cand.shape
+    rows = np.repeat(np.arange(n, dtype=np.int64), c)
+    return row_dots(Q, K, rows, cand.reshape(-1), compiled=compiled).reshape(n, c)

@@ -23,7 +23,7 @@ from .._heads import GROUPS, HEADS
 from ._explain import explain
 from ._features import ItemFeatures, pool_matrix, pooled_features
 from ._mixer import HeadMixer
-from ._pairs import pair_dots
+from ._pairs import pair_dots, row_dots
 from ._result import Attention
 
 __all__ = ["TO", "topk", "contributions", "score_rows", "attend_features", "owner_rows", "history_mask"]
@@ -129,13 +129,13 @@ def contributions(mixer: HeadMixer, qf: ItemFeatures, kf: ItemFeatures, qi: np.n
     sims = {g: np.empty(n, dtype=np.float64) for g in ("emb", *_SPARSE)}
     with torch.no_grad():  # (x_q W_q^T) . (x_k W_k^T) = x_q (W_q^T W_k) . x_k: one product per query, not per pair
         bilinear = (mixer.W_q.T @ mixer.W_k).numpy().astype(np.float32)
+    Eq = np.ascontiguousarray(qf.embeddings, dtype=np.float32)  # once, not per chunk
+    Ek = Eq if kf.embeddings is qf.embeddings else np.ascontiguousarray(kf.embeddings, dtype=np.float32)
     for s0 in range(0, n, PAIR_CHUNK):
         q, k = qi[s0:s0 + PAIR_CHUNK], kj[s0:s0 + PAIR_CHUNK]
-        xk = kf.embeddings[k]
         uq, inv = np.unique(q, return_inverse=True)  # kept edges come query by query: few distinct queries
-        xq = qf.embeddings[uq]
-        sims["emb"][s0:s0 + len(q)] = np.einsum("ij,ij->i", xq[inv], xk)
-        out["text"][s0:s0 + len(q)] = float(coef[0]) * np.einsum("ij,ij->i", (xq @ bilinear)[inv], xk)
+        sims["emb"][s0:s0 + len(q)] = row_dots(Eq, Ek, q, k)
+        out["text"][s0:s0 + len(q)] = float(coef[0]) * row_dots(Eq[uq] @ bilinear, Ek, inv, k)
         for g in _SPARSE:
             sims[g][s0:s0 + len(q)] = pair_dots(qf.groups[g], kf.groups[g], q, k)
     for gi, g in enumerate(_SPARSE, start=1):

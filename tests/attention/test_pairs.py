@@ -63,3 +63,17 @@ def test_dense_pair_dots_compiled_equals_the_gathered_einsum():
     for compiled in (True, False):
         np.testing.assert_allclose(dense_pair_dots(Q, K, cand, compiled=compiled), want, rtol=1e-5, atol=1e-5)
     assert dense_pair_dots(Q, K, cand[:, :0]).shape == (70, 0)
+
+
+def test_row_dots_of_arbitrary_pairs_and_missing_rows():
+    from attn_team.attention._pairs import row_dots
+
+    rng = np.random.default_rng(6)
+    A = rng.standard_normal((50, 16)).astype(np.float32)
+    B = rng.standard_normal((80, 16)).astype(np.float32)
+    ia, ib = rng.integers(-1, 50, 30_000), rng.integers(0, 80, 30_000)  # above the compiled threshold
+    want = np.where(ia >= 0, (A[np.maximum(ia, 0)] * B[ib]).sum(axis=1), 0)
+    np.testing.assert_allclose(row_dots(A, B, ia, ib, compiled=False), want, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(row_dots(A, B, ia, ib), want, rtol=1e-5, atol=1e-5)  # numba when installed
+    with pytest.raises(ValueError, match="30000 pairs and ib 3"):
+        row_dots(A, B, ia, ib[:3])
