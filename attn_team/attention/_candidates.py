@@ -51,7 +51,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from ._pairs import dense_pair_dots, pair_dots
+from ._pairs import dense_pair_dots, pair_dots, row_top
 from ._topk import TopK
 
 __all__ = ["AUTO_MIN_PAIRS", "CANDIDATES", "CandidateParams", "use_index", "build_index", "candidate_topk",
@@ -304,20 +304,13 @@ class _Lists:
         S.eliminate_zeros()
         if S.nnz == 0:
             return out
-        rows = np.repeat(np.arange(n), np.diff(S.indptr))
-        score = S.data.astype(np.float64)
+        Qr = None
         rest = ~walk & (self.long_pos[qs.indices] >= 0)
-        if rest.any():  # add the unwalked long columns, from each reached key's own long values
+        if rest.any():  # the unwalked long columns count, from each reached key's own long values
             r_q = np.repeat(np.arange(n), np.diff(qs.indptr))
             Qr = sp.csr_matrix((qs.data[rest], (r_q[rest], self.long_pos[qs.indices[rest]])),
                                shape=(n, self.n_long))
-            score += pair_dots(Qr, self.K_long, rows, S.indices)  # the reached pairs only, no dense block
-        order = np.lexsort((-score, rows))
-        rows_o, cols_o = rows[order], S.indices[order]
-        rank = np.arange(len(order)) - S.indptr[rows_o]
-        keep = rank < count
-        out[rows_o[keep], rank[keep]] = cols_o[keep]
-        return out
+        return row_top(S, Qr, self.K_long, count)
 
 
 def _pair_scores(Qe, Ke, Qs_rows, Ks_rows, cand: np.ndarray) -> np.ndarray:

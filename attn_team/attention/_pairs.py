@@ -22,7 +22,7 @@ import importlib.util
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["pair_dots", "row_dots", "dense_pair_dots", "COMPILED_MIN_PAIRS"]
+__all__ = ["pair_dots", "row_dots", "dense_pair_dots", "row_top", "COMPILED_MIN_PAIRS"]
 
 #: pairs from which the compiled kernel is used (below, scipy is as fast and needs no compile)
 COMPILED_MIN_PAIRS = 20_000
@@ -152,3 +152,82 @@ def dense_pair_dots(Q: np.ndarray, K: np.ndarray, cand: np.ndarray, *, compiled:
     n, c = cand.shape
     rows = np.repeat(np.arange(n, dtype=np.int64), c)
     return row_dots(Q, K, rows, cand.reshape(-1), compiled=compiled).reshape(n, c)
+
+
+@functools.cache
+def _top_kernel():
+    """The compiled per-row top selection (with the unwalked columns added), or ``None`` without numba."""
+    if importlib.util.find_spec("numba") is None:
+        return None
+    import numba
+
+    @numba.njit(parallel=True, cache=True, nogil=True)
+    def top(sp_, si, sd, qp, qx, qd, kp, kx, kd, count, out):  # pragma: no cover - compiled
+        n = len(sp_) - 1
+        for r in numba.prange(n):
+            a, b = sp_[r], sp_[r + 1]
+            m = b - a
+            if m == 0:
+                continue
+            neg = np.empty(m, dtype=np.float64)
+            qa, qb = qp[r], qp[r + 1]
+            for t in range(m):
+                s = np.float64(sd[a + t])
+                if qb > qa:  # the merge of pair_dots: the same products, summed in the same order
+                    key = si[a + t]
+                    x, y, ye = qa, kp[key], kp[key + 1]
+                    extra = 0.0
+                    while x < qb and y < ye:
+                        cx, cy = qx[x], kx[y]
+                        if cx == cy:
+                            extra += qd[x] * kd[y]
+                            x += 1
+                            y += 1
+                        elif cx < cy:
+                            x += 1
+                        else:
+                            y += 1
+                    s += extra
+                neg[t] = -s
+            order = np.argsort(neg, kind="mergesort")  # stable: ties keep the stored order
+            for t in range(min(count, m)):
+                out[r, t] = si[a + order[t]]
+
+    return top
+
+
+def row_top(S: sp.csr_matrix, Qr: sp.csr_matrix | None, K: sp.csr_matrix | None, count: int, *,
+            compiled: bool | None = None) -> np.ndarray:
+    """Per row of ``S``: the columns of its ``count`` largest values (``-1`` padding), ties by stored order.
+
+    With ``Qr`` and ``K`` given, the value of entry ``(r, j)`` is ``S[r, j] + Qr[r] . K[j]`` (the
+    sparse dot product of :func:`pair_dots`). The compiled kernel selects row by row; the numpy path
+    sorts all entries at once (``lexsort``) and gives the same columns.
+    """
+    S = sp.csr_matrix(S)
+    n = S.shape[0]
+    out = np.full((n, count), -1, dtype=np.int64)
+    if S.nnz == 0 or count == 0:
+        return out
+    rows = None
+    kernel = _top_kernel() if (compiled or (compiled is None and S.nnz >= COMPILED_MIN_PAIRS)) else None
+    if compiled and kernel is None:
+        raise ImportError("row_top(compiled=True) needs numba: pip install 'attn-team[scale]'")
+    if kernel is not None:
+        if Qr is None or K is None or Qr.nnz == 0:
+            Qr = sp.csr_matrix((n, 1), dtype=np.float32)
+            K = sp.csr_matrix((S.shape[1], 1), dtype=np.float32)
+        Qr, K = _canonical(sp.csr_matrix(Qr, dtype=np.float32)), _canonical(sp.csr_matrix(K, dtype=np.float32))
+        kernel(S.indptr.astype(np.int64), S.indices.astype(np.int64), S.data, Qr.indptr.astype(np.int64),
+               Qr.indices, Qr.data, K.indptr.astype(np.int64), K.indices, K.data, int(count), out)
+        return out
+    rows = np.repeat(np.arange(n), np.diff(S.indptr))
+    score = S.data.astype(np.float64)
+    if Qr is not None and K is not None and Qr.nnz:
+        score += pair_dots(Qr, K, rows, S.indices, compiled=False)
+    order = np.lexsort((-score, rows))
+    rows_o, cols_o = rows[order], S.indices[order]
+    rank = np.arange(len(order)) - S.indptr[rows_o]
+    keep = rank < count
+    out[rows_o[keep], rank[keep]] = cols_o[keep]
+    return out

@@ -77,3 +77,25 @@ def test_row_dots_of_arbitrary_pairs_and_missing_rows():
     np.testing.assert_allclose(row_dots(A, B, ia, ib), want, rtol=1e-5, atol=1e-5)  # numba when installed
     with pytest.raises(ValueError, match="30000 pairs and ib 3"):
         row_dots(A, B, ia, ib[:3])
+
+
+def test_row_top_compiled_and_numpy_pick_the_same_columns_with_the_extra_dot_products():
+    pytest.importorskip("numba")
+    from attn_team.attention._pairs import row_top
+
+    rng = np.random.default_rng(7)
+    S = sp.random(300, 500, density=0.3, random_state=8, format="csr", dtype=np.float32)
+    Qr = sp.random(300, 40, density=0.1, random_state=9, format="csr", dtype=np.float32)
+    K = sp.random(500, 40, density=0.2, random_state=10, format="csr", dtype=np.float32)
+    for extra in ((None, None), (Qr, K)):
+        a = row_top(S, *extra, 7, compiled=True)
+        b = row_top(S, *extra, 7, compiled=False)
+        assert np.array_equal(a, b)
+    # brute force for one row: the columns of the 7 largest S + Qr . K
+    full = S.toarray().astype(np.float64) + (Qr @ K.T).toarray()
+    r = int(np.argmax(np.diff(S.indptr)))
+    cols = S.indices[S.indptr[r]:S.indptr[r + 1]]
+    want = cols[np.argsort(-full[r, cols], kind="stable")[:7]]
+    assert set(a[r]) == set(want)
+    short = sp.csr_matrix(([1.0, 2.0], ([0, 0], [3, 4])), shape=(2, 5), dtype=np.float32)
+    assert row_top(short, None, None, 3, compiled=True).tolist() == [[4, 3, -1], [-1, -1, -1]]
