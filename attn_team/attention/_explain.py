@@ -27,14 +27,9 @@ def _quoted(values, limit: int = 2) -> str:
     return ", ".join(f"'{v}'" for v in list(values)[:limit])
 
 
-def _sets(lists) -> list:
-    """Per item, the set of its list's values (``None`` for an empty list): built once, not per pair."""
-    return [set(v) if len(v) else None for v in lists]
-
-
-def _shared_in_order(a: list, b_set) -> list:
-    """The values of ``a`` that are in ``b_set``, in ``a``'s order."""
-    return [x for x in a if x in b_set]
+def _shared_in_order(a, b) -> list:
+    """The values of ``a`` that are also in ``b``, in ``a``'s order (both short lists)."""
+    return [x for x in a if x in b] if len(a) and len(b) else []
 
 
 def explain(backlog, qf: ItemFeatures, kf: ItemFeatures, qi: np.ndarray, kj: np.ndarray,
@@ -79,8 +74,6 @@ def explain(backlog, qf: ItemFeatures, kf: ItemFeatures, qi: np.ndarray, kj: np.
         keys = qf.keys
         sprints = items["sprints"].tolist()
         created = items["created"].tolist()  # Timestamps (NaT where missing): no pandas indexing per pair
-        comp_sets, label_sets, sprint_sets = _sets(comps), _sets(labels), _sets(sprints)
-        hier = [{x for x in v if isinstance(x, str)} or None for v in zip(epics, parents, keys)]
         people: dict[str, set] = defaultdict(set)
         for k_, p_ in zip(backlog.involvement["key"], backlog.involvement["person"]):
             people[str(k_)].add(str(p_))
@@ -106,16 +99,16 @@ def explain(backlog, qf: ItemFeatures, kf: ItemFeatures, qi: np.ndarray, kj: np.
         else:
             structure_t, same_h_t, mention_t, graph_t, ppl_t, time_t, created_t, seq_t = flags
             if structure_t:
-                if comp_sets[i] is not None and comp_sets[j] is not None:
-                    shared = _shared_in_order(comps[i], comp_sets[j])
-                    if shared:
-                        parts.append("shared component " + _quoted(shared))
-                if label_sets[i] is not None and label_sets[j] is not None:
-                    sl = _shared_in_order(labels[i], label_sets[j])
-                    if sl:
-                        parts.append("shared label " + _quoted(sl))
-            if same_h_t and hier[i] is not None and hier[j] is not None and (hier[i] & hier[j]):
-                parts.append("same epic/parent")
+                shared = _shared_in_order(comps[i], comps[j])
+                if shared:
+                    parts.append("shared component " + _quoted(shared))
+                sl = _shared_in_order(labels[i], labels[j])
+                if sl:
+                    parts.append("shared label " + _quoted(sl))
+            if same_h_t:
+                hi = [x for x in (epics[i], parents[i], keys[i]) if isinstance(x, str)]
+                if any(x in hi for x in (epics[j], parents[j], keys[j]) if isinstance(x, str)):
+                    parts.append("same epic/parent")
             if mention_t:
                 parts.append("text mentions the other item")
             if graph_t:
@@ -127,8 +120,7 @@ def explain(backlog, qf: ItemFeatures, kf: ItemFeatures, qi: np.ndarray, kj: np.
                 common = people.get(str(keys[i]), set()) & people.get(str(kf.keys[j]), set())
                 if common:
                     parts.append("shared people " + _quoted(sorted(names.get(p, p) for p in common)))
-            if time_t and sprint_sets[i] is not None and sprint_sets[j] is not None \
-                    and _shared_in_order(sprints[i], sprint_sets[j]):
+            if time_t and _shared_in_order(sprints[i], sprints[j]):
                 parts.append("same sprint")
             elif created_t:
                 d = abs((created[i] - created[j]).total_seconds()) / 86400

@@ -438,10 +438,10 @@ def shared_terms(q_lex: sp.csr_matrix, k_lex: sp.csr_matrix, vocabulary: np.ndar
     start = np.searchsorted(rows, np.arange(n))
     rank = np.arange(len(rows)) - start[rows]
     sel = rank < top
-    rows, words = rows[sel], np.asarray(vocabulary, dtype=object)[idx[sel]]
+    rows, words = rows[sel], np.asarray(vocabulary, dtype=object)[idx[sel]].tolist()
     out: list[list[str]] = [[] for _ in range(n)]
-    bounds = np.searchsorted(rows, np.arange(n + 1))
-    for r in np.flatnonzero(np.diff(bounds)):
+    bounds = np.searchsorted(rows, np.arange(n + 1)).tolist()
+    for r in np.flatnonzero(np.diff(bounds)).tolist():
         out[r] = [str(w) for w in words[bounds[r]:bounds[r + 1]]]
     return out
 
