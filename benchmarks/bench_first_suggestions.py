@@ -49,17 +49,24 @@ def main(argv=None) -> int:
         params["max_epochs"] = 0
     out: dict = {"pages": str(args.pages), **params, "k": args.k}
     t0 = time.perf_counter()
+
+    def mark(phase: str, since: float) -> float:  # a line per phase as it ends: long runs can be followed
+        now = time.perf_counter()
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"{phase}: {now - since:.1f} s (peak so far {rss:.0f} MB)", file=sys.stderr, flush=True)
+        return now
+
     with Workspace(args.workspace) as ws:
         ws.import_files([str(args.pages)])
-        t1 = time.perf_counter()
+        t1 = mark("import", t0)
         backlog = ws.backlog()
-        t2 = time.perf_counter()
+        t2 = mark("load", t1)
         item_features(backlog, embedder=args.embedder, cache=ws)  # what the model's fit reads first
-        t3 = time.perf_counter()
+        t3 = mark("embed", t2)
         res = workspace_attention(ws, backlog, k=args.k, progress=False, **params)
-        t4 = time.perf_counter()
+        t4 = mark("attention", t3)
         sugg = suggest_dependencies(backlog, attention=res, top=50)
-        t5 = time.perf_counter()
+        t5 = mark("suggestions", t4)
     out.update(items=backlog.n_items, import_s=round(t1 - t0, 1), load_s=round(t2 - t1, 1),
                embed_s=round(t3 - t2, 1), attention_s=round(t4 - t3, 1), suggestions_s=round(t5 - t4, 1),
                total_s=round(t5 - t0, 1), suggestions=len(sugg), fitted=bool(getattr(res, "fitted", False)),
