@@ -57,6 +57,13 @@ def pair_dots(Q, K, qi, kj, *, compiled: bool | None = None) -> np.ndarray:
     return out
 
 
+def _csr32(M) -> sp.csr_matrix:
+    """``M`` itself when it is a float32 CSR matrix (so its canonical-format flag, once known, is kept), else a copy."""
+    if sp.issparse(M) and M.format == "csr" and M.dtype == np.float32:
+        return M
+    return sp.csr_matrix(M, dtype=np.float32)
+
+
 def _canonical(M: sp.csr_matrix) -> sp.csr_matrix:
     """``M`` with sorted indices and no duplicates (what the merge needs), made so in place: the same
     matrix, and later calls with it find it ready."""
@@ -217,7 +224,7 @@ def row_top(S: sp.csr_matrix, Qr: sp.csr_matrix | None, K: sp.csr_matrix | None,
         if Qr is None or K is None or Qr.nnz == 0:
             Qr = sp.csr_matrix((n, 1), dtype=np.float32)
             K = sp.csr_matrix((S.shape[1], 1), dtype=np.float32)
-        Qr, K = _canonical(sp.csr_matrix(Qr, dtype=np.float32)), _canonical(sp.csr_matrix(K, dtype=np.float32))
+        Qr, K = _canonical(_csr32(Qr)), _canonical(_csr32(K))  # K is the same matrix on every call: checked once
         kernel(S.indptr.astype(np.int64), S.indices.astype(np.int64), S.data, Qr.indptr.astype(np.int64),
                Qr.indices, Qr.data, K.indptr.astype(np.int64), K.indices, K.data, int(count), out)
         return out
