@@ -313,10 +313,12 @@ class _Lists:
         return row_top(S, Qr, self.K_long, count)
 
 
-def _pair_scores(Qe, Ke, Qs_rows, Ks_rows, cand: np.ndarray) -> np.ndarray:
+def _pair_scores(Qe, Ke, Qs_rows, Ks_rows, cand: np.ndarray, text_scale: float = 1.0) -> np.ndarray:
     """Exact scores (score units) of queries against their candidates ``cand`` (``-1`` -> ``-inf``)."""
     n, c = cand.shape
     dense = dense_pair_dots(Qe, Ke, cand)
+    if text_scale != 1.0:
+        dense *= np.float32(text_scale)
     valid = cand >= 0
     qi = np.repeat(np.arange(n), c)[valid.reshape(-1)]
     kj = cand[valid]
@@ -345,7 +347,7 @@ def _tail_sample(block: int, allowed: np.ndarray, n_tail: int, seed: int) -> np.
 def candidate_topk(Qe: np.ndarray, Ke: np.ndarray, Qs: sp.csr_matrix, Ks: sp.csc_matrix, k: int, *,
                    scale: float = 1.0, self_index=None, key_mask=None, exclude_pairs=None,
                    params: CandidateParams | None = None, index=None, query_offset: int = 0,
-                   progress: bool = False) -> TopK:
+                   text_scale: float = 1.0, progress: bool = False) -> TopK:
     """Top-``k`` keys per query among index and inverted-list candidates, scored exactly.
 
     Parameters
@@ -374,6 +376,10 @@ def candidate_topk(Qe: np.ndarray, Ke: np.ndarray, Qs: sp.csr_matrix, Ks: sp.csc
         Position of the first query among all queries of the pass: the tail sample of a
         block depends on its global block number only, so splitting the queries over
         workers at multiples of :data:`TAIL_BLOCK` gives the same result.
+    text_scale : float, default=1.0
+        Factor of the text part of the score (``text_scale * Qe . Ke``): the text head's
+        coefficient applied per pair, so the caller need not scale a copy of ``Qe`` (1.5 GB at
+        1M items). Positive; the index's candidates do not depend on it.
     progress : bool, default=False
 
     Returns
@@ -428,7 +434,7 @@ def candidate_topk(Qe: np.ndarray, Ke: np.ndarray, Qs: sp.csr_matrix, Ks: sp.csc
             code = np.arange(q0, q1)[:, None] * m + np.maximum(cand, 0)
             cand[(cand >= 0) & np.isin(code, pairs)] = -1
         cand = _dedupe(cand)
-        S = _pair_scores(qe, Ke, qs, Ks_rows, cand) * np.float32(scale)
+        S = _pair_scores(qe, Ke, qs, Ks_rows, cand, text_scale) * np.float32(scale)
         c_fin = min(k_out, S.shape[1])
         top = np.argpartition(-S, c_fin - 1, axis=1)[:, :c_fin] if c_fin < S.shape[1] else \
             np.tile(np.arange(S.shape[1]), (len(S), 1))
@@ -439,7 +445,7 @@ def candidate_topk(Qe: np.ndarray, Ke: np.ndarray, Qs: sp.csr_matrix, Ks: sp.csc
         ind[~np.isfinite(val)] = -1
         idx_out[q0:q1, :c_fin], sc_out[q0:q1, :c_fin] = ind, val
         lse_out[q0:q1] = _block_lse(S, qe, Ke, qs, Ks, cand, si, allowed, n_allowed[q0:q1], scale,
-                                    params, (query_offset + q0) // TAIL_BLOCK)
+                                    params, (query_offset + q0) // TAIL_BLOCK, text_scale)
     with np.errstate(invalid="ignore", over="ignore"):
         weights = np.exp(sc_out - lse_out[:, None]).astype(np.float32)
     weights[idx_out < 0] = 0.0
@@ -475,7 +481,8 @@ def _in_rows(cand: np.ndarray, smp: np.ndarray, m: int) -> np.ndarray:
     return out
 
 
-def _block_lse(S, qe, Ke, qs, Ks, cand, si, allowed, n_allowed, scale, params, block) -> np.ndarray:
+def _block_lse(S, qe, Ke, qs, Ks, cand, si, allowed, n_allowed, scale, params, block,
+               text_scale: float = 1.0) -> np.ndarray:
     """Candidate log-sum-exp plus the sampled tail estimate, for one query block."""
     with np.errstate(divide="ignore"):
         mx = np.max(S, axis=1)
@@ -483,7 +490,7 @@ def _block_lse(S, qe, Ke, qs, Ks, cand, si, allowed, n_allowed, scale, params, b
         cand_sum = np.exp(S - shift[:, None]).sum(axis=1)
         if params.n_tail and len(allowed):
             smp = _tail_sample(block, allowed, params.n_tail, params.seed)
-            T = (qe @ Ke[smp].T + np.asarray((qs @ Ks[:, smp]).todense())) * scale
+            T = ((qe @ Ke[smp].T) * np.float32(text_scale) + np.asarray((qs @ Ks[:, smp]).todense())) * scale
             hit = (smp[None, :] == si[:, None])
             # sampled candidates count zero: their terms are already in the candidate sum
             hit |= _in_rows(cand, smp, len(Ke))

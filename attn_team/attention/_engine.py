@@ -66,9 +66,11 @@ def exact_block(Qe, Ke, Qs, Ks, k: int, *, scale: float, block_size: int, self_i
 
 
 def _task(keys: dict, Qe, Qs, self_index, pairs, q0: int, k: int, scale: float, block_size: int, mode: str,
-          params: CandidateParams | None) -> TopK:
+          params: CandidateParams | None, text_scale: float = 1.0) -> TopK:
     """On a worker: one slice of queries (starting at global position ``q0``) against the broadcast keys."""
     if mode == "exact":
+        if text_scale != 1.0:
+            Qe = Qe * np.float32(text_scale)
         return exact_block(Qe, keys["Ke"], Qs, keys["Ks"], k, scale=scale, block_size=block_size,
                            self_index=self_index, key_mask=keys["key_mask"], exclude_pairs=pairs)
     cache = worker_cache()
@@ -79,16 +81,17 @@ def _task(keys: dict, Qe, Qs, self_index, pairs, q0: int, k: int, scale: float, 
         index = cache[("index", keys["token"])] = index_from_bytes(keys["index"], params)
     return candidate_topk(Qe, keys["Ke"], Qs, keys["Ks"], k, scale=scale, self_index=self_index,
                           key_mask=keys["key_mask"], exclude_pairs=pairs, params=params, index=index,
-                          query_offset=q0)
+                          query_offset=q0, text_scale=text_scale)
 
 
 def dask_topk(scheduler, Qe, Ke, Qs, Ks, k: int, *, scale: float, block_size: int, self_index=None,
               key_mask=None, exclude_pairs=None, params: CandidateParams | None = None,
-              progress: bool = False) -> TopK:
+              text_scale: float = 1.0, progress: bool = False) -> TopK:
     """Top-k of every query on the Dask cluster of ``scheduler``.
 
     Parameters are those of :func:`exact_block`; ``params`` (a :class:`CandidateParams`) selects
-    the candidate pass instead of the exact one.
+    the candidate pass instead of the exact one. ``text_scale`` multiplies the text part
+    (``Qe . Ke``), as in :func:`~attn_team.attention._candidates.candidate_topk`.
     """
     client = client_for(scheduler)
     Qe = np.ascontiguousarray(np.asarray(Qe, dtype=np.float32))
@@ -118,7 +121,7 @@ def dask_topk(scheduler, Qe, Ke, Qs, Ks, k: int, *, scale: float, block_size: in
             part = pairs[sel] - np.array([q0, 0])
         futures.append(client.submit(_task, keys_f, Qe[q0:q1], Qs[q0:q1],
                                      None if self_index is None else self_index[q0:q1], part, q0, int(k),
-                                     float(scale), int(block_size), mode, params, pure=False))
+                                     float(scale), int(block_size), mode, params, float(text_scale), pure=False))
     if progress:
         from distributed import wait
         from tqdm.auto import tqdm

@@ -35,15 +35,21 @@ TO = ("items", "members", "history")
 _SPARSE = list(GROUPS)[1:]  # every group but the dense "emb"
 
 
-def _prepared(mixer: HeadMixer, qf: ItemFeatures, kf: ItemFeatures):
-    """Query/key matrices whose product is the combined score (groups scaled on the query side)."""
+def _prepared(mixer: HeadMixer, qf: ItemFeatures, kf: ItemFeatures, *, scale_text: bool = True):
+    """Query/key matrices whose product is the combined score (groups scaled on the query side).
+
+    With ``scale_text=False`` the text vectors are not scaled (no N x d copy for an identity
+    projection) and the text coefficient is returned as a fifth value, for the caller to apply.
+    """
     coef = mixer.group_coef().detach().numpy()
     with torch.no_grad():
-        Qe = _project(mixer, qf.embeddings, "q") * float(coef[0])
+        Qe = _project(mixer, qf.embeddings, "q")
+        if scale_text:
+            Qe = Qe * float(coef[0])
         Ke = _project(mixer, kf.embeddings, "k")
     Qs = sp.hstack([qf.groups[g] * float(coef[i + 1]) for i, g in enumerate(_SPARSE)], format="csr")
     Ks = sp.hstack([kf.groups[g] for g in _SPARSE], format="csr").T.tocsc()
-    return Qe, Ke, Qs, Ks
+    return (Qe, Ke, Qs, Ks) if scale_text else (Qe, Ke, Qs, Ks, float(coef[0]))
 
 
 def _project(mixer: HeadMixer, E: np.ndarray, side: str) -> torch.Tensor:
@@ -75,15 +81,17 @@ def topk(mixer: HeadMixer, qf: ItemFeatures, kf: ItemFeatures, query_rows, k: in
     from ._candidates import CandidateParams, candidate_topk, use_index
     from ._topk import topk_attention
 
-    Qe, Ke, Qs, Ks = _prepared(mixer, qf, kf)
-    tau = float(mixer.temperature().detach())
     query_rows = np.asarray(query_rows, dtype=np.int64)
+    params = candidates if isinstance(candidates, CandidateParams) else (
+        CandidateParams() if use_index(candidates, len(query_rows), kf.n) else None)
+    # the candidate pass applies the text coefficient per pair: no scaled N x d copy of the queries
+    Qe, Ke, Qs, Ks, text_scale = _prepared(mixer, qf, kf, scale_text=False) if params is not None else \
+        (*_prepared(mixer, qf, kf), 1.0)
+    tau = float(mixer.temperature().detach())
     every = len(query_rows) == qf.n and bool((query_rows == np.arange(qf.n)).all())
     Qs_rows = Qs if every else Qs[query_rows]
     Qe_rows = Qe if every else Qe[torch.from_numpy(query_rows)]  # every item a query: no N x d gather
     inv_tau = 1.0 / tau
-    params = candidates if isinstance(candidates, CandidateParams) else (
-        CandidateParams() if use_index(candidates, len(query_rows), kf.n) else None)
     opts = dict(self_index=None if self_index is None else np.asarray(self_index, dtype=np.int64),
                 key_mask=None if key_mask is None else np.asarray(key_mask, dtype=bool),
                 exclude_pairs=exclude_pairs if exclude_pairs is not None and len(exclude_pairs) else None)
@@ -91,11 +99,12 @@ def topk(mixer: HeadMixer, qf: ItemFeatures, kf: ItemFeatures, query_rows, k: in
         from ._engine import dask_topk
 
         top = dask_topk(engine.scheduler, Qe_rows.numpy(), Ke.numpy(), Qs_rows, Ks, k,
-                        scale=inv_tau, block_size=block_size, params=params, progress=progress, **opts)
+                        scale=inv_tau, block_size=block_size, params=params, text_scale=text_scale,
+                        progress=progress, **opts)
     elif params is not None:
         log.info("top-k over %d keys from index candidates (%d queries)", kf.n, len(query_rows))
-        top = candidate_topk(Qe_rows.numpy(), Ke.numpy(), Qs_rows, Ks, k, scale=inv_tau,
-                             params=params, progress=progress and len(query_rows) > block_size, **opts)
+        top = candidate_topk(Qe_rows.numpy(), Ke.numpy(), Qs_rows, Ks, k, scale=inv_tau, params=params,
+                             text_scale=text_scale, progress=progress and len(query_rows) > block_size, **opts)
     else:
         def extra(rows: slice, cols: slice):
             return np.asarray((Qs_rows[rows] @ Ks[:, cols]).todense(), dtype=np.float32) * inv_tau
