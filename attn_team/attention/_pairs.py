@@ -1,4 +1,4 @@
-"""Dot products of aligned sparse rows: ``sum_c Q[qi[t], c] * K[kj[t], c]`` for many pairs ``t``.
+"""Dot products of aligned rows, ``sum_c Q[qi[t], c] * K[kj[t], c]`` for many pairs ``t``, and per-row top selection.
 
 Scoring explains every kept edge (2 million pairs at 100,000 items, k = 20), the candidate pass
 re-scores about 270 candidates per query, and training scores each query against its
@@ -12,6 +12,11 @@ both rows, pairs spread over the cores. numba is the JIT compiler of the scienti
 stack (pynndescent, UMAP and librosa use it); it compiles the kernel once per machine
 (``cache=True``). Without numba, or for fewer than :data:`COMPILED_MIN_PAIRS` pairs, the scipy
 expression is used. Both give the same sums up to float rounding (tested).
+
+Two more kernels serve the candidate pass the same way: :func:`row_dots` (dense text rows of
+arbitrary pairs, read in place instead of gathered) and :func:`row_top` (each query's best keys
+among those its inverted lists reached, the unwalked long columns merged in, one row at a time
+instead of one global sort of every reached pair). Their numpy paths give the same results.
 """
 
 from __future__ import annotations
