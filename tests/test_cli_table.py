@@ -130,3 +130,23 @@ def test_untrained_option_skips_the_fit_on_every_attention_command(monkeypatch):
         _common.item_attention(b, None, args=fast)
         _common.item_attention(b, None, args=default)
         assert seen[-2]["max_epochs"] == 0 and "max_epochs" not in seen[-1], cmd
+
+
+def test_k_option_sets_the_keys_per_item_on_every_attention_command(monkeypatch):
+    """``--k`` (suggest, report, flow) is the top k the workspace's item attention keeps; default 20; not below 1."""
+    from attn_team import cli
+    from attn_team._commands import _common
+    from attn_team.attention._fitted import DEFAULT_K
+    from attn_team.model import Backlog
+
+    seen = []
+    monkeypatch.setattr("attn_team.attention._fitted.workspace_attention", lambda ws, b, **kw: seen.append(kw["k"]))
+    b = Backlog(items={"key": ["PAY-1", "IDN-1"], "summary": ["a", "b"]})
+    parser = cli.build_parser()
+    for cmd in (["suggest"], ["report", "--out", "r.html"], ["flow", "--out", "f.html"]):
+        _common.item_attention(b, None, args=parser.parse_args([*cmd, "--k", "5"]))
+        _common.item_attention(b, None, args=parser.parse_args(cmd))
+        assert seen[-2:] == [5, DEFAULT_K], cmd
+    with pytest.raises(SystemExit) as exc:
+        parser.parse_args(["suggest", "--k", "0"])
+    assert exc.value.code == 2

@@ -55,6 +55,11 @@ def add_attention_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--untrained", action="store_true",
                    help="use the untrained head weights, no fit: the quickest first answer on a large backlog "
                         "(with --embedder static, 100,000 items in about 4 minutes; benchmarks/RESULTS.md)")
+    from ..attention._fitted import DEFAULT_K
+
+    p.add_argument("--k", type=positive_int, default=None, metavar="K",
+                   help=f"keys each item keeps in its attention, the top k (default: {DEFAULT_K}); memory grows "
+                        "as items x K, so lower it for a very large backlog (5 at 1,000,000 items)")
     add_embedder_arg(p)
     add_engine_args(p)
 
@@ -158,6 +163,8 @@ def item_attention(backlog, ws, *, refit: bool = False, progress: bool = True, k
 
     if backlog.n_items < 2:
         return None
+    if k is None:
+        k = getattr(args, "k", None)
     params = {} if embedder in (None, "minilm") else {"embedder": embedder}
     if getattr(args, "untrained", False):
         params["max_epochs"] = 0  # kept in the workspace under its own key, apart from a fitted result
