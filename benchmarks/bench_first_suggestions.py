@@ -65,7 +65,7 @@ def main(argv=None) -> int:
         t3 = mark("embed", t2)
         res = workspace_attention(ws, backlog, k=args.k, progress=False, **params)
         t4 = mark("attention", t3)
-        sugg = suggest_dependencies(backlog, attention=res, top=50)
+        sugg = suggest_dependencies(backlog, attention=res, top=50, k=args.k)
         t5 = mark("suggestions", t4)
     out.update(items=backlog.n_items, import_s=round(t1 - t0, 1), load_s=round(t2 - t1, 1),
                embed_s=round(t3 - t2, 1), attention_s=round(t4 - t3, 1), suggestions_s=round(t5 - t4, 1),

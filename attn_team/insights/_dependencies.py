@@ -53,7 +53,7 @@ _SUGGEST_COLUMNS = ["rank", "source", "source_team", "source_summary", "target",
 
 def suggest_dependencies(backlog: Backlog, *, team: str | None = None, cross_team: bool = True,
                          exclude_linked: bool = True, top: int | None = 20, attention: Any = None,
-                         open_only: bool = False, k: int = DEFAULT_K, queries=None,
+                         open_only: bool = False, k: int | None = None, queries=None,
                          category: str | None = None) -> pd.DataFrame:
     """Likely dependencies (or duplicates) between items that are not linked yet, ranked by attention.
 
@@ -79,8 +79,10 @@ def suggest_dependencies(backlog: Backlog, *, team: str | None = None, cross_tea
         model (nothing is fitted here).
     open_only : bool, default=False
         Drop pairs where both items are done.
-    k : int, default=20
-        Keys per item when attention is computed here.
+    k : int, optional
+        Keys per item when attention is computed here. By default the ``k`` of the whole
+        backlog's attention already computed (e.g. reloaded from a workspace kept at ``k=5``),
+        else 20: a result in hand is read, not computed again at another ``k``.
     queries : list of str, optional
         Only pairs found from these items' own attention. With ``team`` and no whole-backlog
         attention computed yet, the team's items are the queries (they attend; the rest of the
@@ -116,6 +118,9 @@ def suggest_dependencies(backlog: Backlog, *, team: str | None = None, cross_tea
     empty_cols = _SUGGEST_COLUMNS + heads_hint + tail
     if len(items) < 2:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in empty_cols})
+    if k is None:
+        bound = as_backlog_attention(backlog, attention)
+        k = (bound.computed_k("items") if bound is not None else None) or DEFAULT_K
     if queries is None and team is not None:
         bound = as_backlog_attention(backlog, attention)
         if bound is not None and not bound.computed("items", k):
