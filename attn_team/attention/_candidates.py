@@ -357,7 +357,8 @@ def candidate_topk(Qe: np.ndarray, Ke: np.ndarray, Qs: sp.csr_matrix, Ks: sp.csc
     Ke : ndarray of shape (m, d)
         Projected key text vectors.
     Qs : scipy.sparse matrix of shape (n, D)
-        Sparse query features (group-scaled).
+        Sparse query features (group-scaled), or an object whose ``Qs[q0:q1]`` gives those rows as
+        CSR (:class:`~attn_team.attention._scoring.ScaledRows`).
     Ks : scipy.sparse matrix of shape (D, m)
         Sparse key features, transposed (as :func:`~attn_team.attention._scoring.topk` builds them).
     k : int
@@ -408,7 +409,8 @@ def candidate_topk(Qe: np.ndarray, Ke: np.ndarray, Qs: sp.csr_matrix, Ks: sp.csc
     if index is None:
         index = cached_index(Ke, allowed, params)
     index.expansion_search = max(params.expansion_search, n_dense + 1)
-    Qs = sp.csr_matrix(Qs, dtype=np.float32)
+    if sp.issparse(Qs) or isinstance(Qs, np.ndarray):  # else rows built on demand (``_scoring.ScaledRows``)
+        Qs = sp.csr_matrix(Qs, dtype=np.float32)
     Ks = sp.csc_matrix(Ks, dtype=np.float32)
     Ks_rows = Ks.T.tocsr()  # (m, D)
     lists = _Lists(Ks, Ks_rows, allowed_mask, params.max_df, params.budget)

@@ -96,7 +96,8 @@ def dask_topk(scheduler, Qe, Ke, Qs, Ks, k: int, *, scale: float, block_size: in
     client = client_for(scheduler)
     Qe = np.ascontiguousarray(np.asarray(Qe, dtype=np.float32))
     Ke = np.ascontiguousarray(np.asarray(Ke, dtype=np.float32))
-    Qs = sp.csr_matrix(Qs)
+    if sp.issparse(Qs):  # else rows built on demand, a task's slice at a time (``_scoring.ScaledRows``)
+        Qs = sp.csr_matrix(Qs)
     n = len(Qe)
     mode = "exact" if params is None else "index"
     keys = {"Ke": Ke, "Ks": Ks, "key_mask": None if key_mask is None else np.asarray(key_mask, dtype=bool)}

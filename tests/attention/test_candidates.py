@@ -236,3 +236,17 @@ def test_text_scale_equals_scaling_the_query_vectors():
     np.testing.assert_allclose(a.lse, b.lse, rtol=1e-5)
     c = candidate_topk(E, E, X, X.T.tocsc(), 5, scale=4.0, self_index=np.arange(n), params=params)
     assert not np.allclose(c.scores, b.scores)  # the factor is applied
+
+
+def test_scaled_rows_equal_the_scaled_stack_for_slices_and_row_lists():
+    from attn_team.attention._scoring import ScaledRows
+
+    g1 = sp.random(50, 7, density=0.3, random_state=13, format="csr", dtype=np.float32)
+    g2 = sp.random(50, 4, density=0.5, random_state=14, format="csr", dtype=np.float32)
+    lazy = ScaledRows([g1, g2], [0.5, 3.0])
+    full = sp.hstack([g1 * 0.5, g2 * 3.0], format="csr")
+    assert lazy.shape == full.shape and lazy.nnz == full.nnz
+    for rows in (slice(0, 50), slice(10, 23), np.array([4, 1, 4, 49])):
+        got = lazy[rows]
+        assert got.format == "csr" and got.dtype == np.float32
+        assert np.array_equal(got.toarray(), full[rows].toarray())
