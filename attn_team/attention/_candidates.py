@@ -249,7 +249,9 @@ class _Lists:
                  budget: int):
         self.df = np.bincount(Ks_rows.indices, minlength=Ks.shape[0])
         self.max_df, self.budget = int(max_df), int(budget)
-        self.K = (Ks @ sp.diags(allowed_mask.astype(np.float32))).tocsr()  # (D, m): lists of allowed keys
+        self.K = Ks.tocsr()  # (D, m): lists of allowed keys (one copy; the disallowed keys' entries dropped in place)
+        if not allowed_mask.all():
+            self.K.data[~allowed_mask[self.K.indices]] = 0
         self.K.eliminate_zeros()
         long = np.flatnonzero(self.df > self.max_df)
         self.long_pos = np.full(Ks.shape[0], -1, dtype=np.int64)
