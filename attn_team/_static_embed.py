@@ -389,6 +389,19 @@ def _sample_rows_budget(texts: list[str], lengths, budget: int, max_len: int = 2
     return np.array(sorted(out), dtype=np.int64)
 
 
+def _map_rows(P: np.ndarray, W: np.ndarray, mx: np.ndarray, my: np.ndarray, chunk: int = 65_536) -> np.ndarray:
+    """``normalise((P - mx) @ W + my)`` written into ``P`` a chunk of rows at a time (``W`` square).
+
+    At 1M texts the whole-array expression held four 1.5 GB arrays at once.
+    """
+    P = np.ascontiguousarray(P, dtype=np.float32)
+    if W.shape[0] != W.shape[1]:
+        return _normalise((P - mx) @ W + my)
+    for s in range(0, len(P), chunk):
+        P[s:s + chunk] = _normalise((P[s:s + chunk] - mx) @ W + my)
+    return P
+
+
 class AdaptedStaticEmbedder(Embedder):
     """Static vectors adapted to the backlog and mapped into MiniLM's space, from a sample of its own texts.
 
@@ -511,7 +524,7 @@ class AdaptedStaticEmbedder(Embedder):
         if self.map_ is None:
             return P
         W, mx, my, _ = self.map_
-        return _normalise((P - mx) @ W + my)
+        return _map_rows(P, W, mx, my)
 
     def _fit_table(self, texts: list[str]) -> list | None:
         """Learn the piece table, weights and map from a sample of ``texts``.

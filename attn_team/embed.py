@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 # the vector cache lives in its own module; VectorStore is re-exported here
-from ._vector_store import VectorStore, _as_cache, _normalise, _safe_name  # noqa: F401
+from ._vector_store import VectorStore, _as_cache, _normalise, _normalise_inplace, _safe_name  # noqa: F401
 
 __all__ = [
     "Embedder",
@@ -435,7 +435,7 @@ class Embedder:
             return out
         order = np.argsort([-len(t) for t in texts], kind="stable")
         bs = int(self.batch_size)
-        chunks = []
+        out = None  # filled batch by batch in input order: no list of chunks, no concatenated copy
         bar = None
         if self.progress:
             from tqdm.auto import tqdm
@@ -443,17 +443,16 @@ class Embedder:
             bar = tqdm(total=n, desc="embedding", unit="text")
         try:
             for start in range(0, n, bs):
-                batch = [texts[i] for i in order[start : start + bs]]
-                vec = self._encode_batch(batch)
-                chunks.append(vec)
+                rows = order[start : start + bs]
+                vec = self._encode_batch([texts[i] for i in rows])
+                if out is None:
+                    out = np.empty((n, vec.shape[1]), dtype=np.float32)
+                out[rows] = _normalise(vec)
                 if bar is not None:
-                    bar.update(len(batch))
+                    bar.update(len(rows))
         finally:
             if bar is not None:
                 bar.close()
-        vec = _normalise(np.concatenate(chunks, axis=0))
-        out = np.empty_like(vec)
-        out[order] = vec
         return out
 
     def _encode_batch(self, batch: list[str]) -> np.ndarray:
@@ -523,18 +522,33 @@ class Embedder:
                 new = self._forward(todo)
             self.n_encoded_ = self.__dict__.get("n_encoded_", 0) + len(missing)
             if store is not None:
-                store.store_vectors(self.model_name_, missing, new)
-            found.update(zip(missing, new))
+                for s in range(0, len(missing), _STORE_CHUNK):  # a chunk at a time: its byte strings stay small
+                    store.store_vectors(self.model_name_, missing[s:s + _STORE_CHUNK], new[s:s + _STORE_CHUNK])
         logger.info("embedded %d texts (%d unique, %d from cache)", len(texts), len(unique), len(unique) - len(missing))
         if not texts:
             return np.zeros((0, self.dim()), dtype=np.float32)
-        return _normalise(np.stack([found[h] for h in hashes]).astype(np.float32))
+        if missing and len(missing) == len(unique) == len(hashes):  # every text new and distinct: already in order
+            return _normalise_inplace(np.ascontiguousarray(new, dtype=np.float32))
+        pos = {h: i for i, h in enumerate(unique)}
+        dim = len(next(iter(found.values()))) if found else new.shape[1]
+        M = np.empty((len(unique), dim), dtype=np.float32)  # one row per distinct text, then one gather
+        for h, v in found.items():
+            M[pos[h]] = v
+        if missing:
+            M[[pos[h] for h in missing]] = new
+        if len(unique) != len(hashes):
+            M = M[np.fromiter((pos[h] for h in hashes), dtype=np.int64, count=len(hashes))]
+        return _normalise_inplace(M)
 
 
 def _is_sentence_transformer(model) -> bool:
     return type(model).__name__ == "SentenceTransformer" or any(
         c.__name__ == "SentenceTransformer" for c in type(model).__mro__
     )
+
+
+#: vectors handed to the cache per call (the byte strings of a million vectors take about 1 GB)
+_STORE_CHUNK = 65_536
 
 
 def embed_items(backlog, *, embedder: Embedder | None = None, cache=None) -> np.ndarray:
