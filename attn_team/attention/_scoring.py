@@ -305,9 +305,11 @@ def attend_features(mixer: HeadMixer, backlog, feats: ItemFeatures, to: str, k: 
     tot = w.sum(axis=1, keepdims=True)
     tot[tot == 0] = 1.0
     w = w / tot
-    for j in range(kk):
-        ok = idx[:, j] >= 0
-        ctx[ok] += w[ok, j, None] * V[idx[ok, j]]
+    for r0 in range(0, n_q, PAIR_CHUNK):  # a chunk of queries at a time: the gathered key rows stay small
+        c_ctx, c_idx, c_w = ctx[r0:r0 + PAIR_CHUNK], idx[r0:r0 + PAIR_CHUNK], w[r0:r0 + PAIR_CHUNK]
+        for j in range(kk):
+            ok = c_idx[:, j] >= 0
+            c_ctx[ok] += c_w[ok, j, None] * V[c_idx[ok, j]]
     nodes = _item_nodes(items)
     if key_meta is not None:
         nodes = pd.concat([nodes, key_meta], ignore_index=True)
