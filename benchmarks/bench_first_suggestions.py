@@ -7,7 +7,10 @@ process's peak RSS. Unlike ``bench_million.py`` (a process per stage, each loadi
 again), nothing is done twice.
 
     python benchmarks/bench_first_suggestions.py PAGES_DIR [--embedder static] [--candidates index]
-           [--untrained] [--k 20] [--workspace /tmp/first.duckdb] [--json out.json]
+           [--untrained] [--k 20] [--workspace /tmp/first.duckdb] [--json out.json] [--reports DIR]
+
+``--reports DIR`` goes on to the sprint report and the flow report with that attention: the whole
+path, import to report, in one process.
 
 Make the pages with ``python -m attn_team.synthetic --items 100000 --format json-pages OUT``.
 """
@@ -35,6 +38,8 @@ def main(argv=None) -> int:
     ap.add_argument("--k", type=int, default=20)
     ap.add_argument("--workspace", type=Path, default=Path("/tmp/first_suggestions.duckdb"))
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--reports", type=Path, default=None,
+                    help="also write the sprint report and the flow report (with this attention) into this folder")
     args = ap.parse_args(argv)
 
     from attn_team.attention._fitted import workspace_attention
@@ -67,9 +72,19 @@ def main(argv=None) -> int:
         t4 = mark("attention", t3)
         sugg = suggest_dependencies(backlog, attention=res, top=50, k=args.k)
         t5 = mark("suggestions", t4)
+        if args.reports is not None:
+            from attn_team.views import FlowReport, SprintReport
+
+            args.reports.mkdir(parents=True, exist_ok=True)
+            SprintReport(backlog, attention=res).write(args.reports / "report.html")
+            t6 = mark("report", t5)
+            FlowReport(backlog, attention=res).write(args.reports / "flow.html")
+            t7 = mark("flow", t6)
+            out.update(report_s=round(t6 - t5, 1), flow_s=round(t7 - t6, 1),
+                       report_kb=round((args.reports / "report.html").stat().st_size / 1024, 1))
     out.update(items=backlog.n_items, import_s=round(t1 - t0, 1), load_s=round(t2 - t1, 1),
                embed_s=round(t3 - t2, 1), attention_s=round(t4 - t3, 1), suggestions_s=round(t5 - t4, 1),
-               total_s=round(t5 - t0, 1), suggestions=len(sugg), fitted=bool(getattr(res, "fitted", False)),
+               total_s=round(time.perf_counter() - t0, 1), suggestions=len(sugg), fitted=bool(getattr(res, "fitted", False)),
                peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
     print(json.dumps(out))
     if args.json:
