@@ -208,7 +208,7 @@ def _fit_once(p, backlog, feats: ItemFeatures, *, exclude_links=None, rng: np.ra
     # rng is not consumed): the link split and negatives stay the same whatever the
     # assignment settings
     aux_seed = (torch_seed * 7919 + 17) % (2**31 - 2)
-    if p.assignment_weight > 0:
+    if p.assignment_weight > 0 and p.max_epochs:  # (no fit: the pairs would not be used)
         aa, ab, coassigned = _assignment_pairs(backlog.items, excluded, p.assignment_pairs_per_person,
                                                np.random.RandomState(aux_seed))
     else:
@@ -415,6 +415,35 @@ def _loss(mixer, E, data, bi, *, train_mix: bool = True) -> torch.Tensor:
     return nn.functional.cross_entropy(logits, target)
 
 
+class _Coassigned:
+    """Per row, the other rows of its assignee (excluded pairs left out), made when asked for.
+
+    Holding them as one set per row took memory quadratic in each assignee's items (10 GB at
+    1M items); a fit asks for the rows of a few thousand examples only.
+    """
+
+    def __init__(self, excluded: set):
+        self._excluded = excluded
+        self._group: dict[int, frozenset] = {}
+
+    def add_group(self, rows) -> None:
+        g = frozenset(rows)
+        for r in rows:
+            self._group[r] = g
+
+    def get(self, r, default=None):
+        g = self._group.get(r)
+        if g is None:
+            return default
+        return {x for x in g if x != r and (r, x) not in self._excluded}
+
+    def __contains__(self, r) -> bool:
+        return r in self._group
+
+    def __len__(self) -> int:
+        return len(self._group)
+
+
 def _assignment_pairs(items: pd.DataFrame, excluded: set, per_person: int, rng: np.random.RandomState):
     """Pairs of item rows with the same assignee, at most ``per_person`` per assignee.
 
@@ -427,14 +456,12 @@ def _assignment_pairs(items: pd.DataFrame, excluded: set, per_person: int, rng: 
         if isinstance(p, str) and p:
             groups.setdefault(p, []).append(i)
     a, b = [], []
-    coassigned: dict[int, set] = {}
+    coassigned = _Coassigned(excluded)
     for person in sorted(groups):
         rows = groups[person]
         if len(rows) < 2:
             continue
-        rs = set(rows)
-        for r in rows:
-            coassigned[r] = {x for x in rs if x != r and (r, x) not in excluded}
+        coassigned.add_group(rows)
         n_all = len(rows) * (len(rows) - 1) // 2
         if n_all <= 4 * per_person:
             cand = [(x, y) for i, x in enumerate(rows) for y in rows[i + 1:]]

@@ -170,3 +170,17 @@ def test_selection_links_are_capped(monkeypatch):
     m = CrossAttention(embedder=BagOfWords(), random_state=0, max_epochs=3, selection_fraction=0.5).fit(_backlog(80))
     assert m.selected_ in ("fitted", "projections", "untrained")
     assert m.n_train_links_ == 80 - 12  # 12 set aside, not 40
+
+
+def test_coassigned_rows_are_made_on_demand_and_leave_out_excluded_pairs():
+    import pandas as pd
+
+    from attn_team.attention._training import _assignment_pairs
+
+    items = pd.DataFrame({"assignee": ["ada", "ada", "ada", "bob", None, "bob", "cy"]})
+    excluded = {(0, 2), (2, 0)}
+    a, b, co = _assignment_pairs(items, excluded, per_person=5, rng=np.random.RandomState(0))
+    assert co.get(0) == {1} and co.get(2) == {1} and co.get(1) == {0, 2}
+    assert co.get(3) == {5} and co.get(6) is None and co.get(4, set()) == set()  # one item: no group
+    pairs = set(zip(a.tolist(), b.tolist()))
+    assert (0, 2) not in pairs and pairs == {(0, 1), (1, 2), (3, 5)}
