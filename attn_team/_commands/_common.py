@@ -54,7 +54,7 @@ def add_attention_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--refit", action="store_true", help="ignore the attention cached in the workspace and fit again")
     p.add_argument("--untrained", action="store_true",
                    help="use the untrained head weights, no fit: the quickest first answer on a large backlog "
-                        "(with --embedder static, 100,000 items in about 4 minutes; benchmarks/RESULTS.md)")
+                        "(with --embedder static, 100,000 items in about 3 minutes; benchmarks/RESULTS.md)")
     from ..attention._fitted import DEFAULT_K
 
     p.add_argument("--k", type=positive_int, default=None, metavar="K",
