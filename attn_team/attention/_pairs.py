@@ -51,15 +51,22 @@ def pair_dots(Q, K, qi, kj, *, compiled: bool | None = None) -> np.ndarray:
     n = len(qi)
     if n == 0 or Q.nnz == 0 or K.nnz == 0:
         return np.zeros(n, dtype=np.float64)
-    kernel = _kernel() if (compiled or (compiled is None and n >= COMPILED_MIN_PAIRS)) else None
-    if compiled and kernel is None:
-        raise ImportError("pair_dots(compiled=True) needs numba: pip install 'attn-team[scale]'")
+    kernel = _chosen(_kernel, n, compiled, "pair_dots")
     if kernel is None:
         return np.asarray(Q[qi].multiply(K[kj]).sum(axis=1), dtype=np.float64).ravel()
     Q, K = _canonical(Q), _canonical(K)
     out = np.empty(n, dtype=np.float64)
     kernel(Q.indptr, Q.indices, Q.data, K.indptr, K.indices, K.data, qi, kj, out)
     return out
+
+
+def _chosen(factory, n: int, compiled: bool | None, name: str):
+    """The compiled kernel of ``factory`` when ``compiled`` is True, or when it is None and there are
+    at least :data:`COMPILED_MIN_PAIRS` items of work and numba is installed; else ``None``."""
+    kernel = factory() if (compiled or (compiled is None and n >= COMPILED_MIN_PAIRS)) else None
+    if compiled and kernel is None:
+        raise ImportError(f"{name}(compiled=True) needs numba: pip install 'attn-team[scale]'")
+    return kernel
 
 
 def _csr32(M) -> sp.csr_matrix:
@@ -78,29 +85,50 @@ def _canonical(M: sp.csr_matrix) -> sp.csr_matrix:
 
 
 @functools.cache
-def _kernel():
-    """The compiled merge kernel, or ``None`` without numba."""
+def _numba():
+    """The numba module, or ``None`` when it is not installed."""
     if importlib.util.find_spec("numba") is None:
         return None
     import numba
 
+    return numba
+
+
+@functools.cache
+def _merge_dot():
+    """The compiled dot product of two sorted sparse rows (shared by :func:`_kernel` and :func:`_top_kernel`)."""
+    numba = _numba()
+
+    @numba.njit(cache=True, nogil=True)
+    def merge_dot(qx, qd, a, ae, kx, kd, b, be):  # pragma: no cover - compiled
+        s = 0.0
+        while a < ae and b < be:
+            ca, cb = qx[a], kx[b]
+            if ca == cb:
+                s += qd[a] * kd[b]
+                a += 1
+                b += 1
+            elif ca < cb:
+                a += 1
+            else:
+                b += 1
+        return s
+
+    return merge_dot
+
+
+@functools.cache
+def _kernel():
+    """The compiled merge kernel, or ``None`` without numba."""
+    numba = _numba()
+    if numba is None:
+        return None
+    merge_dot = _merge_dot()
+
     @numba.njit(parallel=True, cache=True, nogil=True)
     def merge(qp, qx, qd, kp, kx, kd, rows, cols, out):  # pragma: no cover - compiled
         for t in numba.prange(len(rows)):
-            a, ae = qp[rows[t]], qp[rows[t] + 1]
-            b, be = kp[cols[t]], kp[cols[t] + 1]
-            s = 0.0
-            while a < ae and b < be:
-                ca, cb = qx[a], kx[b]
-                if ca == cb:
-                    s += qd[a] * kd[b]
-                    a += 1
-                    b += 1
-                elif ca < cb:
-                    a += 1
-                else:
-                    b += 1
-            out[t] = s
+            out[t] = merge_dot(qx, qd, qp[rows[t]], qp[rows[t] + 1], kx, kd, kp[cols[t]], kp[cols[t] + 1])
 
     return merge
 
@@ -108,9 +136,9 @@ def _kernel():
 @functools.cache
 def _dense_kernel():
     """The compiled dense row-pair kernel, or ``None`` without numba."""
-    if importlib.util.find_spec("numba") is None:
+    numba = _numba()
+    if numba is None:
         return None
-    import numba
 
     @numba.njit(parallel=True, cache=True, nogil=True, fastmath=True)
     def rows_dot(A, B, ia, ib, out):  # pragma: no cover - compiled
@@ -145,9 +173,7 @@ def row_dots(A: np.ndarray, B: np.ndarray, ia, ib, *, compiled: bool | None = No
     out = np.empty(len(ia), dtype=np.float32)
     if len(ia) == 0:
         return out
-    kernel = _dense_kernel() if (compiled or (compiled is None and len(ia) >= COMPILED_MIN_PAIRS)) else None
-    if compiled and kernel is None:
-        raise ImportError("row_dots(compiled=True) needs numba: pip install 'attn-team[scale]'")
+    kernel = _chosen(_dense_kernel, len(ia), compiled, "row_dots")
     if kernel is not None:
         kernel(A, B, ia, ib, out)
         return out
@@ -169,9 +195,10 @@ def dense_pair_dots(Q: np.ndarray, K: np.ndarray, cand: np.ndarray, *, compiled:
 @functools.cache
 def _top_kernel():
     """The compiled per-row top selection (with the unwalked columns added), or ``None`` without numba."""
-    if importlib.util.find_spec("numba") is None:
+    numba = _numba()
+    if numba is None:
         return None
-    import numba
+    merge_dot = _merge_dot()
 
     @numba.njit(parallel=True, cache=True, nogil=True)
     def top(sp_, si, sd, qp, qx, qd, kp, kx, kd, count, out):  # pragma: no cover - compiled
@@ -185,21 +212,9 @@ def _top_kernel():
             qa, qb = qp[r], qp[r + 1]
             for t in range(m):
                 s = np.float64(sd[a + t])
-                if qb > qa:  # the merge of pair_dots: the same products, summed in the same order
+                if qb > qa:  # pair_dots' merge: the same products, summed in the same order
                     key = si[a + t]
-                    x, y, ye = qa, kp[key], kp[key + 1]
-                    extra = 0.0
-                    while x < qb and y < ye:
-                        cx, cy = qx[x], kx[y]
-                        if cx == cy:
-                            extra += qd[x] * kd[y]
-                            x += 1
-                            y += 1
-                        elif cx < cy:
-                            x += 1
-                        else:
-                            y += 1
-                    s += extra
+                    s += merge_dot(qx, qd, qa, qb, kx, kd, kp[key], kp[key + 1])
                 neg[t] = -s
             order = np.argsort(neg, kind="mergesort")  # stable: ties keep the stored order
             for t in range(min(count, m)):
@@ -221,10 +236,7 @@ def row_top(S: sp.csr_matrix, Qr: sp.csr_matrix | None, K: sp.csr_matrix | None,
     out = np.full((n, count), -1, dtype=np.int64)
     if S.nnz == 0 or count == 0:
         return out
-    rows = None
-    kernel = _top_kernel() if (compiled or (compiled is None and S.nnz >= COMPILED_MIN_PAIRS)) else None
-    if compiled and kernel is None:
-        raise ImportError("row_top(compiled=True) needs numba: pip install 'attn-team[scale]'")
+    kernel = _chosen(_top_kernel, S.nnz, compiled, "row_top")
     if kernel is not None:
         if Qr is None or K is None or Qr.nnz == 0:
             Qr = sp.csr_matrix((n, 1), dtype=np.float32)
