@@ -463,14 +463,13 @@ def _row_order(val: np.ndarray, ind: np.ndarray) -> np.ndarray:
     return np.take_along_axis(by_key, by_val, axis=1)
 
 
-def _in_rows(cand: np.ndarray, smp: np.ndarray, m: int) -> np.ndarray:
+def _in_rows(cand: np.ndarray, smp: np.ndarray) -> np.ndarray:
     """``out[r, t]``: is ``smp[t]`` among the keys of ``cand[r]``.
 
     The candidates are looked up in the sorted sample (few of them are sampled), not the
     sample in every row's candidates.
     """
-    n, c = cand.shape
-    out = np.zeros((n, len(smp)), dtype=bool)
+    out = np.zeros((len(cand), len(smp)), dtype=bool)
     order = np.argsort(smp, kind="stable")
     s_sorted = smp[order]
     lo = np.searchsorted(s_sorted, cand, side="left")
@@ -497,7 +496,7 @@ def _block_lse(S, qe, Ke, qs, Ks, cand, si, allowed, n_allowed, scale, params, b
             T = ((qe @ Ke[smp].T) * np.float32(text_scale) + np.asarray((qs @ Ks[:, smp]).todense())) * scale
             hit = (smp[None, :] == si[:, None])
             # sampled candidates count zero: their terms are already in the candidate sum
-            hit |= _in_rows(cand, smp, len(Ke))
+            hit |= _in_rows(cand, smp)
             T = np.where(hit, -np.inf, T)
             tail = np.exp(T - shift[:, None]).sum(axis=1) * (n_allowed / params.n_tail)
         else:

@@ -53,26 +53,27 @@ class ScaledRows:
         return sp.hstack([g[rows] * c for g, c in zip(self.groups, self.coefs)], format="csr", dtype=np.float32)
 
 
-def _prepared(mixer: HeadMixer, qf: ItemFeatures, kf: ItemFeatures, *, scale_text: bool = True,
-              lazy_queries: bool = False):
-    """Query/key matrices whose product is the combined score (groups scaled on the query side).
+def _prepared(mixer: HeadMixer, qf: ItemFeatures, kf: ItemFeatures, *, lazy: bool = False):
+    """Query/key matrices whose product is the combined score, and the text coefficient still to apply.
 
-    With ``scale_text=False`` the text vectors are not scaled (no N x d copy for an identity
-    projection) and the text coefficient is returned as a fifth value, for the caller to apply.
-    With ``lazy_queries`` the sparse query side is a :class:`ScaledRows` (rows built on demand).
+    Returns ``(Qe, Ke, Qs, Ks, text_scale)``. By default every group is scaled on the query side
+    (``text_scale`` 1). With ``lazy`` (the candidate pass) nothing is copied to scale it: the text
+    coefficient is returned for the caller to apply per pair (an identity projection then leaves
+    the embeddings as they are) and the sparse query side is a :class:`ScaledRows`.
     """
     coef = mixer.group_coef().detach().numpy()
     with torch.no_grad():
         Qe = _project(mixer, qf.embeddings, "q")
-        if scale_text:
-            Qe = Qe * float(coef[0])
         Ke = _project(mixer, kf.embeddings, "k")
-    if lazy_queries:
+    if lazy:
+        text_scale = float(coef[0])
         Qs = ScaledRows([qf.groups[g] for g in _SPARSE], [float(coef[i + 1]) for i in range(len(_SPARSE))])
     else:
+        text_scale = 1.0
+        Qe = Qe * float(coef[0])
         Qs = sp.hstack([qf.groups[g] * float(coef[i + 1]) for i, g in enumerate(_SPARSE)], format="csr")
     Ks = sp.hstack([kf.groups[g] for g in _SPARSE], format="csr").T.tocsc()
-    return (Qe, Ke, Qs, Ks) if scale_text else (Qe, Ke, Qs, Ks, float(coef[0]))
+    return Qe, Ke, Qs, Ks, text_scale
 
 
 def _project(mixer: HeadMixer, E: np.ndarray, side: str) -> torch.Tensor:
@@ -109,8 +110,7 @@ def topk(mixer: HeadMixer, qf: ItemFeatures, kf: ItemFeatures, query_rows, k: in
         CandidateParams() if use_index(candidates, len(query_rows), kf.n) else None)
     # the candidate pass applies the text coefficient per pair: no scaled N x d copy of the queries
     # (and builds the scaled sparse query rows a block at a time)
-    Qe, Ke, Qs, Ks, text_scale = _prepared(mixer, qf, kf, scale_text=False, lazy_queries=True) \
-        if params is not None else (*_prepared(mixer, qf, kf), 1.0)
+    Qe, Ke, Qs, Ks, text_scale = _prepared(mixer, qf, kf, lazy=params is not None)
     tau = float(mixer.temperature().detach())
     every = len(query_rows) == qf.n and bool((query_rows == np.arange(qf.n)).all())
     Qs_rows = Qs if every else Qs[query_rows]
@@ -179,7 +179,7 @@ def contributions(mixer: HeadMixer, qf: ItemFeatures, kf: ItemFeatures, qi: np.n
 def score_rows(mixer: HeadMixer, feats: ItemFeatures, rows, *, block_size: int = 512) -> np.ndarray:
     """Dense scores of the items at ``rows`` against every item (before the temperature); self is ``-inf``."""
     rows = np.asarray(rows, dtype=np.int64)
-    Qe, Ke, Qs, Ks = _prepared(mixer, feats, feats)
+    Qe, Ke, Qs, Ks, _ = _prepared(mixer, feats, feats)
     out = np.empty((len(rows), feats.n), dtype=np.float32)
     for s0 in range(0, len(rows), block_size):
         r = rows[s0:s0 + block_size]

@@ -437,12 +437,6 @@ class _Coassigned:
             return default
         return {x for x in g if x != r and (r, x) not in self._excluded}
 
-    def __contains__(self, r) -> bool:
-        return r in self._group
-
-    def __len__(self) -> int:
-        return len(self._group)
-
 
 def _assignment_pairs(items: pd.DataFrame, excluded: set, per_person: int, rng: np.random.RandomState):
     """Pairs of item rows with the same assignee, at most ``per_person`` per assignee.

@@ -83,7 +83,6 @@ def test_row_top_compiled_and_numpy_pick_the_same_columns_with_the_extra_dot_pro
     pytest.importorskip("numba")
     from attn_team.attention._pairs import row_top
 
-    rng = np.random.default_rng(7)
     S = sp.random(300, 500, density=0.3, random_state=8, format="csr", dtype=np.float32)
     Qr = sp.random(300, 40, density=0.1, random_state=9, format="csr", dtype=np.float32)
     K = sp.random(500, 40, density=0.2, random_state=10, format="csr", dtype=np.float32)
