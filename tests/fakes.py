@@ -79,3 +79,21 @@ def write_link_tables(path, *, clone: bool = False):
     (path / "issues.csv").write_text("\n".join(rows) + "\n")
     (path / "links.csv").write_text("\n".join(links) + "\n")
     return path
+
+
+def attention_kept_at(k: int, monkeypatch):
+    """A generated backlog, its untrained :class:`BacklogAttention` already computed at ``k`` (as one
+    reloaded from a workspace kept at that ``k``), and the list of the ``k`` of every attention the
+    model computes from then on (empty: nothing was computed again)."""
+    from attn_team.attention._fitted import BacklogAttention
+    from attn_team.attention._model import CrossAttention
+    from attn_team.synthetic import generate
+
+    b = generate(n_items=150, random_state=0).backlog
+    res = BacklogAttention(b, CrossAttention(embedder=BagOfWords(), max_epochs=0))
+    assert res.computed_k("items") is None
+    res.attend("items", k)
+    calls: list = []
+    real = res._model.attend
+    monkeypatch.setattr(res._model, "attend", lambda *a, **kw: calls.append(kw.get("k")) or real(*a, **kw))
+    return b, res, calls

@@ -212,6 +212,16 @@ class BacklogAttention:
         ks = [kk for (t, kk) in _memo_for(self._backlog, self._model) if t == to]
         return max(ks) if ks else None
 
+    def resolved_k(self, k: int | None = None, to: str = "items") -> int:
+        """``k`` itself when given; else the ``k`` already computed (:meth:`computed_k`), else :data:`DEFAULT_K`.
+
+        What insights and views ask for when nobody chose a ``k``: a result in hand is read, not
+        computed again at another ``k``.
+        """
+        if k is not None:
+            return int(k)
+        return self.computed_k(to) or DEFAULT_K
+
     def edges(self, to: str = "items", k: int = DEFAULT_K, *, queries: Iterable[str] | None = None) -> pd.DataFrame:
         """The edges of :meth:`attend` (or of :meth:`attend_queries` when ``queries`` are given)."""
         att = self.attend(to, k) if queries is None else self.attend_queries(queries, to, k)
@@ -265,7 +275,7 @@ def _kind_of(result: Any) -> str | None:
     return None
 
 
-def resolve_attention(backlog, attention: Any = None, *, to: str = "items", k: int = DEFAULT_K,
+def resolve_attention(backlog, attention: Any = None, *, to: str = "items", k: int | None = DEFAULT_K,
                       queries: Iterable[str] | None = None, category: str | None = None) -> pd.DataFrame:
     """Attention edges of ``backlog`` towards ``to`` from whatever ``attention`` is.
 
@@ -279,8 +289,9 @@ def resolve_attention(backlog, attention: Any = None, *, to: str = "items", k: i
         be attention towards ``to``); a mapping ``{"items": ..., "members": ..., "history": ...}``
         picks ``attention[to]``.
     to : {"items", "members", "history"}
-    k : int, default=20
-        Keys kept per query when attention is computed here.
+    k : int or None, default=20
+        Keys kept per query when attention is computed here; ``None``: the ``k`` already computed
+        for the whole backlog, else 20 (:meth:`BacklogAttention.resolved_k`).
     queries : list of str, optional
         Only these query items (attended for alone when computed here; precomputed tables are
         filtered).
@@ -301,6 +312,7 @@ def resolve_attention(backlog, attention: Any = None, *, to: str = "items", k: i
     bound = as_backlog_attention(backlog, attention)
     if bound is not None:
         attention = bound
+        k = bound.resolved_k(k, to)
         att = (attention.attend(to, k, category=category) if queries is None
                else attention.attend_queries(queries, to, k, category=category))
         edges = att.edges

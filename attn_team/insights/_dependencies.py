@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .._heads import HEADS, head_columns
-from ..attention._fitted import DEFAULT_K, as_backlog_attention, attention_edges
+from ..attention._fitted import as_backlog_attention, attention_edges
 from ..model import LINK_CATEGORIES, Backlog
 
 __all__ = ["suggest_dependencies", "attention_edges", "head_columns", "EDGE_COLUMNS"]
@@ -118,12 +118,9 @@ def suggest_dependencies(backlog: Backlog, *, team: str | None = None, cross_tea
     empty_cols = _SUGGEST_COLUMNS + heads_hint + tail
     if len(items) < 2:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in empty_cols})
-    if k is None:
-        bound = as_backlog_attention(backlog, attention)
-        k = (bound.computed_k("items") if bound is not None else None) or DEFAULT_K
     if queries is None and team is not None:
         bound = as_backlog_attention(backlog, attention)
-        if bound is not None and not bound.computed("items", k):
+        if bound is not None and not bound.computed("items", bound.resolved_k(k)):
             queries = items.loc[items["team"] == team, "key"].astype(str).tolist()
     edges = attention_edges(backlog, attention, to="items", k=k, queries=None if queries is None else list(queries),
                             category=category)

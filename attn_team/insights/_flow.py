@@ -359,13 +359,10 @@ def _waited(f: _Flow, pairs: pd.DataFrame, backlog: Backlog) -> tuple[np.ndarray
 
 
 def _attention_pairs(backlog: Backlog, attention: Any) -> pd.DataFrame:
-    from ..attention._fitted import DEFAULT_K, as_backlog_attention
     from ._dependencies import attention_edges
 
-    bound = as_backlog_attention(backlog, attention)
-    # the k already computed (e.g. kept in the workspace at k=5) if any, not k=20 computed again
-    k = (bound.computed_k("items") if bound is not None else None) or DEFAULT_K
-    edges = attention_edges(backlog, attention, to="items", k=k)
+    # k=None: the k already computed (e.g. kept in the workspace at k=5) if any, not k=20 computed again
+    edges = attention_edges(backlog, attention, to="items", k=None)
     strong = strong_edges(edges, backlog.team_of())
     return pd.DataFrame({"waiting": strong["source"].astype(str).to_numpy(),
                          "waits_for": strong["target"].astype(str).to_numpy()})

@@ -21,7 +21,7 @@ import pandas as pd
 from .. import _svg
 from .._display import graph_payload
 from ..insights._coupling import team_coupling
-from ..attention._fitted import DEFAULT_K, as_backlog_attention
+from ..attention._fitted import as_backlog_attention
 from ..insights._teams_check import team_warning
 from ..insights._dependencies import suggest_dependencies
 from ..insights._rules import strong_edge_definition
@@ -270,7 +270,7 @@ class SprintReport:
         bound = as_backlog_attention(b, att) if use_att else None
         if bound is not None:  # None: the untrained model (the report never fits)
             # once, shared by every section; the k already computed (e.g. kept in the workspace) if any
-            att = bound.attend("items", bound.computed_k("items") or DEFAULT_K)
+            att = bound.attend("items", bound.resolved_k())
         row = self._sprint_row
         sid = None if row is None else str(row["sprint_id"])
         metrics, this, hist = self._metrics(sid)

@@ -102,18 +102,9 @@ def test_default_choice_finds_as_many_planted_pairs_as_untrained(generated_org, 
 def test_suggestions_read_the_item_attention_already_computed_at_another_k(monkeypatch):
     """Like the report and flow: with no ``k`` given, a result computed at k=4 (as one reloaded from a
     workspace kept at k=4) is read, not computed again at k=20; an explicit ``k`` is still honoured."""
-    from fakes import BagOfWords
+    from fakes import attention_kept_at
 
-    from attn_team.attention._fitted import BacklogAttention
-    from attn_team.attention._model import CrossAttention
-    from attn_team.synthetic import generate
-
-    b = generate(n_items=150, random_state=0).backlog
-    res = BacklogAttention(b, CrossAttention(embedder=BagOfWords(), max_epochs=0))
-    res.attend("items", 4)
-    calls = []
-    real = res._model.attend
-    monkeypatch.setattr(res._model, "attend", lambda *a, **kw: calls.append(kw.get("k")) or real(*a, **kw))
+    b, res, calls = attention_kept_at(4, monkeypatch)
     df = suggest_dependencies(b, attention=res, top=None)
     assert calls == [] and len(df)
     suggest_dependencies(b, attention=res, top=5, k=6)

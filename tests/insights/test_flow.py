@@ -387,18 +387,9 @@ def test_every_real_export(shared_data):
 def test_flow_reads_the_item_attention_already_computed_at_another_k(monkeypatch):
     """Like the report: a result computed at k=4 (as one reloaded from a workspace kept at k=4) is read,
     not computed again at the default k."""
-    from fakes import BagOfWords
+    from fakes import attention_kept_at
 
-    from attn_team.attention._fitted import BacklogAttention
-    from attn_team.attention._model import CrossAttention
-    from attn_team.synthetic import generate
-
-    b = generate(n_items=150, random_state=0).backlog
-    res = BacklogAttention(b, CrossAttention(embedder=BagOfWords(), max_epochs=0))
-    res.attend("items", 4)
-    calls = []
-    real = res._model.attend
-    monkeypatch.setattr(res._model, "attend", lambda *a, **kw: calls.append(kw.get("k")) or real(*a, **kw))
+    b, res, calls = attention_kept_at(4, monkeypatch)
     fm = flow_metrics(b, attention=res)
     assert calls == []
     assert fm.cycle_times["waited_via"].str.contains("attention").any()  # the k=4 edges were used

@@ -177,17 +177,10 @@ def test_sample_json_carry_over_per_board_matches_truth():
 def test_report_reads_the_item_attention_already_computed_at_another_k(monkeypatch):
     """A result already computed at k=4 (as one reloaded from a workspace kept at another k) is what the
     report reads: nothing is computed again at the default k."""
-    from attn_team.attention._model import CrossAttention
-    from attn_team.synthetic import generate
     from attn_team.views._report import SprintReport
+    from fakes import attention_kept_at
 
-    b = generate(n_items=150, random_state=0).backlog
-    res = BacklogAttention(b, CrossAttention(embedder=BagOfWords(), max_epochs=0))
-    assert res.computed_k("items") is None
-    res.attend("items", 4)
-    calls = []
-    real = res._model.attend
-    monkeypatch.setattr(res._model, "attend", lambda *a, **kw: calls.append(kw.get("k")) or real(*a, **kw))
+    b, res, calls = attention_kept_at(4, monkeypatch)
     data = SprintReport(b, attention=res).data
     assert calls == [] and res.computed_k("items") == 4
     assert data["attention"].k == 4
