@@ -20,7 +20,7 @@ import scipy.sparse as sp
 import torch
 
 from .._heads import GROUPS, HEADS
-from ._explain import explain
+from ._explain import Explainer
 from ._features import ItemFeatures, pool_matrix, pooled_features
 from ._mixer import HeadMixer
 from ._pairs import pair_dots, row_dots
@@ -248,6 +248,34 @@ def _categories(categorize, qf: ItemFeatures, kf: ItemFeatures, qi: np.ndarray, 
     return list(categorize.predict(pair_similarities(qf, kf, qi, kj, sims=sims)))
 
 
+#: kept edges explained (head contributions, reasons, categories) at a time: the group similarities
+#: and the per-pair lists of a batch are all that is held beside the result (at 1M items and k = 5,
+#: 5 million edges at once took about 3 GB more than the edges themselves)
+EXPLAIN_CHUNK = 1 << 18
+
+
+def _explained(mixer: HeadMixer, backlog, qf: ItemFeatures, kf: ItemFeatures, qi: np.ndarray, kj: np.ndarray,
+               to: str, categorize) -> tuple[dict[str, np.ndarray], list, list]:
+    """Head contributions, reasons and categories of the pairs ``(qi[t], kj[t])``, :data:`EXPLAIN_CHUNK` at a time.
+
+    Equal reasons share one string (at 1M items many edges of a division read alike).
+    """
+    n = len(qi)
+    contrib = {h: np.zeros(n, dtype=np.float64) for h in HEADS}
+    reasons: list = []
+    cats: list = []
+    explainer = Explainer(backlog, qf, kf, to)
+    pool: dict[str, str] = {}
+    for s0 in range(0, n, EXPLAIN_CHUNK):
+        q, k = qi[s0:s0 + EXPLAIN_CHUNK], kj[s0:s0 + EXPLAIN_CHUNK]
+        part, sims = contributions(mixer, qf, kf, q, k)
+        for h in HEADS:
+            contrib[h][s0:s0 + len(q)] = part[h]
+        reasons.extend(pool.setdefault(r, r) for r in explainer(q, k, part, sims))
+        cats.extend(_categories(categorize, qf, kf, q, k, to, sims))
+    return contrib, reasons, cats
+
+
 def attend_features(mixer: HeadMixer, backlog, feats: ItemFeatures, to: str, k: int, qrows: np.ndarray, *,
                     block_size: int = 512, progress: bool = False, members=None, candidates="exact",
                     engine=None, categorize=None) -> Attention:
@@ -281,16 +309,17 @@ def attend_features(mixer: HeadMixer, backlog, feats: ItemFeatures, to: str, k: 
     keep = cc >= 0
     rr, cc = rr[keep], cc[keep]
     qi = qrows[rr]
-    contrib, sims = contributions(mixer, feats, kf, qi, cc)
+    contrib, reasons, cats = _explained(mixer, backlog, feats, kf, qi, cc, to, categorize)
     edges = pd.DataFrame({
         "source": feats.keys[qi].astype(object),
         "target": np.asarray(kf.keys, dtype=object)[cc],
         "weight": weights.reshape(-1)[keep].astype(np.float64),
         "score": scores.reshape(-1)[keep].astype(np.float64),
         **{h: contrib[h] for h in HEADS},
-        "reason": explain(backlog, feats, kf, qi, cc, contrib, sims, to),
-        "category": pd.Series(_categories(categorize, feats, kf, qi, cc, to, sims), dtype="string"),
+        "reason": reasons,
+        "category": pd.Series(cats, dtype="string"),
     })
+    del reasons, cats
     if to == "history":
         out = backlog.outcomes().set_index("key").reindex(edges["target"].astype(str))
         edges["cycle_time_days"] = out["cycle_time_days"].to_numpy(dtype=float, na_value=np.nan)

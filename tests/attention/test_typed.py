@@ -4,6 +4,7 @@ of those predictions against the majority class."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import attn_team
@@ -156,3 +157,20 @@ class TestTypedEvaluation:
         assert set(t["ranking"]) == {"dependency", "duplicate"}
         assert t["published"]["macro_f1"] == 0.64 and "different" in t["published"]["note"]
         assert all(0 < v["typed_mrr"] <= 1 and 0 < v["shared_mrr"] <= 1 for v in t["ranking"].values())
+
+
+def test_edges_explained_in_small_batches_equal_edges_explained_at_once(typed_model, monkeypatch):
+    """Contributions, reasons and categories are computed a batch of pairs at a time; the batch size
+    changes nothing but memory, and equal reasons share one string."""
+    from attn_team.attention import _scoring
+
+    b, m = typed_model
+    whole = m.attend(b, to="items", k=4).edges
+    monkeypatch.setattr(_scoring, "EXPLAIN_CHUNK", 7)  # many batches, the last one short
+    batched = m.attend(b, to="items", k=4).edges
+    assert len(whole) > 7 * 3
+    pd.testing.assert_frame_equal(batched, whole)
+    assert batched["category"].notna().all() and batched["reason"].str.len().gt(0).any()
+    firsts: dict = {}
+    for r in batched["reason"]:
+        assert firsts.setdefault(r, r) is r, "equal reasons must be one shared string"

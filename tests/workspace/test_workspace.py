@@ -339,7 +339,9 @@ class TestFrameCache:
         })
         with Workspace(tmp_path / "w.duckdb") as ws:
             assert ws.load_frame("suggest", "k1") is None
+            before = df.copy()
             ws.store_frame("suggest", "k1", df)
+            pd.testing.assert_frame_equal(df, before)  # the caller's frame is not changed (list columns included)
             got = ws.load_frame("suggest", "k1")
             assert got["source"].tolist() == ["A-1", "A-2"] and got["score"].tolist() == [0.5, 0.25]
             assert got["heads"].tolist() == [["text", "time"], ["people"]]
