@@ -12,7 +12,7 @@ import json
 
 import numpy as np
 
-from .embed import _normalise
+from .embed import _normalise, _normalise_inplace
 
 _STATIC_SIF = 1e-4  # the distillation's default SIF coefficient, for a model whose config lacks it
 
@@ -145,7 +145,7 @@ class _ContextTable:
         for start in range(0, n, block):
             A = _pool_matrix(ids[start : start + block], weights, self.n_vocab)
             out[start : start + block] = A @ table
-        return _normalise(out)
+        return _normalise_inplace(out)  # no second N x d array (1.5 GB at 1M x 384)
 
 
 def _piece_weights(ids, n_vocab: int, a: float = 1e-3) -> np.ndarray:

@@ -307,6 +307,23 @@ class TestForecast:
         plain = forecast(b.replace(links=None), items=["A-now", "A-open-0"], window=28, random_state=0, now=NOW)
         assert plain.attrs["n_waiting"] == 0 and plain["days"].max() == 1.0
 
+    def test_waiting_draws_keep_only_the_maximum_per_run(self):
+        """The waiting items' draws, as a runs x items table of the same random stream, maximised per run."""
+        from attn_team.insights._forecast import _remaining_max
+
+        rng = np.random.default_rng(3)
+        past = rng.gamma(2.0, 5.0, size=40)
+        ages = np.array([0.0, 3.0, 12.5, past.max() + 1.0, 7.0])  # one older than every past cycle time
+        runs = 500
+        got = _remaining_max(np.random.default_rng(11), past, ages, runs)
+        ref_rng, srt = np.random.default_rng(11), np.sort(past)
+        table = np.empty((runs, len(ages)))
+        for j, age in enumerate(ages):
+            longer = srt[srt > age]
+            table[:, j] = ref_rng.random(runs) if not len(longer) else longer[ref_rng.integers(0, len(longer), runs)] - age
+        np.testing.assert_array_equal(got, table.max(axis=1))
+        assert got.shape == (runs,) and (got > 0).all()
+
     def test_epic_and_fix_version(self):
         items = _steady()
         items["epic_key"] = [None] * (len(items) - 11) + ["E-1"] * 4 + [None] * 7
