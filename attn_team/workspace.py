@@ -608,7 +608,7 @@ class Workspace:
         if df.shape[1] == 0:
             raise ValueError(f"store_frame({name!r}, {key!r}): the DataFrame has no columns; nothing to keep")
         table = "frame_" + hashlib.sha1(f"{name}\x00{key}".encode()).hexdigest()[:20]
-        data = df.reset_index(drop=True)  # copy-on-write: the columns replaced below never touch ``df``
+        data = df.reset_index(drop=True)  # a new frame: the columns replaced below never touch ``df``
         for c in data.columns:
             if data[c].dtype == object and any(isinstance(v, list) for v in data[c].head(50)):
                 data[c] = [list(v) if v else None for v in data[c]]

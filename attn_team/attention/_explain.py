@@ -1,7 +1,7 @@
 """One-line explanations of attention edges, from the per-head contributions and group similarities.
 
-:func:`explain` is pure: it takes what scoring computed for the kept pairs and returns the
-reasons; nothing is stored on the model. People are named by their display names, shared
+:class:`Explainer` takes what scoring computed for the kept pairs and returns the reasons;
+nothing is stored on the model. People are named by their display names, shared
 words are distinctive terms only (see :func:`~attn_team.attention._features.shared_terms`).
 """
 
@@ -14,7 +14,7 @@ import numpy as np
 from ..model import is_missing as _isna
 from ._features import ItemFeatures, shared_terms_at
 
-__all__ = ["Explainer", "explain", "display_names"]
+__all__ = ["Explainer", "display_names"]
 
 
 def display_names(backlog) -> dict[str, str]:
@@ -38,8 +38,7 @@ class Explainer:
     The per-backlog lookups (components, labels, epics, sprints, creation dates, who was involved,
     display names) are made once here, so that the kept edges can be explained in batches: the
     per-pair lists and flags of a batch are all that a call holds, whatever the number of edges
-    (5 million at 1M items, k = 5). ``explainer(qi, kj, contrib, sims)`` is
-    ``explain(backlog, qf, kf, qi, kj, contrib, sims, to)``.
+    (5 million at 1M items, k = 5).
     """
 
     def __init__(self, backlog, qf: ItemFeatures, kf: ItemFeatures, to: str):
@@ -156,8 +155,3 @@ class Explainer:
             out.append("; ".join(parts))
         return out
 
-
-def explain(backlog, qf: ItemFeatures, kf: ItemFeatures, qi: np.ndarray, kj: np.ndarray,
-            contrib: dict[str, np.ndarray], sims: dict[str, np.ndarray], to: str) -> list[str]:
-    """Reasons for the pairs ``(qi[t], kj[t])`` in one batch (see :class:`Explainer`)."""
-    return Explainer(backlog, qf, kf, to)(qi, kj, contrib, sims)
