@@ -51,6 +51,7 @@ import pandas as pd
 
 from . import _snapshots
 from . import _workspace_frames as _frames
+from ._memory import release_memory
 from . import _workspace_errors as _errors
 from ._workspace_errors import WorkspaceError
 from .model import SCHEMA, Backlog, conform
@@ -327,8 +328,11 @@ class Workspace:
             log.info("%s: already imported as snapshot %s; nothing to do", [str(f) for f in files], seen["snapshot_id"])
             return {**seen, "unchanged": True}
         backlog = read_jira(files, teams=teams)
-        return self._import(backlog, files=[str(Path(f).resolve()) for f in files], hashes=hashes,
-                            fmt=fmt, content=content, label=None)
+        out = self._import(backlog, files=[str(Path(f).resolve()) for f in files], hashes=hashes,
+                           fmt=fmt, content=content, label=None)
+        del backlog  # the parsed export (1M issues: gigabytes of small objects) is stored now
+        release_memory("import")
+        return out
 
     def import_backlog(self, backlog: Backlog, *, label: str | None = None) -> dict:
         """Import an in-memory :class:`~attn_team.Backlog` as a snapshot (same rules as :meth:`import_files`)."""

@@ -55,7 +55,7 @@ from ._pairs import dense_pair_dots, pair_dots, row_top
 from ._topk import TopK
 
 __all__ = ["AUTO_MIN_PAIRS", "CANDIDATES", "CandidateParams", "use_index", "build_index", "candidate_topk",
-           "index_to_bytes", "index_from_bytes"]
+           "release_indexes", "index_to_bytes", "index_from_bytes"]
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +173,8 @@ def build_index(Ke: np.ndarray, key_rows: np.ndarray, params: CandidateParams):
 _ADD_CHUNK = 65_536
 
 
-#: indexes kept for reuse (the fit searches hard negatives several times over the same key vectors)
+#: indexes kept for reuse (the fit searches hard negatives several times over the same key vectors);
+#: a pass with every item as a query forgets them (:func:`release_indexes`): its result is memoised
 _INDEX_CACHE: collections.OrderedDict = collections.OrderedDict()
 INDEX_CACHE_SIZE = 2
 
@@ -199,6 +200,11 @@ def cached_index(Ke: np.ndarray, key_rows: np.ndarray, params: CandidateParams):
     while len(_INDEX_CACHE) > INDEX_CACHE_SIZE:
         _INDEX_CACHE.popitem(last=False)
     return index
+
+
+def release_indexes() -> None:
+    """Forget the kept indexes (after a whole-backlog pass, whose result is kept instead)."""
+    _INDEX_CACHE.clear()
 
 
 def _fit_range(X: np.ndarray, *, common: bool) -> np.ndarray:

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .._heads import HEADS
-from ._result import Attention
+from ._result import Attention, unread_context
 
 __all__ = ["BacklogAttention", "as_backlog_attention", "resolve_attention", "attention_edges", "workspace_attention", "DEFAULT_K"]
 
@@ -56,7 +56,7 @@ def _truncate(att: Attention, k: int) -> Attention:
     e = att.edges
     order = e.sort_values(["source", "score"], ascending=[True, False], kind="stable")
     keep = order.groupby("source", sort=False).head(k).sort_index()
-    return Attention(edges=keep.reset_index(drop=True), to=att.to, k=k, heads=att.heads, context=att.context,
+    return Attention(edges=keep.reset_index(drop=True), to=att.to, k=k, heads=att.heads, context=unread_context(att),
                      query_keys=att.query_keys, lse=att.lse, temperature=att.temperature, nodes=att.nodes,
                      key_kind=att.key_kind)
 

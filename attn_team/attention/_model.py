@@ -27,6 +27,7 @@ from .._heads import GROUPS, HEADS
 from ._features import ItemFeatures, build_item_features, with_links
 from ._metrics import mean_reciprocal_rank, ranks_from_scores
 from ._mixer import HeadMixer, mixer_for
+from .._memory import release_memory
 from ._result import Attention
 from ._scoring import TO, attend_features, score_rows
 from ._training import link_pairs, pair_set, train
@@ -65,6 +66,8 @@ def item_features(backlog, *, embedder=None, cache=None, progress: bool = False,
         E = embed_items(backlog, embedder=emb, cache=cache)
         per[key] = build_item_features(backlog.items, E)
         _EMBEDDERS.setdefault(backlog, {})[key] = emb
+        del E
+        release_memory("embedding")
     return per[key]
 
 

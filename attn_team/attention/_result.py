@@ -13,6 +13,60 @@ from .._display import graph_mimebundle, graph_payload, table_html
 
 __all__ = ["Attention"]
 
+#: queries whose context vectors are summed at a time (the gathered key rows stay small)
+_CONTEXT_CHUNK = 1 << 16
+
+
+class ContextVectors:
+    """Context vectors not made yet: each query's kept keys' values, weighted by their renormalised weights.
+
+    At a million items the vectors are a 1M x 384 array (1.5 GB) that most users never read, so a
+    result keeps what makes them (the key values it already shares with the features, and the kept
+    keys' rows and weights, N x k) and makes the array when ``Attention.context`` is first read.
+    """
+
+    __slots__ = ("values", "rows", "weights")
+
+    def __init__(self, values: np.ndarray, rows: np.ndarray, weights: np.ndarray):
+        self.values, self.rows, self.weights = values, rows, weights
+
+    def compute(self) -> np.ndarray:
+        V, idx = self.values, self.rows
+        n_q, kk = idx.shape
+        ctx = np.zeros((n_q, V.shape[1]), dtype=np.float32)
+        w = np.asarray(self.weights)
+        tot = w.sum(axis=1, keepdims=True)
+        tot[tot == 0] = 1.0
+        w = w / tot
+        for r0 in range(0, n_q, _CONTEXT_CHUNK):
+            c_ctx, c_idx, c_w = ctx[r0:r0 + _CONTEXT_CHUNK], idx[r0:r0 + _CONTEXT_CHUNK], w[r0:r0 + _CONTEXT_CHUNK]
+            for j in range(kk):
+                ok = c_idx[:, j] >= 0
+                c_ctx[ok] += c_w[ok, j, None] * V[c_idx[ok, j]]
+        return ctx
+
+
+class _MadeOnRead:
+    """A dataclass field that may hold a :class:`ContextVectors`, made into its array when first read."""
+
+    def __set_name__(self, owner, name):
+        self._slot = "_" + name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:  # the dataclass asks for the field's default
+            return None
+        v = obj.__dict__.get(self._slot)
+        if isinstance(v, ContextVectors):
+            v = obj.__dict__[self._slot] = v.compute()
+        return v
+
+    def __set__(self, obj, value):
+        obj.__dict__[self._slot] = value
+
+
+def unread_context(att) -> np.ndarray | ContextVectors | None:
+    """``att.context`` as it is held (not made if it was not), to hand on to a derived result."""
+    return att.__dict__.get("_context")
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -36,6 +90,7 @@ class Attention:
     heads : tuple of str
     context : ndarray of shape (n_queries, d)
         Weighted sum of the kept keys' values (embeddings), weights renormalised over the kept keys.
+        Made when first read (and then kept), not with the result.
     query_keys : ndarray of shape (n_queries,)
         Item key of each row of ``context``.
     lse : ndarray of shape (n_queries,)
@@ -51,7 +106,7 @@ class Attention:
     to: str = "items"
     k: int = 20
     heads: tuple = HEADS
-    context: np.ndarray | None = None
+    context: np.ndarray | None = _MadeOnRead()  # type: ignore[assignment]
     query_keys: np.ndarray | None = None
     lse: np.ndarray | None = None
     temperature: float = 1.0

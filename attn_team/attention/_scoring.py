@@ -20,11 +20,12 @@ import scipy.sparse as sp
 import torch
 
 from .._heads import GROUPS, HEADS
+from .._memory import release_memory
 from ._explain import Explainer
 from ._features import ItemFeatures, pool_matrix, pooled_features
 from ._mixer import HeadMixer
 from ._pairs import pair_dots, row_dots
-from ._result import Attention
+from ._result import Attention, ContextVectors
 
 __all__ = ["TO", "topk", "contributions", "score_rows", "attend_features", "owner_rows", "history_mask"]
 
@@ -102,7 +103,7 @@ def topk(mixer: HeadMixer, qf: ItemFeatures, kf: ItemFeatures, query_rows, k: in
     tail); ``engine`` (an :class:`~attn_team.attention._engine.Engine`) runs the pass on a Dask
     cluster.
     """
-    from ._candidates import CandidateParams, candidate_topk, use_index
+    from ._candidates import CandidateParams, candidate_topk, release_indexes, use_index
     from ._topk import topk_attention
 
     query_rows = np.asarray(query_rows, dtype=np.int64)
@@ -129,6 +130,8 @@ def topk(mixer: HeadMixer, qf: ItemFeatures, kf: ItemFeatures, query_rows, k: in
         log.info("top-k over %d keys from index candidates (%d queries)", kf.n, len(query_rows))
         top = candidate_topk(Qe_rows.numpy(), Ke.numpy(), Qs_rows, Ks, k, scale=inv_tau, params=params,
                              text_scale=text_scale, progress=progress and len(query_rows) > block_size, **opts)
+        if every:  # a whole-backlog pass is memoised by its result: its index (0.85 GB at 1M) is not kept
+            release_indexes()
     else:
         def extra(rows: slice, cols: slice):
             return np.asarray((Qs_rows[rows] @ Ks[:, cols]).todense(), dtype=np.float32) * inv_tau
@@ -327,21 +330,12 @@ def attend_features(mixer: HeadMixer, backlog, feats: ItemFeatures, to: str, k: 
         edges["carried_over"] = out["carried_over"].to_numpy(dtype=bool)
         edges["teams_involved"] = out["teams_involved"].tolist()
         edges["teams"] = [", ".join(t) for t in out["teams_involved"]]
-    # context vectors: weighted sum of the kept keys' values (embeddings), weights renormalised
-    V = kf.embeddings
-    ctx = np.zeros((n_q, feats.embeddings.shape[1]), dtype=np.float32)
-    w = weights.copy()
-    tot = w.sum(axis=1, keepdims=True)
-    tot[tot == 0] = 1.0
-    w = w / tot
-    for r0 in range(0, n_q, PAIR_CHUNK):  # a chunk of queries at a time: the gathered key rows stay small
-        c_ctx, c_idx, c_w = ctx[r0:r0 + PAIR_CHUNK], idx[r0:r0 + PAIR_CHUNK], w[r0:r0 + PAIR_CHUNK]
-        for j in range(kk):
-            ok = c_idx[:, j] >= 0
-            c_ctx[ok] += c_w[ok, j, None] * V[c_idx[ok, j]]
+    ctx = ContextVectors(kf.embeddings, idx, weights)  # made if and when it is read
     nodes = _item_nodes(items)
     if key_meta is not None:
         nodes = pd.concat([nodes, key_meta], ignore_index=True)
+    if len(qrows) == feats.n:  # a whole-backlog pass dropped millions of transient pair rows and reasons
+        release_memory("attention")
     return Attention(edges=edges, to=to, k=int(k), heads=tuple(HEADS), context=ctx,
                      query_keys=feats.keys[qrows].astype(object), lse=lse,
                      temperature=float(mixer.temperature().detach()), nodes=nodes, key_kind=kind)

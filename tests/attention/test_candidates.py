@@ -247,3 +247,19 @@ def test_scaled_rows_equal_the_scaled_stack_for_slices_and_row_lists():
         got = lazy[rows]
         assert got.format == "csr" and got.dtype == np.float32
         assert np.array_equal(got.toarray(), full[rows].toarray())
+
+
+def test_a_whole_backlog_pass_forgets_its_index_and_a_query_subset_keeps_it(backlog3000):
+    """The whole-backlog result is memoised by its owner, so its index (0.85 GB at 1M items) is
+    not kept beside it; a pass for some queries keeps the index for the next question."""
+    import attn_team.attention._candidates as cand
+
+    model = CrossAttention(k=5, embedder=BagOfWords(), candidates="index")
+    cand._INDEX_CACHE.clear()
+    some = model.attend(backlog3000, queries=list(backlog3000.items["key"][:50]))
+    assert len(cand._INDEX_CACHE) == 1
+    whole = model.attend(backlog3000)
+    assert len(cand._INDEX_CACHE) == 0
+    # the same answers either way: the subset's edges are the whole pass's for those queries
+    sub = whole.edges[whole.edges["source"].isin(set(some.edges["source"]))]
+    assert set(zip(sub["source"], sub["target"])) == set(zip(some.edges["source"], some.edges["target"]))

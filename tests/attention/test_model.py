@@ -109,6 +109,25 @@ class TestAttendItems:
         expected = sum(w * feats.embeddings[pos[t]] for t, w in zip(row["target"], row["weight"]))
         np.testing.assert_allclose(att.context[i], expected / row["weight"].sum(), rtol=1e-4, atol=1e-6)
 
+    def test_context_vectors_are_made_when_first_read(self, model):
+        from attn_team.attention._result import ContextVectors, unread_context
+
+        b = tiny_backlog()
+        att = model.attend(b, k=7)
+        assert isinstance(unread_context(att), ContextVectors)  # nothing made with the result
+        first = att.context
+        width = model.item_features(b).embeddings.shape[1]
+        assert isinstance(first, np.ndarray) and first.shape == (len(att.query_keys), width)
+        assert att.context is first  # made once, then kept
+        assert unread_context(att) is first
+
+    def test_context_vectors_chunked_equal_one_pass(self, model, monkeypatch):
+        from attn_team.attention import _result
+
+        whole = model.attend(tiny_backlog(), k=7).context
+        monkeypatch.setattr(_result, "_CONTEXT_CHUNK", 3)
+        np.testing.assert_array_equal(model.attend(tiny_backlog(), k=7).context, whole)
+
     def test_queries_subset_and_unknown_key(self, model):
         att = model.attend(tiny_backlog(), queries=["ID-1"])
         assert set(att.edges["source"]) == {"ID-1"}
