@@ -329,7 +329,10 @@ def resolve_attention(backlog, attention: Any = None, *, to: str = "items", k: i
     if missing:
         raise ValueError(f"attention edges lack column(s) {missing}; expected source, target, weight, score, "
                          "reason plus one column per head")
-    edges = edges.copy()
+    # with copy-on-write (pandas 3, or switched on) a shallow copy: the caller's table (or the
+    # memoised result, 5M rows at 1M items) is not copied, and still not changed by what the
+    # caller does with the result; earlier pandas writes through shallow copies, so copy there
+    edges = edges.copy(deep=not _copy_on_write())
     if "score" not in edges.columns:
         edges["score"] = edges["weight"]
     if "reason" not in edges.columns:
@@ -341,6 +344,11 @@ def resolve_attention(backlog, attention: Any = None, *, to: str = "items", k: i
     if queries is not None:
         edges = edges[edges["source"].isin({str(q) for q in queries})].reset_index(drop=True)
     return edges
+
+
+def _copy_on_write() -> bool:
+    """Whether pandas copies on write (always from 3.0; an option before)."""
+    return int(pd.__version__.split(".")[0]) >= 3 or pd.get_option("mode.copy_on_write") is True
 
 
 #: the name insights have always used

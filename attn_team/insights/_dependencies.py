@@ -133,24 +133,28 @@ def suggest_dependencies(backlog: Backlog, *, team: str | None = None, cross_tea
     team_of = dict(zip(items["key"], items["team"]))
     summary = dict(zip(items["key"], items["summary"]))
     cat = dict(zip(items["key"], items["status_category"]))
-    edges = edges[edges["source"].isin(team_of) & edges["target"].isin(team_of)].copy()
+    edges = edges[edges["source"].isin(team_of) & edges["target"].isin(team_of)]
     if not len(edges):
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in _SUGGEST_COLUMNS + heads + tail})
+    # the filters on a pair's two teams and states are symmetric, so they run before the pairs are
+    # made: at a million items most of the 5M kept edges stay inside a team and are dropped here
+    src_team = edges["source"].map(team_of).astype("string")
+    dst_team = edges["target"].map(team_of).astype("string")
+    keep = pd.Series(True, index=edges.index)
+    if cross_team:
+        keep &= (src_team.notna() & dst_team.notna() & (src_team != dst_team)).fillna(False).astype(bool)
+    if team is not None:
+        keep &= ((src_team == team) | (dst_team == team)).fillna(False).astype(bool)
+    if open_only:
+        keep &= ~((edges["source"].map(cat) == "done") & (edges["target"].map(cat) == "done"))
+    edges = edges[keep].assign(source_team=src_team[keep], target_team=dst_team[keep])
+    del src_team, dst_team, keep
     # one row per unordered pair: the stronger direction
     a = edges["source"].astype(str).to_numpy(dtype=object)
     b = edges["target"].astype(str).to_numpy(dtype=object)
     first = a < b  # (vectorised: a tuple per edge costs seconds at 2 million edges)
     edges["_lo"], edges["_hi"] = np.where(first, a, b), np.where(first, b, a)
     edges = edges.sort_values(["score", "weight"], ascending=False, kind="stable").drop_duplicates(["_lo", "_hi"])
-    edges["source_team"] = edges["source"].map(team_of).astype("string")
-    edges["target_team"] = edges["target"].map(team_of).astype("string")
-    if cross_team:
-        edges = edges[edges["source_team"].notna() & edges["target_team"].notna()
-                      & (edges["source_team"] != edges["target_team"])]
-    if team is not None:
-        edges = edges[(edges["source_team"] == team) | (edges["target_team"] == team)]
-    if open_only:
-        edges = edges[~((edges["source"].map(cat) == "done") & (edges["target"].map(cat) == "done"))]
     linked = linked_pairs(backlog)
     edges["link_type"] = [linked.get(frozenset(p)) for p in zip(edges["_lo"], edges["_hi"])] if linked else None
     edges["already_linked"] = edges["link_type"].notna()

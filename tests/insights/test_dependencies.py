@@ -58,6 +58,17 @@ class TestAttentionEdges:
         with pytest.raises(ValueError, match="towards 'members'"):
             attention_edges(tiny, Result(), to="items")
 
+    def test_the_callers_table_is_neither_changed_nor_copied_deeply(self, tiny):
+        given = pd.DataFrame({"source": ["P-1", "P-2"], "target": ["I-1", "P-3"], "weight": [1, 2],
+                              "text": [0.5, 0.25]})
+        given["source"] = given["source"].astype(object)
+        before = given.copy(deep=True)
+        out = attention_edges(tiny, given)
+        pd.testing.assert_frame_equal(given, before)  # values and dtypes as given
+        assert out["weight"].dtype == float and list(out["score"]) == [1.0, 2.0] and out["reason"].isna().all()
+        out.loc[0, "text"] = 9.0  # the result is the caller's to change, without touching the table given
+        assert given.loc[0, "text"] == 0.5
+
     def test_missing_columns(self, tiny):
         with pytest.raises(ValueError, match="lack column"):
             attention_edges(tiny, pd.DataFrame({"source": ["P-1"]}))
