@@ -183,7 +183,8 @@ def team_coupling(backlog: Backlog, *, attention: Any = None, strong_quantile: f
         edges = attention_edges(backlog, attention, to="items", k=k)
         if len(edges):
             matrix.loc[:, :] = team_mass(edges, team_of).reindex(index=teams, columns=teams, fill_value=0.0).to_numpy()
-            cross = cross_team_edges(edges, team_of).sort_values("score", ascending=False)
+            cross = cross_team_edges(edges, team_of).sort_values(  # ties in a fixed order: the same examples every run
+                ["score", "source", "target"], ascending=[False, True, True], kind="stable")
             strong = strong_edges(cross, team_of, strong_quantile)
             for a, b in zip(strong["_a"], strong["_b"]):
                 n_strong[frozenset((a, b))] += 1
