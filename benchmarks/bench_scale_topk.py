@@ -3,7 +3,8 @@
 The features are synthetic but shaped like a backlog's (``make_features``): 384-d unit text
 vectors around topics, and every sparse group of the model (TF-IDF terms drawn per topic and
 from a Zipf vocabulary, components and sprints per team, epics, mentions, projects, versions,
-Zipf-distributed people, 30-day creation windows and issue-number windows), IDF-weighted and
+Zipf-distributed people, 30-day creation windows and issue-number windows, and known links
+between items of a topic for the graph head), IDF-weighted and
 L2-normalised per group as ``attention/_features.py`` builds them. Scores come from the
 library's own pass, :func:`attn_team.attention._scoring.topk` with the untrained mixer
 (identity projections, default weights, temperature 0.05), items attending to all other items,
@@ -67,8 +68,10 @@ def make_features(n: int, seed: int = 0):
     """ItemFeatures of ``n`` synthetic items (see the module notes)."""
     import scipy.sparse as sp
 
+    import pandas as pd
+
     from attn_team._heads import GROUPS
-    from attn_team.attention._features import ItemFeatures
+    from attn_team.attention._features import ItemFeatures, link_graph
 
     rng = np.random.default_rng(seed)
     n_teams, n_topics = 40, max(n // 40, 50)
@@ -113,8 +116,17 @@ def make_features(n: int, seed: int = 0):
     groups["sequence"] = sp.csr_matrix((np.full(4 * n, 0.5, np.float32), (per_item(np.full(n, 4)), seq)),
                                        shape=(n, n_teams * 4 * (n // 20 + 2)))
     groups["sprint"] = _multi_hot(r, team * 30 + (day // 60).astype(int), n, n_teams * 30)
+    # neighbour: the known links (Adamic-Adar rows, as ``link_graph`` builds them); one item in ten
+    # is linked to another item of its topic
+    keys = np.array([f"S-{i}" for i in r])
+    linked = np.flatnonzero(rng.random(n) < 0.1)
+    by_topic = np.argsort(topic, kind="stable")
+    start = np.searchsorted(topic[by_topic], topic[linked])
+    count = np.bincount(topic, minlength=n_topics)[topic[linked]]
+    partner = by_topic[start + rng.integers(0, np.maximum(count, 1))]
+    groups["neighbour"] = link_graph(keys, pd.DataFrame({"source_key": keys[linked], "target_key": keys[partner]}))
     assert set(groups) == set(list(GROUPS)[1:])
-    return ItemFeatures(keys=np.array([f"S-{i}" for i in r]), embeddings=E, groups=groups,
+    return ItemFeatures(keys=keys, embeddings=E, groups=groups,
                         has_text=np.ones(n, bool), vocabulary=np.array([], dtype=str))
 
 
