@@ -50,9 +50,9 @@ import numpy as np
 import pandas as pd
 
 from . import _snapshots
+from . import _workspace_errors as _errors
 from . import _workspace_frames as _frames
 from ._memory import release_memory
-from . import _workspace_errors as _errors
 from ._workspace_errors import WorkspaceError
 from .model import SCHEMA, Backlog, conform
 

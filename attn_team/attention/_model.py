@@ -24,10 +24,10 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
 from .._heads import GROUPS, HEADS
+from .._memory import release_memory
 from ._features import ItemFeatures, build_item_features, with_links
 from ._metrics import mean_reciprocal_rank, ranks_from_scores
 from ._mixer import HeadMixer, mixer_for
-from .._memory import release_memory
 from ._result import Attention
 from ._scoring import TO, attend_features, score_rows
 from ._training import link_pairs, pair_set, train
