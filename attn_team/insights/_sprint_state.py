@@ -173,8 +173,9 @@ class ItemHistory:
 
 
 def _field_events(events: pd.DataFrame, name: str, keys: dict) -> list[tuple[str, pd.Timestamp, Any, Any]]:
-    field = events["field"].astype("string").str.strip().str.lower()
-    ev = events[(field == name).fillna(False)].sort_values("at", kind="stable")
+    # matched on the column's distinct spellings ("Sprint", " sprint"): no lower-cased copy of every row
+    spellings = [v for v in events["field"].dropna().unique() if str(v).strip().lower() == name]
+    ev = events[events["field"].isin(spellings).to_numpy(dtype=bool)].sort_values("at", kind="stable")
     return [(k, at, frm, to) for k, at, frm, to in zip(ev["key"], ev["at"], ev["from"], ev["to"])
             if not is_na(k) and not is_na(at) and k in keys]
 

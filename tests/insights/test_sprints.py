@@ -33,6 +33,14 @@ class TestSprintMetrics:
         assert r.scope_change == pytest.approx(1.0) and r.net_scope_change == pytest.approx(1 / 3)
         assert r.history == "events"
 
+    def test_field_names_match_whatever_their_case_and_spaces(self, tiny):
+        ev = tiny.events.copy()
+        ev["field"] = [f" {f.upper()} " if i % 2 else f.title() for i, f in enumerate(ev["field"])]
+        plain = sprint_metrics(tiny, now=NOW)
+        mixed = sprint_metrics(tiny.replace(events=ev), now=NOW)
+        pd.testing.assert_frame_equal(mixed, plain)
+        assert row(mixed, "Sprint 1").added == 2  # the sprint changes were read, not skipped
+
     def test_moved_at_the_close_is_carry_over_not_removal(self, tiny):
         r = row(sprint_metrics(tiny, now=NOW), "Sprint 2")
         assert (r.committed, r.added, r.removed, r.completed, r.not_completed, r.carried_over) == (2, 1, 0, 1, 2, 1)
