@@ -103,7 +103,7 @@ def topk(mixer: HeadMixer, qf: ItemFeatures, kf: ItemFeatures, query_rows, k: in
     tail); ``engine`` (an :class:`~attn_team.attention._engine.Engine`) runs the pass on a Dask
     cluster.
     """
-    from ._candidates import CandidateParams, candidate_topk, release_indexes, use_index
+    from ._candidates import CandidateParams, candidate_topk, use_index
     from ._topk import topk_attention
 
     query_rows = np.asarray(query_rows, dtype=np.int64)
@@ -130,8 +130,6 @@ def topk(mixer: HeadMixer, qf: ItemFeatures, kf: ItemFeatures, query_rows, k: in
         log.info("top-k over %d keys from index candidates (%d queries)", kf.n, len(query_rows))
         top = candidate_topk(Qe_rows.numpy(), Ke.numpy(), Qs_rows, Ks, k, scale=inv_tau, params=params,
                              text_scale=text_scale, progress=progress and len(query_rows) > block_size, **opts)
-        if every:  # a whole-backlog pass is memoised by its result: its index (0.85 GB at 1M) is not kept
-            release_indexes()
     else:
         def extra(rows: slice, cols: slice):
             return np.asarray((Qs_rows[rows] @ Ks[:, cols]).todense(), dtype=np.float32) * inv_tau
@@ -334,8 +332,11 @@ def attend_features(mixer: HeadMixer, backlog, feats: ItemFeatures, to: str, k: 
     nodes = _item_nodes(items)
     if key_meta is not None:
         nodes = pd.concat([nodes, key_meta], ignore_index=True)
-    if len(qrows) == feats.n:  # a whole-backlog pass dropped millions of transient pair rows and reasons
-        release_memory("attention")
+    if len(qrows) == feats.n:  # a whole-backlog pass, memoised by its owner (BacklogAttention):
+        from ._candidates import release_indexes
+
+        release_indexes()  # its index (0.85 GB at 1M) is not kept beside the result,
+        release_memory("attention")  # nor the heap of its millions of transient pair rows and reasons
     return Attention(edges=edges, to=to, k=int(k), heads=tuple(HEADS), context=ctx,
                      query_keys=feats.keys[qrows].astype(object), lse=lse,
                      temperature=float(mixer.temperature().detach()), nodes=nodes, key_kind=kind)
