@@ -51,7 +51,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from ._pairs import dense_pair_dots, pair_dots, row_top
+from ._pairs import _canonical, dense_pair_dots, pair_dots, row_top
 from ._topk import TopK
 
 __all__ = ["AUTO_MIN_PAIRS", "CANDIDATES", "CandidateParams", "use_index", "build_index", "candidate_topk",
@@ -263,6 +263,7 @@ class _Lists:
         self.long_pos = np.full(Ks.shape[0], -1, dtype=np.int64)
         self.long_pos[long] = np.arange(len(long))
         self.K_long = sp.csr_matrix(Ks_rows[:, long])  # (m, n_long): each key's long-list values
+        self.K_long.sum_duplicates()  # canonical once here (the merge kernels need it), not per block
         self.n_long = len(long)
 
     def walked(self, qs: sp.csr_matrix) -> np.ndarray:
@@ -420,7 +421,7 @@ def candidate_topk(Qe: np.ndarray, Ke: np.ndarray, Qs: sp.csr_matrix, Ks: sp.csc
     if sp.issparse(Qs) or isinstance(Qs, np.ndarray):  # else rows built on demand (``_scoring.ScaledRows``)
         Qs = sp.csr_matrix(Qs, dtype=np.float32)
     Ks = sp.csc_matrix(Ks, dtype=np.float32)
-    Ks_rows = Ks.T.tocsr()  # (m, D)
+    Ks_rows = _canonical(Ks.T.tocsr())  # (m, D); sorted into a copy when it is not, never in place
     lists = _Lists(Ks, Ks_rows, allowed_mask, params.max_df, params.budget)
     pairs = None
     if exclude_pairs is not None and len(exclude_pairs):

@@ -17,6 +17,7 @@ floating-point noise of the matrix products (tested with a two-worker ``LocalClu
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 
@@ -65,6 +66,15 @@ def exact_block(Qe, Ke, Qs, Ks, k: int, *, scale: float, block_size: int, self_i
     )
 
 
+def index_token(data: bytes) -> str:
+    """The name under which workers keep a broadcast index: a digest of its bytes.
+
+    A digest, not the id of the broadcast dict: ids are reused once an object is freed, and a
+    worker would then search the index of an earlier pass.
+    """
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
 def _task(keys: dict, Qe, Qs, self_index, pairs, q0: int, k: int, scale: float, block_size: int, mode: str,
           params: CandidateParams | None, text_scale: float = 1.0) -> TopK:
     """On a worker: one slice of queries (starting at global position ``q0``) against the broadcast keys."""
@@ -104,7 +114,7 @@ def dask_topk(scheduler, Qe, Ke, Qs, Ks, k: int, *, scale: float, block_size: in
     if mode == "index":
         allowed = np.arange(len(Ke)) if key_mask is None else np.flatnonzero(keys["key_mask"])
         keys["index"] = index_to_bytes(build_index(Ke, allowed, params))
-        keys["token"] = f"{id(keys)}-{len(keys['index'])}"
+        keys["token"] = index_token(keys["index"])
     n_workers = max(1, len(client.scheduler_info().get("workers", {})))
     unit = block_size * TAIL_BLOCK // math.gcd(block_size, TAIL_BLOCK)
     size = max(1, math.ceil(n / (4 * n_workers) / unit)) * unit

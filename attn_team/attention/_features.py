@@ -157,7 +157,9 @@ def _l2(X: sp.spmatrix) -> sp.csr_matrix:
     X = sp.csr_matrix(X, dtype=np.float32)
     norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
-    return sp.csr_matrix(sp.diags(1.0 / norms) @ X, dtype=np.float32)
+    out = sp.csr_matrix(sp.diags(1.0 / norms) @ X, dtype=np.float32)
+    out.sum_duplicates()  # canonical (sorted indices): the pair kernels then never need a sorted copy
+    return out
 
 
 def _shifted_bins(values: np.ndarray, width: float, prefix: np.ndarray | None = None) -> sp.csr_matrix:
@@ -268,6 +270,7 @@ def build_item_features(items: pd.DataFrame, embeddings: np.ndarray, *, texts: l
             vec = TfidfVectorizer(sublinear_tf=True, stop_words="english", token_pattern=_TOKEN.pattern,
                                   lowercase=True, dtype=np.float32)
             groups["lex"] = sp.csr_matrix(vec.fit_transform(texts), dtype=np.float32)
+            groups["lex"].sum_duplicates()  # sklearn leaves column indices unsorted; every group is canonical
             vocab = vec.get_feature_names_out()
         except ValueError:  # only stop words
             groups["lex"] = sp.csr_matrix((n, 1), dtype=np.float32)

@@ -77,10 +77,17 @@ def _csr32(M) -> sp.csr_matrix:
 
 
 def _canonical(M: sp.csr_matrix) -> sp.csr_matrix:
-    """``M`` with sorted indices and no duplicates (what the merge needs), made so in place: the same
-    matrix, and later calls with it find it ready."""
-    if not M.has_canonical_format:
-        M.sum_duplicates()
+    """``M`` with sorted indices and no duplicates (what the merge needs): ``M`` itself when it is so
+    already, else a sorted copy.
+
+    Never sorted in place: the caller's matrix may be shared (the keys broadcast to a Dask worker
+    are read by several task threads at once), and sorting it under a running kernel gives wrong
+    dot products. Callers that own a matrix make it canonical once, where they build it.
+    """
+    if M.has_canonical_format:
+        return M
+    M = M.copy()
+    M.sum_duplicates()
     return M
 
 
@@ -241,7 +248,7 @@ def row_top(S: sp.csr_matrix, Qr: sp.csr_matrix | None, K: sp.csr_matrix | None,
         if Qr is None or K is None or Qr.nnz == 0:
             Qr = sp.csr_matrix((n, 1), dtype=np.float32)
             K = sp.csr_matrix((S.shape[1], 1), dtype=np.float32)
-        Qr, K = _canonical(_csr32(Qr)), _canonical(_csr32(K))  # K is the same matrix on every call: checked once
+        Qr, K = _canonical(_csr32(Qr)), _canonical(_csr32(K))  # K is made canonical by its owner: checked only
         kernel(S.indptr.astype(np.int64), S.indices.astype(np.int64), S.data, Qr.indptr.astype(np.int64),
                Qr.indices, Qr.data, K.indptr.astype(np.int64), K.indices, K.data, int(count), out)
         return out

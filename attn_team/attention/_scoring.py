@@ -73,7 +73,9 @@ def _prepared(mixer: HeadMixer, qf: ItemFeatures, kf: ItemFeatures, *, lazy: boo
         text_scale = 1.0
         Qe = Qe * float(coef[0])
         Qs = sp.hstack([qf.groups[g] * float(coef[i + 1]) for i, g in enumerate(_SPARSE)], format="csr")
-    Ks = sp.hstack([kf.groups[g] for g in _SPARSE], format="csr").T.tocsc()
+    Ks = sp.hstack([kf.groups[g] for g in _SPARSE], format="csr")
+    Ks.sum_duplicates()  # canonical, so what reads it (a Dask worker's task threads too) never has to sort it
+    Ks = Ks.T.tocsc()
     return Qe, Ke, Qs, Ks, text_scale
 
 

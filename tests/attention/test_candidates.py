@@ -263,3 +263,41 @@ def test_a_whole_backlog_pass_forgets_its_index_and_a_query_subset_keeps_it(back
     # the same answers either way: the subset's edges are the whole pass's for those queries
     sub = whole.edges[whole.edges["source"].isin(set(some.edges["source"]))]
     assert set(zip(sub["source"], sub["target"])) == set(zip(some.edges["source"], some.edges["target"]))
+
+
+def test_candidate_topk_never_sorts_its_inputs_in_place():
+    # the keys broadcast to a Dask worker are shared by its task threads: sorting them under a
+    # running kernel gives wrong scores, so a non-canonical input is sorted into a copy
+    rng = np.random.default_rng(3)
+    n, d = 700, 8
+    E = rng.standard_normal((n, d)).astype(np.float32)
+    rows = np.repeat(np.arange(n), 3)
+    cols = rng.integers(0, 40, len(rows))
+    X = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n, 40))
+    X.indices = X.indices.copy()
+    for r in range(n):  # unsorted column indices in every row
+        a, b = X.indptr[r], X.indptr[r + 1]
+        X.indices[a:b], X.data[a:b] = X.indices[a:b][::-1].copy(), X.data[a:b][::-1].copy()
+    X.has_sorted_indices = False
+    Ks = X.T.tocsc()
+    before = (Ks.indices.copy(), Ks.data.copy())
+    kwargs = dict(scale=10.0, self_index=np.arange(n), params=CandidateParams(n_tail=0))
+    got = candidate_topk(E, E, X, Ks, 8, **kwargs)
+    assert (Ks.indices == before[0]).all() and (Ks.data == before[1]).all()
+    Xc = X.copy()
+    Xc.sum_duplicates()
+    ref = candidate_topk(E, E, Xc, Xc.T.tocsc(), 8, **kwargs)
+    assert (got.indices == ref.indices).all()
+    np.testing.assert_allclose(got.scores, ref.scores, rtol=1e-6)
+
+
+def test_pair_dots_never_sorts_its_inputs_in_place():
+    from attn_team.attention._pairs import pair_dots
+
+    Q = sp.csr_matrix((np.array([1.0, 2.0, 3.0], dtype=np.float32), np.array([2, 0, 1]), np.array([0, 3])),
+                      shape=(1, 3))
+    assert not Q.has_canonical_format
+    idx = Q.indices.copy()
+    out = pair_dots(Q, Q, np.zeros(30_000, dtype=np.int64), np.zeros(30_000, dtype=np.int64), compiled=None)
+    assert (Q.indices == idx).all()
+    np.testing.assert_allclose(out, 14.0)

@@ -113,3 +113,29 @@ def test_missing_distributed_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(ImportError, match=r"attn-team\[scale\]"):
         Embedder(model=BagOfWords(), engine="dask", progress=False).encode(["one text"])
+
+
+def test_successive_index_passes_on_the_same_workers_each_search_their_own_index(client):
+    # workers keep the broadcast index between tasks; a later pass over other keys of the same
+    # shape must not find the earlier pass's index under its name
+    from attn_team.attention._candidates import CandidateParams, candidate_topk
+
+    rng = np.random.default_rng(1)
+    n, d = 600, 16
+    X = sp.random(n, 200, density=0.02, random_state=1, format="csr", dtype=np.float32)
+    params = CandidateParams()
+    for _ in range(4):
+        E = rng.standard_normal((n, d)).astype(np.float32)
+        E /= np.linalg.norm(E, axis=1, keepdims=True)
+        local = candidate_topk(E, E, X, X.T.tocsc(), 10, scale=20.0, self_index=np.arange(n), params=params)
+        remote = dask_topk(client, E, E, X, X.T.tocsc(), 10, scale=20.0, block_size=128,
+                           self_index=np.arange(n), params=params)
+        assert (remote.indices == local.indices).all()
+        np.testing.assert_allclose(remote.weights, local.weights, rtol=1e-5, atol=1e-7)
+
+
+def test_the_index_name_follows_its_bytes():
+    from attn_team.attention._engine import index_token
+
+    assert index_token(b"one index") == index_token(b"one index")
+    assert index_token(b"one index") != index_token(b"another index")
