@@ -18,15 +18,17 @@ processes never see half a model; the loser of a race discards its copy).
 
 :class:`StaticEncoder` is the object :class:`attn_team.embed.Embedder` uses for
 ``Embedder(model="static")``; :class:`AdaptedStaticEmbedder` adds the per-backlog adaptation
-that ``embedder="static"`` uses: 500 of the backlog's texts run through MiniLM, and from MiniLM's
+that ``embedder="static"`` uses: the word-pieces of 500 of the backlog's texts run through MiniLM
+(spent on the texts that cover the pieces the backlog leans on), and from MiniLM's
 per-piece outputs on them a piece table in MiniLM's space (each piece's mean output in context,
 shrunk towards a ridge prior of its static vector), pooled with SIF weights from the backlog's
 own piece frequencies, then a ridge map to MiniLM's sentence vectors fitted out of fold.
 
 Measured (``benchmarks/RESULTS.md``, "Static embeddings", "A piece table from MiniLM's outputs in
-context"): fitted attention MRR 5.7-6.5% below MiniLM's on the three dev link sets, mean of three
-seeds (the first recipe, a ridge map of the static vectors: 6.6-7.5%; the goal was 5%), at 60x or
-more MiniLM's cold-start speed at 100,000 items.
+context", "A coverage sample"): fitted attention MRR 3.6-6.1% below MiniLM's on the three dev link
+sets, mean of three seeds (a sample of the smallest content hashes: 5.7-6.5%; the first recipe, a
+ridge map of the static vectors: 6.6-7.5%; the goal was 5%, reached on one set of three), at 50x
+or more MiniLM's cold-start speed at 100,000 items.
 """
 
 from __future__ import annotations
@@ -49,11 +51,14 @@ from ._static_table import (
     _piece_weights,
     _pool_matrix,
     _ridge_gcv,
+    _sample_rows,
+    _sample_rows_budget,
+    _sample_rows_coverage,
     _teacher_token_outputs,
     _unweighted_table,
     _zipf_weights,
 )
-from .embed import MAX_CHARS, Embedder, _normalise, text_hash
+from .embed import MAX_CHARS, Embedder, _normalise
 
 __all__ = ["STATIC", "STATIC_DIM", "STATIC_SIF", "AUTO_STATIC_ITEMS", "ADAPT_SAMPLE", "ADAPT_TOKENS", "cache_root",
            "static_model_path", "distil_static", "StaticEncoder", "AdaptedStaticEmbedder",
@@ -77,6 +82,10 @@ AUTO_STATIC_ITEMS = 20_000
 ADAPT_SAMPLE = 500
 #: Word-piece budget of the sample for ``AdaptedStaticEmbedder(sample=None)`` (an experiment).
 ADAPT_TOKENS = 50_000
+#: How ``"static"`` picks its sample: ``"hash"`` (the texts of the smallest content hashes) or
+#: ``"coverage"`` (within the same word-piece budget, the texts covering the backlog's pieces best).
+ADAPT_SELECT = "coverage"
+SELECT_CHOICES = ("hash", "coverage")
 #: Shrinkage of a piece's in-context MiniLM mean towards its prior, ``n / (n + kappa)`` for ``n``
 #: occurrences: ``kappa`` is chosen from these by 5-fold cross-validation over the sampled texts.
 KAPPAS = (0.25, 1.0, 4.0)
@@ -90,8 +99,9 @@ EMBEDDER_CHOICES = ("minilm", "static", "auto")
 TOKEN_CHUNK = 20_000
 _RECIPE = 1  # bump when the distillation changes: the cache key and the vector-cache name follow
 #: Version of the per-backlog adaptation of ``embedder="static"`` (1: ridge map of the static vectors;
-#: 2: the piece table).  Part of a workspace's key for a stored fit, so a fit on other vectors never reloads.
-ADAPT_RECIPE = 2
+#: 2: the piece table; 3: the piece table on a coverage sample).  Part of a workspace's key for a
+#: stored fit, so a fit on other vectors never reloads.
+ADAPT_RECIPE = 3
 _EXTRA = "pip install attn-team[scale]"
 
 
@@ -355,40 +365,6 @@ def static_name(*, dim: int = STATIC_DIM, sif: float = STATIC_SIF) -> str:
 # --------------------------------------------------------------------------- per-backlog adaptation
 
 
-def _hash_order(texts: list[str]) -> list[int]:
-    """Positions of the distinct non-empty texts, in order of their content hashes."""
-    first: dict[str, int] = {}
-    for i, t in enumerate(texts):
-        if t.strip():
-            first.setdefault(text_hash(t), i)
-    return [first[h] for h in sorted(first)]
-
-
-def _sample_rows(texts: list[str], n: int) -> np.ndarray:
-    """Positions of up to ``n`` distinct non-empty texts: those of the smallest content hashes.
-
-    Deterministic, independent of row order, and mostly unchanged when a backlog grows.
-    """
-    return np.array(sorted(_hash_order(texts)[:n]), dtype=np.int64)
-
-
-def _sample_rows_budget(texts: list[str], lengths, budget: int, max_len: int = 256) -> np.ndarray:
-    """Positions of the texts of the smallest content hashes until their word-pieces reach ``budget``.
-
-    ``lengths``: each text's number of word-pieces, or its piece ids.
-    A text counts its pieces plus ``[CLS]``/``[SEP]``, at most ``max_len`` (what MiniLM reads).
-    Deterministic and independent of row order, as :func:`_sample_rows`.
-    """
-    out, total = [], 0
-    for i in _hash_order(texts):
-        if total >= budget:
-            break
-        out.append(i)
-        size = lengths[i]
-        total += min((len(size) if hasattr(size, "__len__") else int(size)) + 2, max_len)
-    return np.array(sorted(out), dtype=np.int64)
-
-
 def _map_rows(P: np.ndarray, W: np.ndarray, mx: np.ndarray, my: np.ndarray, chunk: int = 65_536) -> np.ndarray:
     """``normalise((P - mx) @ W + my)`` written into ``P`` a chunk of rows at a time (``W`` square).
 
@@ -430,6 +406,10 @@ class AdaptedStaticEmbedder(Embedder):
         Texts embedded with MiniLM (0: no adaptation, plain static vectors); None: by ``tokens``.
     tokens : int, default=50_000
         Word-piece budget of the sample when ``sample`` is None.
+    select : {"hash", "coverage"}, default="coverage"
+        Which ``sample`` texts: those of the smallest content hashes, or (``"coverage"``) within
+        the word-pieces those would hold, the texts that firm up the pieces the backlog uses most
+        (:func:`_sample_rows_coverage`; the same MiniLM cost).
     teacher : None or str, default=None
         The model the map targets (default: the packaged MiniLM).
     reweight : bool, default=False
@@ -450,11 +430,12 @@ class AdaptedStaticEmbedder(Embedder):
     """
 
     def __init__(self, model=STATIC, *, sample: int | None = ADAPT_SAMPLE, tokens: int = ADAPT_TOKENS, teacher=None,
-                 reweight: bool = False, table: bool = True, batch_size: int = 32, cache=None,
-                 max_chars: int = MAX_CHARS, progress: bool = True, precision: str = "auto"):
+                 reweight: bool = False, table: bool = True, select: str = ADAPT_SELECT, batch_size: int = 32,
+                 cache=None, max_chars: int = MAX_CHARS, progress: bool = True, precision: str = "auto"):
         super().__init__(model, batch_size=batch_size, precision=precision, cache=cache, max_chars=max_chars,
                          progress=progress)
         self.sample = sample
+        self.select = select
         self.tokens = tokens
         self.teacher = teacher
         self.reweight = reweight
@@ -465,7 +446,8 @@ class AdaptedStaticEmbedder(Embedder):
         return f"AdaptedStaticEmbedder(model={self.model!r}, {size})"
 
     def get_params(self, deep: bool = True) -> dict:
-        return {**super().get_params(deep), "sample": self.sample, "tokens": self.tokens, "teacher": self.teacher,
+        return {**super().get_params(deep), "sample": self.sample, "tokens": self.tokens, "select": self.select,
+                "teacher": self.teacher,
                 "reweight": self.reweight, "table": self.table}
 
     def set_params(self, **params):
@@ -499,6 +481,8 @@ class AdaptedStaticEmbedder(Embedder):
             raise ValueError(f"sample must be a non-negative integer or None, got {self.sample!r}")
         if isinstance(self.tokens, bool) or not isinstance(self.tokens, (int, np.integer)) or self.tokens < 0:
             raise ValueError(f"tokens must be a non-negative integer, got {self.tokens!r}")
+        if self.select not in SELECT_CHOICES:
+            raise ValueError(f"select must be one of {SELECT_CHOICES}, got {self.select!r}")
 
     def _encode(self, texts, cache) -> np.ndarray:
         if isinstance(texts, str):
@@ -506,6 +490,8 @@ class AdaptedStaticEmbedder(Embedder):
         texts = list(texts)
         self._validate_sizes()
         size = f"ctx{int(self.tokens)}" if self.sample is None else f"map{int(self.sample)}"
+        if self.select == "coverage" and self.sample is not None and self.table:
+            size += "cov"
         self._static()._ensure_loaded()
         self.model_name_ = f"{self._static().model_name_}+{size}"
         if "table_" in self.__dict__:  # adapted on an earlier call: the piece table path
@@ -536,8 +522,15 @@ class AdaptedStaticEmbedder(Embedder):
         if not hasattr(enc, "token_ids"):
             return None
         ids = enc.token_counts(texts)  # texts x pieces counts: a million texts' id lists took 6 GB
-        rows = (_sample_rows_budget(texts, np.asarray(ids.sum(axis=1)).ravel(), int(self.tokens))
-                if self.sample is None else _sample_rows(texts, int(self.sample)))
+        n_vocab = len(enc.model.embedding)
+        weights = _piece_weights(ids, n_vocab)
+        if self.sample is None:
+            rows = _sample_rows_budget(texts, np.asarray(ids.sum(axis=1)).ravel(), int(self.tokens))
+        elif self.select == "coverage":  # the same MiniLM cost, the pieces the backlog leans on
+            importance = np.asarray(ids.sum(axis=0)).ravel() * weights[:ids.shape[1]]
+            rows = _sample_rows_coverage(texts, ids, int(self.sample), importance)
+        else:
+            rows = _sample_rows(texts, int(self.sample))
         if len(rows) < 10:
             return None
         teacher = self._teacher().load().model_
@@ -545,7 +538,6 @@ class AdaptedStaticEmbedder(Embedder):
                                        progress=self.progress)
         if stats is None:
             return None
-        n_vocab = len(enc.model.embedding)
         stats = [(i[i < n_vocab], o[i < n_vocab], v) for i, o, v in stats]
         good = [k for k, s in enumerate(stats) if len(s[0])]
         if len(good) < 10:
@@ -554,7 +546,6 @@ class AdaptedStaticEmbedder(Embedder):
         rows = rows[good]
         self.n_sampled_ = len(rows)
         raw = _unweighted_table(enc)
-        weights = _piece_weights(ids, n_vocab)
         target = _normalise(np.stack([s[2] for s in stats]).astype(np.float32))
         sample_ids = ids[rows]
         fold = np.arange(len(rows)) % 5

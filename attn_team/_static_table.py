@@ -3,18 +3,26 @@
 Helpers of :class:`attn_team._static_embed.AdaptedStaticEmbedder`: the teacher's per-piece outputs on
 the sampled texts (:func:`_teacher_token_outputs`), the table built from them (:class:`_ContextTable`),
 SIF pooling (:func:`_piece_weights`, :func:`_pool_matrix`) and the ridge map with its penalty by
-generalised cross-validation (:func:`_ridge_gcv`).
+generalised cross-validation (:func:`_ridge_gcv`), and the choice of the sampled texts
+(:func:`_sample_rows`, :func:`_sample_rows_budget`, :func:`_sample_rows_coverage`).
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 
 import numpy as np
+import scipy.sparse as sp
 
-from .embed import _normalise, _normalise_inplace
+from .embed import _normalise, _normalise_inplace, text_hash
 
 _STATIC_SIF = 1e-4  # the distillation's default SIF coefficient, for a model whose config lacks it
+
+#: the coverage sample of n texts' pieces is chosen among this many times n texts (smallest content
+#: hashes): 98.6-100% of the coverage objective of choosing among all 12,470 OFBiz or 3,036 duraspace
+#: texts, at a third of the time on OFBiz
+COVERAGE_POOL = 10
 
 
 def _ridge_gcv(X: np.ndarray, Y: np.ndarray, weights: np.ndarray | None = None, grid: int = 16
@@ -179,3 +187,87 @@ def _unweighted_table(enc) -> np.ndarray:
     """The static model's piece vectors with the distillation's Zipf SIF weighting divided out."""
     table = np.asarray(enc.model.embedding, dtype=np.float32)
     return (table / _zipf_weights(enc)[:, None]).astype(np.float32)
+
+
+def _hash_order(texts: list[str]) -> list[int]:
+    """Positions of the distinct non-empty texts, in order of their content hashes."""
+    first: dict[str, int] = {}
+    for i, t in enumerate(texts):
+        if t.strip():
+            first.setdefault(text_hash(t), i)
+    return [first[h] for h in sorted(first)]
+
+
+def _sample_rows(texts: list[str], n: int) -> np.ndarray:
+    """Positions of up to ``n`` distinct non-empty texts: those of the smallest content hashes.
+
+    Deterministic, independent of row order, and mostly unchanged when a backlog grows.
+    """
+    return np.array(sorted(_hash_order(texts)[:n]), dtype=np.int64)
+
+
+def _sample_rows_budget(texts: list[str], lengths, budget: int, max_len: int = 256) -> np.ndarray:
+    """Positions of the texts of the smallest content hashes until their word-pieces reach ``budget``.
+
+    ``lengths``: each text's number of word-pieces, or its piece ids.
+    A text counts its pieces plus ``[CLS]``/``[SEP]``, at most ``max_len`` (what MiniLM reads).
+    Deterministic and independent of row order, as :func:`_sample_rows`.
+    """
+    out, total = [], 0
+    for i in _hash_order(texts):
+        if total >= budget:
+            break
+        out.append(i)
+        size = lengths[i]
+        total += min((len(size) if hasattr(size, "__len__") else int(size)) + 2, max_len)
+    return np.array(sorted(out), dtype=np.int64)
+
+
+def _sample_rows_coverage(texts: list[str], counts: sp.csr_matrix, n: int, importance: np.ndarray, *,
+                          pool: int | None = None, max_len: int = 256, kappa: float = 1.0) -> np.ndarray:
+    """Positions of texts that show MiniLM the backlog's pieces best, for the word-pieces of ``n`` texts.
+
+    The budget is what :func:`_sample_rows` would send through MiniLM: the pieces of the ``n``
+    texts of the smallest content hashes (each counted as MiniLM reads it, with ``[CLS]``/``[SEP]``,
+    at most ``max_len``), so the teacher's cost is the same. Within it, texts are picked greedily
+    (lazily re-evaluated: the gain only shrinks) by gain per piece, the gain of a text being how
+    much it firms up the piece table where the backlog uses it: for each piece ``p`` it holds
+    ``m`` times, ``importance[p] * (g(c + m) - g(c))`` with ``c`` the times ``p`` is already in the
+    sample and ``g(c) = c / (c + kappa)`` the table's own shrinkage. Candidates are the ``pool``
+    texts of the smallest content hashes (default :data:`COVERAGE_POOL` times ``n``), so the choice
+    costs the same at 1M items as at 10k (0.3-0.5 s for ``n`` = 500 on the dev sets).
+    Deterministic and independent of row order, as :func:`_sample_rows`.
+    """
+    order = _hash_order(texts)
+    if n <= 0 or not len(order):
+        return np.zeros(0, dtype=np.int64)
+    counts = sp.csr_matrix(counts)
+    lengths = np.minimum(np.asarray(counts.sum(axis=1)).ravel().astype(np.int64) + 2, max_len)
+    budget = int(lengths[order[:n]].sum())
+    pool = COVERAGE_POOL * n if pool is None else int(pool)
+    cand = np.asarray(order[:max(pool, n)], dtype=np.int64)
+    sub = counts[cand]
+    imp = np.asarray(importance, dtype=np.float64)
+    seen = np.zeros(counts.shape[1], dtype=np.float64)
+
+    def gain(r: int) -> float:
+        a, b = sub.indptr[r], sub.indptr[r + 1]
+        j, m = sub.indices[a:b], sub.data[a:b]
+        c = seen[j]
+        return float(np.sum(imp[j] * ((c + m) / (c + m + kappa) - c / (c + kappa)))) / float(lengths[cand[r]])
+
+    first = np.asarray(sub.multiply(imp[None, :] / (1.0 + kappa)).sum(axis=1)).ravel() / lengths[cand]
+    heap = [(-float(first[r]), r) for r in range(len(cand))]  # ties: hash order
+    heapq.heapify(heap)
+    out, total = [], 0
+    while heap and total < budget:
+        _, r = heapq.heappop(heap)
+        g = gain(r)
+        if heap and g < -heap[0][0] - 1e-12:  # stale: back with its current gain
+            heapq.heappush(heap, (-g, r))
+            continue
+        out.append(int(cand[r]))
+        total += int(lengths[cand[r]])
+        a, b = sub.indptr[r], sub.indptr[r + 1]
+        seen[sub.indices[a:b]] += sub.data[a:b]
+    return np.array(sorted(out), dtype=np.int64)

@@ -15,8 +15,10 @@ Variants: ``minilm`` (the default model), ``static`` (the distilled static model
 ``map<N>`` (static mapped into MiniLM space by a ridge map learned on N of the backlog's texts,
 which keep their MiniLM vectors; ``map<N>rw`` with backlog token weights: the first recipe of
 ``embedder="static"``), ``tab<N>`` (the piece table: MiniLM's in-context outputs on N of the
-backlog's texts, SIF pooling and an out-of-fold ridge map; ``tab500`` is ``embedder="static"``),
-``ctx<T>`` (the piece table on a sample of T word-pieces instead of N texts; ``ctx``: 50,000).
+backlog's texts of the smallest content hashes, SIF pooling and an out-of-fold ridge map),
+``ctx<T>`` (the piece table on a sample of T word-pieces instead of N texts; ``ctx``: 50,000),
+``cov<N>`` (the piece table on a coverage sample: the word-pieces of N texts, spent on the texts that
+firm up the pieces the backlog uses most; ``cov500`` is ``embedder="static"``).
 The one-off distillation (once per machine) is timed separately (``--no-distil``: not).
 Results go to ``benchmarks/out/static.json``.
 """
@@ -52,8 +54,12 @@ def make_embedder(variant: str, cache):
     if variant.startswith("ctx"):  # a piece budget
         return AdaptedStaticEmbedder(sample=None, tokens=int(variant[3:] or 50_000), reweight=True, cache=cache,
                                      progress=False)
+    if variant.startswith("cov"):  # the piece table on a coverage sample of N texts' pieces
+        return AdaptedStaticEmbedder(sample=int(variant[3:]), select="coverage", reweight=True, cache=cache,
+                                     progress=False)
     if variant.startswith("tab"):  # the piece table on N texts: "tab500" is embedder="static"
-        return AdaptedStaticEmbedder(sample=int(variant[3:]), reweight=True, cache=cache, progress=False)
+        return AdaptedStaticEmbedder(sample=int(variant[3:]), select="hash", reweight=True, cache=cache,
+                                     progress=False)
     if variant.startswith("map"):
         return AdaptedStaticEmbedder(sample=int(variant[3:].removesuffix("rw")), reweight=variant.endswith("rw"),
                                      table=False, cache=cache, progress=False)
@@ -82,7 +88,7 @@ def cold_start(texts: list[str], variants: list[str], minilm_sample: int) -> dic
     srate = len(texts) / (time.perf_counter() - t0)
     out["static"] = {"texts_per_s": srate, "seconds": len(texts) / srate, "seconds_100k": BIG / srate}
     for v in variants:
-        if not v.startswith(("map", "ctx", "tab")):
+        if not v.startswith(("map", "ctx", "tab", "cov")):
             continue
         e = make_embedder(v, None)
         e._static().load()
@@ -90,7 +96,7 @@ def cold_start(texts: list[str], variants: list[str], minilm_sample: int) -> dic
         t0 = time.perf_counter()
         e.encode(texts)
         sec = time.perf_counter() - t0
-        if v.startswith(("ctx", "tab")):
+        if v.startswith(("ctx", "tab", "cov")):
             # per-text cost: a second pass with the adaptation learned (tokenise, pool, map)
             t0 = time.perf_counter()
             e.encode(texts)

@@ -175,7 +175,7 @@ class TestAdapted:
         rows = se._sample_rows(texts, 150)
         rest = np.setdiff1d(np.arange(len(texts)), rows)
         want = ContextBag().encode(texts)
-        table = se.AdaptedStaticEmbedder(tiny_model, sample=150, teacher=ContextBag(), progress=False)
+        table = se.AdaptedStaticEmbedder(tiny_model, sample=150, select="hash", teacher=ContextBag(), progress=False)
         first = se.AdaptedStaticEmbedder(tiny_model, sample=150, teacher=ContextBag(), table=False, progress=False)
         a, b = table.encode(texts), first.encode(texts)
         assert table.kappa_ in se.KAPPAS and first.kappa_ is None and table.n_sampled_ == 150
@@ -220,7 +220,9 @@ class TestAdapted:
         ids = enc.token_ids(texts)
         rows = se._sample_rows_budget(texts, ids, 100)
         counted = [min(len(ids[i]) + 2, 256) for i in rows]
-        order = se._hash_order(texts)
+        from attn_team._static_table import _hash_order
+
+        order = _hash_order(texts)
         assert sorted(order[: len(rows)]) == list(rows)  # a prefix in content-hash order
         last = order[len(rows) - 1]
         assert sum(counted) >= 100 > sum(counted) - min(len(ids[last]) + 2, 256)
@@ -245,6 +247,41 @@ class TestAdapted:
             assert list(pieces) == list(want[:n]) and outs.shape == (n, 384)
         sent = np.stack([s[2] for s in stats])
         np.testing.assert_allclose(sent, minilm.encode(texts), atol=1e-4)
+
+    def test_coverage_sample_spends_the_hash_sample_budget_on_unseen_pieces(self):
+        import scipy.sparse as sp
+
+        # 40 texts: half repeat the same two pieces, half hold a piece of their own
+        texts = [f"same {i}" for i in range(20)] + [f"own {i}" for i in range(20)]
+        rows, cols = [], []
+        for i in range(20):
+            rows += [i, i]
+            cols += [0, 1]
+        for i in range(20, 40):
+            rows += [i, i]
+            cols += [0, 2 + i]
+        counts = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(40, 42))
+        importance = np.ones(42)
+        hashed = se._sample_rows(texts, 8)
+        cov = se._sample_rows_coverage(texts, counts, 8, importance)
+        length = 4  # two pieces with [CLS] and [SEP]
+        assert len(cov) * length == len(hashed) * length  # the same pieces through the teacher
+        seen = lambda r: int((np.asarray(counts[r].sum(axis=0)).ravel() > 0).sum())  # noqa: E731
+        assert seen(cov) >= 9 and seen(cov) > seen(hashed)  # 0, at most one of the repeated, and 7-8 own pieces
+        # deterministic, independent of row order
+        rev = se._sample_rows_coverage(texts[::-1], counts[::-1], 8, importance)
+        assert {texts[::-1][i] for i in rev} == {texts[i] for i in cov}
+        assert len(se._sample_rows_coverage(texts, counts, 0, importance)) == 0
+
+    def test_coverage_select_adapts_and_is_validated(self, tiny_model):
+        texts = [f"{a} {b}" for a in TEXTS for b in TEXTS if a != b]
+        emb = se.AdaptedStaticEmbedder(tiny_model, sample=30, select="coverage", teacher=ContextBag(),
+                                       progress=False)
+        out = emb.encode(texts)
+        assert out.shape == (len(texts), 64) and emb.kappa_ in se.KAPPAS and emb.model_name_.endswith("cov")
+        assert emb.get_params()["select"] == "coverage"
+        with pytest.raises(ValueError, match="select must be"):
+            se.AdaptedStaticEmbedder(tiny_model, select="best", progress=False).encode(texts)
 
     def test_sample_is_independent_of_order(self):
         texts = [f"text {i}" for i in range(50)]
@@ -294,7 +331,7 @@ class TestResolve:
         assert se.resolve_embedder(None)[0] == se.resolve_embedder("minilm")[0] == "default"
         key, emb = se.resolve_embedder("static")
         assert key == "static" and isinstance(emb, se.AdaptedStaticEmbedder)
-        assert emb.sample == se.ADAPT_SAMPLE and emb.table  # the piece table on a sample of texts
+        assert emb.sample == se.ADAPT_SAMPLE and emb.table and emb.select == "coverage"  # the piece table on a coverage sample
         assert se.resolve_embedder("auto", n_items=se.AUTO_STATIC_ITEMS - 1)[0] == "default"
         assert se.resolve_embedder("auto", n_items=se.AUTO_STATIC_ITEMS)[0] == "static"
         with pytest.raises(ValueError, match="embedder must be one of"):
