@@ -527,7 +527,7 @@ class AdaptedStaticEmbedder(Embedder):
         if self.sample is None:
             rows = _sample_rows_budget(texts, np.asarray(ids.sum(axis=1)).ravel(), int(self.tokens))
         elif self.select == "coverage":  # the same MiniLM cost, the pieces the backlog leans on
-            importance = np.asarray(ids.sum(axis=0)).ravel() * weights[:ids.shape[1]]
+            importance = np.asarray(ids.sum(axis=0)).ravel() * weights
             rows = _sample_rows_coverage(texts, ids, int(self.sample), importance)
         else:
             rows = _sample_rows(texts, int(self.sample))
