@@ -40,6 +40,9 @@ def main(argv=None) -> int:
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--reports", type=Path, default=None,
                     help="also write the sprint report and the flow report (with this attention) into this folder")
+    ap.add_argument("--questions", type=int, default=0,
+                    help="then time this many one-item questions (attend_queries: with embedder='static', each "
+                         "re-scored with MiniLM vectors of the item and its top candidates)")
     args = ap.parse_args(argv)
 
     from attn_team.attention._fitted import workspace_attention
@@ -72,6 +75,20 @@ def main(argv=None) -> int:
         t4 = mark("attention", t3)
         sugg = suggest_dependencies(backlog, attention=res, top=50, k=args.k)
         t5 = mark("suggestions", t4)
+        suggestions_s = t5 - t4
+        if args.questions:  # one item at a time, as a user asks in a notebook or the search box
+            from attn_team.attention._rescore import teacher_rows
+
+            keys = backlog.items["key"].astype(str).sample(args.questions, random_state=0).tolist()
+            secs = []
+            for key in keys:
+                q0 = time.perf_counter()
+                res.attend_queries([key], k=args.k)
+                secs.append(round(time.perf_counter() - q0, 2))
+            depth, _ = res.model._rescorer(backlog)
+            out.update(questions_s=secs, question_rescore=depth,
+                       question_teacher_items=teacher_rows(backlog, res.model.item_embedder(backlog)).n_embedded)
+            t5 = mark(f"{len(keys)} questions", t5)
         if args.reports is not None:
             from attn_team.views import FlowReport, SprintReport
 
@@ -83,7 +100,7 @@ def main(argv=None) -> int:
             out.update(report_s=round(t6 - t5, 1), flow_s=round(t7 - t6, 1),
                        report_kb=round((args.reports / "report.html").stat().st_size / 1024, 1))
     out.update(items=backlog.n_items, import_s=round(t1 - t0, 1), load_s=round(t2 - t1, 1),
-               embed_s=round(t3 - t2, 1), attention_s=round(t4 - t3, 1), suggestions_s=round(t5 - t4, 1),
+               embed_s=round(t3 - t2, 1), attention_s=round(t4 - t3, 1), suggestions_s=round(suggestions_s, 1),
                total_s=round(time.perf_counter() - t0, 1), suggestions=len(sugg), fitted=bool(getattr(res, "fitted", False)),
                peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
     print(json.dumps(out))

@@ -19,6 +19,8 @@ backlog's texts of the smallest content hashes, SIF pooling and an out-of-fold r
 ``ctx<T>`` (the piece table on a sample of T word-pieces instead of N texts; ``ctx``: 50,000),
 ``cov<N>`` (the piece table on a coverage sample: the word-pieces of N texts, spent on the texts that
 firm up the pieces the backlog uses most; ``cov500`` is ``embedder="static"``).
+A suffix ``+r<N>`` sets ``CrossAttention(rescore=N)`` (``cov500+r0``: no re-scoring of the top
+candidates with MiniLM; without a suffix the default, ``"auto"``: 20 with a static embedder).
 The one-off distillation (once per machine) is timed separately (``--no-distil``: not).
 Results go to ``benchmarks/out/static.json``.
 """
@@ -87,7 +89,7 @@ def cold_start(texts: list[str], variants: list[str], minilm_sample: int) -> dic
     s.encode(texts)
     srate = len(texts) / (time.perf_counter() - t0)
     out["static"] = {"texts_per_s": srate, "seconds": len(texts) / srate, "seconds_100k": BIG / srate}
-    for v in variants:
+    for v in dict.fromkeys(v.partition("+r")[0] for v in variants):  # (re-scoring costs per question, not here)
         if not v.startswith(("map", "ctx", "tab", "cov")):
             continue
         e = make_embedder(v, None)
@@ -157,10 +159,14 @@ def main(argv=None) -> int:
         for v in args.variants:
             t0 = time.perf_counter()
             methods = ("attention", "attention_untrained", "embedding") + (("tfidf", "bm25") if v == "minilm" else ())
-            r = attn_team.evaluate_links(b, folds=args.folds, random_state=args.seed, embedder=make_embedder(v, args.cache),
+            base, _, rescore = v.partition("+r")  # VARIANT+rN: CrossAttention(rescore=N)
+            model = attn_team.CrossAttention(rescore=int(rescore)) if rescore else None
+            r = attn_team.evaluate_links(b, folds=args.folds, random_state=args.seed,
+                                         embedder=make_embedder(base, args.cache), model=model,
                                          cache=args.cache, dataset=name, methods=methods)
             row = {m: r["methods"][m]["mrr"] for m in methods} | {"ci": r["mrr_ci"]["attention"],
                                                                  "n_eval": r["n_eval_links"],
+                                                                 "rescore": r.get("rescore"),
                                                                  "seconds": round(time.perf_counter() - t0, 1)}
             key = v if not args.seed else f"{v}@seed{args.seed}"
             res[name].setdefault("mrr", {})[key] = row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 from pathlib import Path
@@ -43,8 +44,24 @@ def add_parser(sub) -> None:
     p.add_argument("--cache", type=Path, default=None,
                    help="embedding cache directory (default: the workspace itself, or none for CSV input)")
     add_embedder_arg(p)
+    p.add_argument("--rescore", type=_rescore_arg, default="auto", metavar="N",
+                   help="with --embedder static: score each query's top N candidates again with MiniLM vectors of "
+                        "only those items, as questions about some items are answered (default: auto, 20 with "
+                        "a static embedder; 0: off)")
     add_engine_args(p)
     p.set_defaults(func=run)
+
+
+def _rescore_arg(value: str):
+    if value == "auto":
+        return value
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or a whole number >= 0, got {value!r}")
+    return n
 
 
 def run(args) -> int:
@@ -55,10 +72,10 @@ def run(args) -> int:
           "n_bootstrap": args.bootstrap, "progress": False,
           **embedder_param(args)}
     engine = engine_params(args)
-    if engine:  # the texts are embedded on the cluster; the folds' fits and ranks stay here
+    if engine or args.rescore != "auto":  # (with dask: the texts are embedded on the cluster; fits and ranks stay here)
         from ..attention._model import CrossAttention
 
-        kw["model"] = CrossAttention(**engine)
+        kw["model"] = CrossAttention(**engine, rescore=args.rescore)
     if args.workspace is not None:
         if args.issues or args.links:
             raise ValueError("give either ISSUES.csv LINKS.csv or --workspace, not both")
@@ -97,6 +114,7 @@ def to_json(result: dict) -> dict:
         "by_category": {c: {m: _clean(v, n=True) for m, v in d.items()} for c, d in result["by_category"].items()},
         "weights": _num(result["weights"]),
         "typed": _num(result.get("typed")),
+        "rescore": result.get("rescore"),
         "seconds": result["seconds"],
         "protocol": result["protocol"],
     }
@@ -159,6 +177,10 @@ def format_table(result: dict) -> str:
                   f"fitted group weights: {gw}"]
         if "selected" in mean:
             lines.append("kept per fit: " + ", ".join(f"{k} {v}" for k, v in mean["selected"].items()))
+    rs = result.get("rescore") or {}
+    if rs.get("depth"):
+        lines += ["", f"attention re-scored each query's top {rs['depth']} with MiniLM vectors of only those items: "
+                      f"{rs['teacher_items']:,} items through MiniLM for {rs['queries']:,} queries"]
     typed = result.get("typed")
     if typed and typed.get("n"):
         maj = typed["majority"]

@@ -182,8 +182,9 @@ class BacklogAttention:
                        category: str | None = None) -> Attention:
         """Attention of the items ``keys`` only (the whole backlog stays the key set).
 
-        Uses the memoised whole-backlog result when there is one; otherwise attends for these
-        queries alone, so one item's question costs one row of the score matrix, not all of it.
+        Uses the memoised whole-backlog result when there is one (unless the model re-scores
+        questions about some items with MiniLM, ``CrossAttention(rescore=...)``); otherwise attends
+        for these queries alone, so one item's question costs one row of the score matrix, not all of it.
         """
         _check_to(to)
         keys = [str(x) for x in keys]
@@ -192,6 +193,8 @@ class BacklogAttention:
         if category is not None and not any(t == memo_to and kk >= k for (t, kk) in memo):
             return _as_result(self._model.attend(self._backlog, to=to, k=k, queries=keys, category=category), to, k)
         have = sorted(kk for (t, kk) in memo if t == memo_to and kk >= k)
+        if have and to == "items" and len(keys) < len(self._backlog.items) and self._model._rescorer(self._backlog)[0]:
+            have = []  # the whole pass is on the static vectors: these queries are re-scored (_rescore)
         if have:
             att = _truncate(memo[(to, have[0])], k)
             e = att.edges[att.edges["source"].isin(set(keys))].reset_index(drop=True)

@@ -96,10 +96,11 @@ class CrossAttention(BaseEstimator):
         starting point of ``fit``).
     embedder : {None, "minilm", "static", "auto"}, Embedder or object with ``encode``, default=None
         Text embedder.  ``None``/``"minilm"``: the packaged MiniLM.  ``"static"``: the static
-        model distilled once from it, its token weights taken from the backlog's own token
-        frequencies and its vectors mapped into MiniLM space by a map learned on 500 of the
-        backlog's texts (100x faster or more cold start from about 30,000 items; fitted MRR
-        about 10% below MiniLM's on the dev sets, ``benchmarks/RESULTS.md``;
+        model distilled once from it, its word-piece vectors moved to MiniLM's outputs in context
+        on about 500 of the backlog's texts and mapped into MiniLM space (50-96x MiniLM's cold
+        start at 100,000 items; fitted MRR 4-6% below MiniLM's on the dev sets for a
+        whole-backlog pass, within 2% for questions about some items with ``rescore``;
+        ``benchmarks/RESULTS.md``;
         ``pip install attn-team[scale]``).  ``"auto"``: ``"static"`` from
         ``AUTO_STATIC_ITEMS`` (20,000) items on.  An ``attn_team.Embedder``, or a plain model
         object with ``encode(texts, ...)`` (wrapped in one).
@@ -153,6 +154,16 @@ class CrossAttention(BaseEstimator):
         :mod:`attn_team.attention._candidates`; ``pip install 'attn-team[scale]'``);
         ``"auto"`` uses the index from ``AUTO_MIN_PAIRS`` (50,000 x 50,000) query-key pairs
         on. A :class:`~attn_team.attention.CandidateParams` means the index with those settings.
+    rescore : "auto" or int, default="auto"
+        With ``embedder="static"``: each query's top ``rescore`` candidates are scored again with
+        MiniLM vectors of only the query and those candidates (at most ``rescore + 1`` texts
+        through MiniLM per query, embedded on demand and cached), for questions about some items
+        (:meth:`attend` with ``queries``, :meth:`score_rows`, hence the evaluation); a
+        whole-backlog pass stays on the static vectors. ``"auto"``: 20 with a static embedder,
+        else 0 (off); ``attend`` then re-scores up to 200 queries at a time (more would send
+        thousands of texts through MiniLM; an explicit number re-scores any count). Fitted MRR then within 2% of MiniLM's on the dev sets instead of 4-6%
+        below (``benchmarks/RESULTS.md``, "Re-scoring the top candidates"); see
+        :mod:`attn_team.attention._rescore`.
     engine : {"local", "dask"}, default="local"
         Where embedding and top-k run: here, or on a Dask ``distributed`` cluster (results
         equal the local engine's; see ``docs/scale.md``).
@@ -232,6 +243,7 @@ class CrossAttention(BaseEstimator):
         "typed": [bool],
         "block_size": [("int", 1, None)],
         "candidates": ["candidates"],
+        "rescore": ["rescore"],
         "engine": ["engine"],
         "scheduler": [None, str, "client"],
         "progress": [bool],
@@ -261,6 +273,7 @@ class CrossAttention(BaseEstimator):
         typed: bool = True,
         block_size: int = 512,
         candidates="auto",
+        rescore="auto",
         engine: str = "local",
         scheduler=None,
         progress: bool = False,
@@ -286,6 +299,7 @@ class CrossAttention(BaseEstimator):
         self.typed = typed
         self.block_size = block_size
         self.candidates = candidates
+        self.rescore = rescore
         self.engine = engine
         self.scheduler = scheduler
         self.progress = progress
@@ -427,8 +441,25 @@ class CrossAttention(BaseEstimator):
             Scores (before the temperature); the item itself is ``-inf``.
         """
         feats = self.item_features(backlog, exclude_links=exclude_links)
-        return score_rows(self.mixer(feats.embeddings.shape[1], category=category), feats, rows,
-                          block_size=self.block_size)
+        mixer = self.mixer(feats.embeddings.shape[1], category=category)
+        S = score_rows(mixer, feats, rows, block_size=self.block_size)
+        depth, teacher = self._rescorer(backlog)
+        if depth:
+            from ._rescore import rescore_rows
+
+            S = rescore_rows(S, rows, mixer, feats, depth, teacher)
+        return S
+
+    def _rescorer(self, backlog) -> tuple[int, object]:
+        """``(R, teacher rows)`` of :mod:`._rescore` for ``backlog``, ``(0, None)`` when nothing is re-scored."""
+        from ._rescore import rescore_depth, teacher_rows
+
+        if self.rescore == 0 or (self.rescore == "auto" and (self.embedder is None or
+                                                             (isinstance(self.embedder, str) and self.embedder == "minilm"))):
+            return 0, None  # MiniLM itself: nothing to re-score with
+        emb = self.item_embedder(backlog)
+        depth = rescore_depth(self.rescore, emb)
+        return (depth, teacher_rows(backlog, emb)) if depth else (0, None)
 
     def attend(self, backlog, to: str = "items", k: int | None = None, *, queries=None,
                category: str | None = None) -> Attention:
@@ -478,10 +509,20 @@ class CrossAttention(BaseEstimator):
         if self.scheduler is not None and self.engine != "dask":
             raise ValueError("CrossAttention: scheduler is only used with engine='dask'")
         classifier = getattr(self, "category_model_", None)
+        rescore = None
+        if to == "items" and len(qrows) < feats.n:  # a whole-backlog pass is never re-scored (_rescore)
+            from ._rescore import RESCORE_MAX_QUERIES
+
+            depth, teacher = self._rescorer(backlog)
+            if depth and self.rescore == "auto" and len(qrows) > RESCORE_MAX_QUERIES:
+                log.info("%d queries: not re-scored with MiniLM (rescore='auto' does up to %d; set rescore=%d to "
+                         "re-score them all)", len(qrows), RESCORE_MAX_QUERIES, depth)
+                depth = 0
+            rescore = (depth, teacher) if depth else None
         return attend_features(self.mixer(feats.embeddings.shape[1], category=category), backlog, feats, to, int(k),
                                qrows, block_size=self.block_size, progress=self.progress,
                                candidates=self.candidates, engine=Engine(self.engine, self.scheduler),
-                               categorize=classifier)
+                               categorize=classifier, rescore=rescore)
 
     def score(self, backlog, *, links=None) -> float:
         """Mean reciprocal rank of the backlog's links (or ``links``) under the fitted model.
@@ -520,6 +561,8 @@ def _satisfies(value, c) -> bool:
         return isinstance(value, CandidateParams) or (isinstance(value, str) and value in CANDIDATES)
     if c == "engine":
         return isinstance(value, str) and value in ("local", "dask")
+    if c == "rescore":
+        return value == "auto" or (isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 0)
     if c is str:
         return isinstance(value, str) and bool(value)
     if c == "client":

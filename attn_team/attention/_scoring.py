@@ -258,8 +258,11 @@ EXPLAIN_CHUNK = 1 << 18
 
 
 def _explained(mixer: HeadMixer, backlog, qf: ItemFeatures, kf: ItemFeatures, qi: np.ndarray, kj: np.ndarray,
-               to: str, categorize) -> tuple[dict[str, np.ndarray], list, list]:
+               to: str, categorize, teacher=None) -> tuple[dict[str, np.ndarray], list, list]:
     """Head contributions, reasons and categories of the pairs ``(qi[t], kj[t])``, :data:`EXPLAIN_CHUNK` at a time.
+
+    ``teacher`` (``(rows, features)`` of :func:`~._rescore.rescore_topk`): the contributions are
+    computed from those features (the teacher's vectors), the reasons from ``qf``/``kf`` as always.
 
     Equal reasons share one string (at 1M items many edges of a division read alike).
     """
@@ -271,7 +274,11 @@ def _explained(mixer: HeadMixer, backlog, qf: ItemFeatures, kf: ItemFeatures, qi
     pool: dict[str, str] = {}
     for s0 in range(0, n, EXPLAIN_CHUNK):
         q, k = qi[s0:s0 + EXPLAIN_CHUNK], kj[s0:s0 + EXPLAIN_CHUNK]
-        part, sims = contributions(mixer, qf, kf, q, k)
+        if teacher is None:
+            part, sims = contributions(mixer, qf, kf, q, k)
+        else:
+            U, sub = teacher
+            part, sims = contributions(mixer, sub, sub, np.searchsorted(U, q), np.searchsorted(U, k))
         for h in HEADS:
             contrib[h][s0:s0 + len(q)] = part[h]
         reasons.extend(pool.setdefault(r, r) for r in explainer(q, k, part, sims))
@@ -281,13 +288,15 @@ def _explained(mixer: HeadMixer, backlog, qf: ItemFeatures, kf: ItemFeatures, qi
 
 def attend_features(mixer: HeadMixer, backlog, feats: ItemFeatures, to: str, k: int, qrows: np.ndarray, *,
                     block_size: int = 512, progress: bool = False, members=None, candidates="exact",
-                    engine=None, categorize=None) -> Attention:
+                    engine=None, categorize=None, rescore=None) -> Attention:
     """Items at ``qrows`` attend to ``to``; the kept top ``k`` keys per query as an :class:`Attention`.
 
     ``members`` (the result of :func:`member_features`) can be passed to reuse pooled member features;
     ``candidates`` and ``engine`` are those of :func:`topk`. ``categorize`` (a
     :class:`~attn_team.attention._typed.CategoryModel`) fills the ``category`` column of item and
-    history edges with each pair's most likely link category (else it is empty).
+    history edges with each pair's most likely link category (else it is empty). ``rescore``
+    (``(R, teacher rows)``, item edges only) re-scores each query's top ``R`` candidates with the
+    teacher's vectors (:mod:`._rescore`).
     """
     how = dict(block_size=block_size, progress=progress, candidates=candidates, engine=engine)
     items = backlog.items
@@ -304,15 +313,21 @@ def attend_features(mixer: HeadMixer, backlog, feats: ItemFeatures, to: str, k: 
     else:
         kf = feats
         key_mask = history_mask(backlog) if to == "history" else None
-        idx, scores, weights, lse = topk(mixer, feats, kf, qrows, k, self_index=qrows, key_mask=key_mask, **how)
+        depth = max(int(rescore[0]), k) if rescore is not None and to == "items" else k
+        idx, scores, weights, lse = topk(mixer, feats, kf, qrows, depth, self_index=qrows, key_mask=key_mask, **how)
         kind = "item"
+    teacher = None
+    if rescore is not None and to == "items":
+        from ._rescore import rescore_topk
+
+        *teacher, idx, scores, weights, lse = rescore_topk(mixer, feats, qrows, idx, k, rescore[1])
     n_q, kk = idx.shape
     rr = np.repeat(np.arange(n_q), kk)
     cc = idx.reshape(-1)
     keep = cc >= 0
     rr, cc = rr[keep], cc[keep]
     qi = qrows[rr]
-    contrib, reasons, cats = _explained(mixer, backlog, feats, kf, qi, cc, to, categorize)
+    contrib, reasons, cats = _explained(mixer, backlog, feats, kf, qi, cc, to, categorize, teacher=teacher)
     edges = pd.DataFrame({
         "source": feats.keys[qi].astype(object),
         "target": np.asarray(kf.keys, dtype=object)[cc],

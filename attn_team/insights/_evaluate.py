@@ -336,7 +336,7 @@ def evaluate_links(backlog, *, folds: int | None = 5, holdout: float = 0.2, quic
                      "random_state": random_state, "undirected": True, "clone_links": "excluded",
                      "ties": "count half", "candidates": "all other items", "bootstrap": n_bootstrap},
         "methods": {}, "mrr_ci": {}, "ci": {}, "ratio": None, "vs_untrained": None, "cross_team": {}, "by_category": {},
-        "seconds": {}, "fit": {}, "weights": {"per_fold": [], "mean": {}}, "typed": None,
+        "seconds": {}, "fit": {}, "weights": {"per_fold": [], "mean": {}}, "typed": None, "rescore": None,
     }
     if len(s) == 0:
         log.warning("no hidden link with text at both ends: nothing to evaluate")
@@ -396,6 +396,10 @@ def evaluate_links(backlog, *, folds: int | None = 5, holdout: float = 0.2, quic
             ranks[m] = _ranks(lambda rows: np.asarray(E[rows] @ E.T, dtype=np.float64), s, t)
         result["seconds"][m] = round(time.perf_counter() - t0, 2)
         log.info("%s: MRR %.3f", m, float(np.mean(1 / ranks[m])))
+    if feats is not None:  # questions about the hidden links' items re-scored with MiniLM (CrossAttention rescore)
+        depth, teacher = untrained._rescorer(backlog)
+        result["rescore"] = {"depth": depth, "teacher_items": teacher.n_embedded if teacher is not None else 0,
+                             "queries": int(len(np.unique(s)))}
     boot = bootstrap_intervals(ranks, n_bootstrap=n_bootstrap, random_state=random_state)
     result["ci"], result["ratio"], result["vs_untrained"] = boot["ci"], boot["ratio"], boot["vs_untrained"]
     for m in methods:

@@ -409,6 +409,13 @@ def test_cli_suggest_and_evaluate_take_the_embedder(static_tiny, tables, tmp_pat
     assert code == 0
     result = json.loads(capsys.readouterr().out)
     assert result["n_eval_links"] == 5 and "attention" in result["methods"]
+    assert result["rescore"]["depth"] == 20 and 0 < result["rescore"]["teacher_items"] <= 40
+    code = main(["evaluate", str(tables / "issues.csv"), str(tables / "links.csv"), "--quick", "--holdout", "0.25",
+                 "--format", "json", "--embedder", "static", "--bootstrap", "0", "--rescore", "0"])
+    assert code == 0 and json.loads(capsys.readouterr().out)["rescore"]["depth"] == 0
+    with pytest.raises(SystemExit) as bad:
+        main(["evaluate", str(tables / "issues.csv"), str(tables / "links.csv"), "--rescore", "some"])
+    assert bad.value.code == 2 and "expected 'auto' or a whole number" in capsys.readouterr().err
 
 
 def test_cli_rejects_an_unknown_embedder(tables, capsys):
@@ -417,3 +424,109 @@ def test_cli_rejects_an_unknown_embedder(tables, capsys):
     with pytest.raises(SystemExit):
         main(["evaluate", str(tables / "issues.csv"), str(tables / "links.csv"), "--embedder", "fast"])
     assert "invalid choice" in capsys.readouterr().err
+
+
+class TestRescore:
+    """``CrossAttention(rescore=R)``: a static model's top R candidates scored again with the teacher's vectors."""
+
+    @pytest.fixture
+    def backlog(self, static_tiny, tables):
+        from attn_team import read_tables
+
+        return read_tables(tables / "issues.csv", tables / "links.csv")
+
+    def test_the_same_vectors_give_the_same_ranking_and_scores(self, backlog, monkeypatch):
+        from attn_team import CrossAttention
+        from attn_team.attention import _rescore
+
+        model = CrossAttention(embedder="static", rescore=6, random_state=0, max_epochs=2).fit(backlog)
+        plain = CrossAttention(**{**model.get_params(), "rescore": 0})
+        plain.__dict__.update({k: v for k, v in model.__dict__.items() if k.endswith("_")})
+        feats = model.item_features(backlog)
+        # a teacher whose vectors are the static ones: the re-scored score must be the static score
+        monkeypatch.setattr(_rescore.TeacherRows, "__call__", lambda self, rows: feats.embeddings[np.asarray(rows)])
+        queries = ["A-1", "B-3", "A-7"]
+        a, b = model.attend(backlog, queries=queries, k=3), plain.attend(backlog, queries=queries, k=3)
+        assert a.edges[["source", "target"]].equals(b.edges[["source", "target"]])
+        np.testing.assert_allclose(a.edges["score"], b.edges["score"], rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(a.edges["text"], b.edges["text"], rtol=1e-5, atol=1e-5)
+        # weights are normalised over the 6 re-scored candidates, not over every item: each is larger
+        assert (a.edges["weight"].to_numpy() >= b.edges["weight"].to_numpy() - 1e-7).all()
+        assert (a.edges.groupby("source")["weight"].sum() <= 1.0 + 1e-6).all()
+
+    def test_only_the_queries_and_their_candidates_reach_the_teacher(self, backlog):
+        from attn_team import CrossAttention
+        from attn_team.attention._rescore import teacher_rows
+
+        model = CrossAttention(embedder="static", rescore=5)
+        first = model.attend(backlog, queries=["A-2"], k=3)
+        teacher = teacher_rows(backlog, model.item_embedder(backlog))
+        assert 1 < teacher.n_embedded <= 6 and len(first.edges) == 3
+        calls = teacher.teacher.model.calls
+        model.attend(backlog, queries=["A-2"], k=3)
+        assert teacher.teacher.model.calls == calls  # asked again: nothing embedded again
+        # the kept edges carry the teacher's text similarity: not the static one
+        static = CrossAttention(embedder="static", rescore=0).attend(backlog, queries=["A-2"], k=3)
+        assert not np.allclose(sorted(first.edges["text"]), sorted(static.edges["text"]))
+        # a whole-backlog pass is never re-scored
+        n = teacher.n_embedded
+        whole = model.attend(backlog, k=3)
+        assert teacher.n_embedded == n
+        ref = CrossAttention(embedder="static", rescore=0).attend(backlog, k=3)
+        np.testing.assert_allclose(whole.edges["score"], ref.edges["score"], rtol=1e-6)
+
+    def test_dense_rows_reorder_the_top_candidates_and_keep_the_rest_below(self, backlog):
+        from attn_team import CrossAttention
+
+        R = 4
+        rows = np.arange(6)
+        S0 = CrossAttention(embedder="static", rescore=0).score_rows(backlog, rows)
+        S1 = CrossAttention(embedder="static", rescore=R).score_rows(backlog, rows)
+        for i in range(len(rows)):
+            top0 = set(np.argsort(-S0[i])[:R])
+            order1 = np.argsort(-S1[i], kind="stable")
+            assert set(order1[:R]) == top0  # the same candidates, re-ordered by the teacher
+            rest = order1[R:][np.isfinite(S1[i, order1[R:]])]
+            assert (np.diff(S0[i, rest]) <= 1e-6).all()  # the others keep the static order, below
+            assert np.isneginf(S1[i, rows[i]])  # the item itself stays out
+
+    def test_backlog_attention_questions_are_rescored_after_a_whole_pass(self, backlog):
+        from attn_team import CrossAttention
+        from attn_team.attention._fitted import BacklogAttention
+        from attn_team.attention._rescore import teacher_rows
+
+        bound = BacklogAttention(backlog, CrossAttention(embedder="static", rescore=4))
+        whole = bound.attend(k=3)
+        teacher = teacher_rows(backlog, bound.model.item_embedder(backlog))
+        assert teacher.n_embedded == 0
+        one = bound.attend_queries(["B-5"], k=3)
+        assert teacher.n_embedded > 0 and set(one.edges["source"]) == {"B-5"}
+        assert len(whole.edges[whole.edges["source"] == "B-5"]) == 3
+
+    def test_auto_is_off_for_minilm_and_a_positive_value_needs_a_static_embedder(self, backlog):
+        from attn_team import CrossAttention
+        from attn_team.attention._rescore import RESCORE_K, rescore_depth
+
+        plain = Embedder(model=BagOfWords(), progress=False)
+        assert rescore_depth("auto", plain) == 0
+        assert rescore_depth("auto", CrossAttention(embedder="static").item_embedder(backlog)) == RESCORE_K
+        with pytest.raises(ValueError, match="embedder='static'"):
+            CrossAttention(embedder=plain, rescore=5).attend(backlog, queries=["A-1"], k=2)
+        for bad in (-1, 2.5, "all", True):
+            with pytest.raises(ValueError, match="rescore"):
+                CrossAttention(rescore=bad).attend(backlog, queries=["A-1"], k=2)
+
+    def test_auto_leaves_many_queries_on_the_static_vectors_an_explicit_number_does_not(self, backlog, monkeypatch):
+        from attn_team import CrossAttention
+        from attn_team.attention import _rescore
+
+        monkeypatch.setattr(_rescore, "RESCORE_MAX_QUERIES", 2)
+        auto = CrossAttention(embedder="static")
+        auto.attend(backlog, queries=["A-1", "A-2", "A-3"], k=2)
+        teacher = _rescore.teacher_rows(backlog, auto.item_embedder(backlog))
+        assert teacher.n_embedded == 0
+        auto.attend(backlog, queries=["A-1", "A-2"], k=2)
+        assert teacher.n_embedded > 0
+        n = teacher.n_embedded
+        CrossAttention(embedder="static", rescore=3).attend(backlog, queries=["B-1", "B-2", "B-3"], k=2)
+        assert teacher.n_embedded > n
