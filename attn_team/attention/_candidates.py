@@ -234,7 +234,8 @@ def _dense_candidates(index, Qe: np.ndarray, count: int) -> np.ndarray:
         return np.full((n, count), -1, dtype=np.int64)
     res = index.search(_fit_range(Qe, common=False), count=count, threads=0)
     keys = np.asarray(res.keys).reshape(n, -1).astype(np.int64)
-    counts = np.asarray(res.counts).reshape(n)
+    # one query gives usearch's Matches (its length is the count found), more give BatchMatches
+    counts = np.asarray(res.counts).reshape(n) if hasattr(res, "counts") else np.array([len(res)])
     keys[np.arange(keys.shape[1])[None, :] >= counts[:, None]] = -1
     if keys.shape[1] < count:
         keys = np.hstack([keys, np.full((n, count - keys.shape[1]), -1, dtype=np.int64)])

@@ -301,3 +301,15 @@ def test_pair_dots_never_sorts_its_inputs_in_place():
     out = pair_dots(Q, Q, np.zeros(30_000, dtype=np.int64), np.zeros(30_000, dtype=np.int64), compiled=None)
     assert (Q.indices == idx).all()
     np.testing.assert_allclose(out, 14.0)
+
+
+def test_one_query_through_the_index_gives_the_whole_pass_answer(backlog3000):
+    """usearch answers a single query with another type (``Matches``, no ``counts``) than a batch."""
+    model = CrossAttention(k=5, embedder=BagOfWords(), candidates="index")
+    key = str(backlog3000.items["key"].iloc[7])
+    one = model.attend(backlog3000, queries=[key])
+    two = model.attend(backlog3000, queries=[key, str(backlog3000.items["key"].iloc[8])])
+    assert len(one.edges) == 5 and set(one.edges["source"]) == {key}
+    mine = two.edges[two.edges["source"] == key]
+    assert list(one.edges["target"]) == list(mine["target"])
+    np.testing.assert_allclose(one.edges["score"], mine["score"], rtol=1e-5)
