@@ -193,8 +193,18 @@ class BacklogAttention:
         if category is not None and not any(t == memo_to and kk >= k for (t, kk) in memo):
             return _as_result(self._model.attend(self._backlog, to=to, k=k, queries=keys, category=category), to, k)
         have = sorted(kk for (t, kk) in memo if t == memo_to and kk >= k)
-        if have and to == "items" and len(keys) < len(self._backlog.items) and self._model._rescorer(self._backlog)[0]:
-            have = []  # the whole pass is on the static vectors: these queries are re-scored (_rescore)
+        if have and to == "items" and len(keys) < len(self._backlog.items):
+            depth = self._model._rescorer(self._backlog)[0]
+            if depth:  # the whole pass is on the static vectors: these queries are re-scored (_rescore)
+                wide = [kk for kk in have if kk >= max(depth, k)]
+                if wide:  # its kept keys are the candidates: no top-k pass (nor an index) for a question
+                    e = _truncate(memo[(memo_to, wide[0])], max(depth, k)).edges
+                    e = e[e["source"].isin(set(keys))]
+                    per = e.sort_values("score", ascending=False, kind="stable").groupby("source", sort=False)["target"]
+                    cand = per.apply(list).to_dict()
+                    return _as_result(self._model._attend_given(self._backlog, keys, [cand.get(q, []) for q in keys],
+                                                                k, category=category), to, k)
+                have = []
         if have:
             att = _truncate(memo[(to, have[0])], k)
             e = att.edges[att.edges["source"].isin(set(keys))].reset_index(drop=True)

@@ -524,6 +524,26 @@ class CrossAttention(BaseEstimator):
                                candidates=self.candidates, engine=Engine(self.engine, self.scheduler),
                                categorize=classifier, rescore=rescore)
 
+    def _attend_given(self, backlog, queries, candidates, k: int, *, category: str | None = None) -> Attention:
+        """Item attention of ``queries`` over the ``candidates`` keys given per query, re-scored (:mod:`._rescore`).
+
+        ``candidates``: one list of keys per query (e.g. a kept whole pass's top keys); only called
+        when this model re-scores (``_rescorer`` gives a depth).
+        """
+        feats = self.item_features(backlog)
+        pos = {kk: i for i, kk in enumerate(feats.keys)}
+        qrows = np.array([pos[q] for q in queries], dtype=np.int64)
+        width = max([len(c) for c in candidates] + [1])
+        idx = np.full((len(qrows), width), -1, dtype=np.int64)
+        for r, cand in enumerate(candidates):
+            rows = [pos[c] for c in cand if c in pos]
+            idx[r, :len(rows)] = rows
+        depth, teacher = self._rescorer(backlog)
+        return attend_features(self.mixer(feats.embeddings.shape[1], category=category), backlog, feats, "items",
+                               int(k), qrows, block_size=self.block_size, progress=self.progress,
+                               candidates=self.candidates, categorize=getattr(self, "category_model_", None),
+                               rescore=(depth, teacher, idx))
+
     def score(self, backlog, *, links=None) -> float:
         """Mean reciprocal rank of the backlog's links (or ``links``) under the fitted model.
 

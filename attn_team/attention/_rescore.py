@@ -138,7 +138,7 @@ def rescore_topk(mixer, feats: ItemFeatures, qrows: np.ndarray, idx: np.ndarray,
     order = np.argsort(-S, axis=1, kind="stable")[:, :k]
     top = np.take_along_axis(S, order, axis=1)
     kept = np.where(np.isfinite(top), np.take_along_axis(idx, order, axis=1), -1)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):  # (a query with no candidate: lse -inf, no weights)
         m = np.max(S, axis=1, keepdims=True)
         m = np.where(np.isfinite(m), m, 0.0)
         z = np.exp((S - m) / tau)

@@ -530,3 +530,32 @@ class TestRescore:
         n = teacher.n_embedded
         CrossAttention(embedder="static", rescore=3).attend(backlog, queries=["B-1", "B-2", "B-3"], k=2)
         assert teacher.n_embedded > n
+
+    def test_more_keys_than_items_keeps_every_other_item_once(self, backlog):
+        from attn_team import CrossAttention
+
+        att = CrossAttention(embedder="static", rescore=5).attend(backlog, queries=["A-4"], k=60)
+        ref = CrossAttention(embedder="static", rescore=0).attend(backlog, queries=["A-4"], k=60)
+        assert len(att.edges) == len(ref.edges) == len(backlog.items) - 1
+        assert set(att.edges["target"]) == set(ref.edges["target"]) and "A-4" not in set(att.edges["target"])
+        assert abs(att.edges["weight"].sum() - 1.0) < 1e-5  # every item re-scored: the softmax is over all of them
+
+    def test_a_kept_whole_pass_gives_the_candidates_and_no_top_k_runs_again(self, backlog, monkeypatch):
+        from attn_team import CrossAttention
+        from attn_team.attention import _scoring
+        from attn_team.attention._fitted import BacklogAttention
+
+        model = CrossAttention(embedder="static", rescore=4)
+        bound = BacklogAttention(backlog, model)
+        whole = bound.attend(k=6)  # keeps 6 >= 4 keys per item: the question's candidates
+        fresh = model.attend(backlog, queries=["B-7"], k=3)  # top 4 found again, then re-scored
+
+        def no_topk(*a, **kw):
+            raise AssertionError("a kept whole pass must not be searched again")
+
+        monkeypatch.setattr(_scoring, "topk", no_topk)
+        one = bound.attend_queries(["B-7"], k=3)
+        assert set(one.edges["target"]) <= set(whole.edges.loc[whole.edges["source"] == "B-7", "target"])
+        assert list(one.edges["target"]) == list(fresh.edges["target"])
+        np.testing.assert_allclose(one.edges["score"], fresh.edges["score"], rtol=1e-5)
+        np.testing.assert_allclose(one.edges["weight"], fresh.edges["weight"], rtol=1e-5)
