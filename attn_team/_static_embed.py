@@ -458,6 +458,11 @@ class AdaptedStaticEmbedder(Embedder):
     def _adapts(self) -> bool:
         return bool(self.tokens) if self.sample is None else bool(self.sample)
 
+    def teacher_embedder(self) -> Embedder | None:
+        """The :class:`~attn_team.Embedder` of the teacher (MiniLM) whose space these vectors are mapped
+        to, or None when nothing is adapted (``sample=0``): what re-scoring embeds questions with."""
+        return self._teacher() if self._adapts() else None
+
     def dim(self) -> int:
         if not self._adapts():
             return self._static().dim()

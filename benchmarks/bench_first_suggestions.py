@@ -77,7 +77,7 @@ def main(argv=None) -> int:
         t5 = mark("suggestions", t4)
         suggestions_s = t5 - t4
         if args.questions:  # one item at a time, as a user asks in a notebook or the search box
-            from attn_team.attention._rescore import teacher_rows
+            from attn_team.attention._rescore import rescorer, teacher_rows
 
             keys = backlog.items["key"].astype(str).sample(args.questions, random_state=0).tolist()
             secs = []
@@ -85,7 +85,7 @@ def main(argv=None) -> int:
                 q0 = time.perf_counter()
                 res.attend_queries([key], k=args.k)
                 secs.append(round(time.perf_counter() - q0, 2))
-            depth, _ = res.model._rescorer(backlog)
+            depth, _ = rescorer(res.model, backlog)
             out.update(questions_s=secs, question_rescore=depth,
                        question_teacher_items=teacher_rows(backlog, res.model.item_embedder(backlog)).n_embedded)
             t5 = mark(f"{len(keys)} questions", t5)

@@ -452,14 +452,9 @@ class CrossAttention(BaseEstimator):
 
     def _rescorer(self, backlog) -> tuple[int, object]:
         """``(R, teacher rows)`` of :mod:`._rescore` for ``backlog``, ``(0, None)`` when nothing is re-scored."""
-        from ._rescore import rescore_depth, teacher_rows
+        from ._rescore import rescorer
 
-        if self.rescore == 0 or (self.rescore == "auto" and (self.embedder is None or
-                                                             (isinstance(self.embedder, str) and self.embedder == "minilm"))):
-            return 0, None  # MiniLM itself: nothing to re-score with
-        emb = self.item_embedder(backlog)
-        depth = rescore_depth(self.rescore, emb)
-        return (depth, teacher_rows(backlog, emb)) if depth else (0, None)
+        return rescorer(self, backlog)
 
     def attend(self, backlog, to: str = "items", k: int | None = None, *, queries=None,
                category: str | None = None) -> Attention:

@@ -31,7 +31,7 @@ import numpy as np
 
 from ._features import ItemFeatures
 
-__all__ = ["RESCORE_K", "RESCORE_MAX_QUERIES", "rescore_depth", "TeacherRows", "teacher_rows", "rescore_topk", "rescore_rows"]
+__all__ = ["RESCORE_K", "RESCORE_MAX_QUERIES", "rescore_depth", "TeacherRows", "rescorer", "teacher_rows", "rescore_topk", "rescore_rows"]
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def rescore_depth(rescore, embedder) -> int:
     """
     from .._static_embed import AdaptedStaticEmbedder
 
-    has_teacher = isinstance(embedder, AdaptedStaticEmbedder) and embedder._adapts()
+    has_teacher = isinstance(embedder, AdaptedStaticEmbedder) and embedder.teacher_embedder() is not None
     if rescore == "auto":
         return RESCORE_K if has_teacher else 0
     if rescore and not has_teacher:
@@ -67,7 +67,7 @@ class TeacherRows:
 
     def __init__(self, backlog, embedder):
         self.items = backlog.items
-        self.teacher = embedder._teacher()
+        self.teacher = embedder.teacher_embedder()
         self.known: dict[int, np.ndarray] = {}  # row -> vector: each item embedded once
 
     @property
@@ -89,6 +89,16 @@ class TeacherRows:
         if not len(rows):
             return np.zeros((0, self.teacher.dim()), dtype=np.float32)
         return np.stack([self.known[r] for r in rows.tolist()])
+
+
+def rescorer(model, backlog) -> tuple[int, TeacherRows | None]:
+    """``(R, teacher rows)`` of a :class:`~attn_team.CrossAttention` for ``backlog``; ``(0, None)``: nothing re-scored."""
+    if model.rescore == 0 or (model.rescore == "auto" and (model.embedder is None or (
+            isinstance(model.embedder, str) and model.embedder == "minilm"))):
+        return 0, None  # MiniLM itself: nothing to re-score with
+    emb = model.item_embedder(backlog)
+    depth = rescore_depth(model.rescore, emb)
+    return (depth, teacher_rows(backlog, emb)) if depth else (0, None)
 
 
 def teacher_rows(backlog, embedder) -> TeacherRows:

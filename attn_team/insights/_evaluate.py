@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ..attention._metrics import KS, rank_metrics, ranks_from_scores
+from ..attention._rescore import rescorer
 
 __all__ = ["evaluate_links", "rank_metrics", "ranks_from_scores", "KS", "bootstrap_intervals"]
 
@@ -397,7 +398,7 @@ def evaluate_links(backlog, *, folds: int | None = 5, holdout: float = 0.2, quic
         result["seconds"][m] = round(time.perf_counter() - t0, 2)
         log.info("%s: MRR %.3f", m, float(np.mean(1 / ranks[m])))
     if feats is not None:  # questions about the hidden links' items re-scored with MiniLM (CrossAttention rescore)
-        depth, teacher = untrained._rescorer(backlog)
+        depth, teacher = rescorer(untrained, backlog)
         result["rescore"] = {"depth": depth, "teacher_items": teacher.n_embedded if teacher is not None else 0,
                              "queries": int(len(np.unique(s)))}
     boot = bootstrap_intervals(ranks, n_bootstrap=n_bootstrap, random_state=random_state)
