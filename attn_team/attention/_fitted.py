@@ -194,7 +194,7 @@ class BacklogAttention:
             return _as_result(self._model.attend(self._backlog, to=to, k=k, queries=keys, category=category), to, k)
         have = sorted(kk for (t, kk) in memo if t == memo_to and kk >= k)
         if have and to == "items" and len(keys) < len(self._backlog.items):
-            depth = self._model._rescorer(self._backlog)[0]
+            depth = self._model._rescorer(self._backlog, len(keys))[0]
             if depth:  # the whole pass is on the static vectors: these queries are re-scored (_rescore)
                 wide = [kk for kk in have if kk >= max(depth, k)]
                 if wide:  # its kept keys are the candidates: no top-k pass (nor an index) for a question

@@ -160,10 +160,10 @@ class CrossAttention(BaseEstimator):
         through MiniLM per query, embedded on demand and cached), for questions about some items
         (:meth:`attend` with ``queries``, :meth:`score_rows`, hence the evaluation); a
         whole-backlog pass stays on the static vectors. ``"auto"``: 20 with a static embedder,
-        else 0 (off); ``attend`` then re-scores up to 200 queries at a time (more would send
-        thousands of texts through MiniLM; an explicit number re-scores any count). Fitted MRR then within 2% of MiniLM's on the dev sets instead of 4-6%
-        below (``benchmarks/RESULTS.md``, "Re-scoring the top candidates"); see
-        :mod:`attn_team.attention._rescore`.
+        else 0 (off), for questions of up to 200 queries (more would send thousands of texts
+        through MiniLM; an explicit number re-scores any count). Fitted MRR then within 2% of
+        MiniLM's on the dev sets instead of 4-6% below (``benchmarks/RESULTS.md``, "Re-scoring
+        the top candidates"); see :mod:`attn_team.attention._rescore`.
     engine : {"local", "dask"}, default="local"
         Where embedding and top-k run: here, or on a Dask ``distributed`` cluster (results
         equal the local engine's; see ``docs/scale.md``).
@@ -450,11 +450,11 @@ class CrossAttention(BaseEstimator):
             S = rescore_rows(S, rows, mixer, feats, depth, teacher)
         return S
 
-    def _rescorer(self, backlog) -> tuple[int, object]:
+    def _rescorer(self, backlog, n_queries: int | None = None) -> tuple[int, object]:
         """``(R, teacher rows)`` of :mod:`._rescore` for ``backlog``, ``(0, None)`` when nothing is re-scored."""
         from ._rescore import rescorer
 
-        return rescorer(self, backlog)
+        return rescorer(self, backlog, n_queries)
 
     def attend(self, backlog, to: str = "items", k: int | None = None, *, queries=None,
                category: str | None = None) -> Attention:
@@ -506,13 +506,7 @@ class CrossAttention(BaseEstimator):
         classifier = getattr(self, "category_model_", None)
         rescore = None
         if to == "items" and len(qrows) < feats.n:  # a whole-backlog pass is never re-scored (_rescore)
-            from ._rescore import RESCORE_MAX_QUERIES
-
-            depth, teacher = self._rescorer(backlog)
-            if depth and self.rescore == "auto" and len(qrows) > RESCORE_MAX_QUERIES:
-                log.info("%d queries: not re-scored with MiniLM (rescore='auto' does up to %d; set rescore=%d to "
-                         "re-score them all)", len(qrows), RESCORE_MAX_QUERIES, depth)
-                depth = 0
+            depth, teacher = self._rescorer(backlog, len(qrows))
             rescore = (depth, teacher) if depth else None
         return attend_features(self.mixer(feats.embeddings.shape[1], category=category), backlog, feats, to, int(k),
                                qrows, block_size=self.block_size, progress=self.progress,
@@ -533,11 +527,10 @@ class CrossAttention(BaseEstimator):
         for r, cand in enumerate(candidates):
             rows = [pos[c] for c in cand if c in pos]
             idx[r, :len(rows)] = rows
-        depth, teacher = self._rescorer(backlog)
         return attend_features(self.mixer(feats.embeddings.shape[1], category=category), backlog, feats, "items",
                                int(k), qrows, block_size=self.block_size, progress=self.progress,
                                candidates=self.candidates, categorize=getattr(self, "category_model_", None),
-                               rescore=(depth, teacher, idx))
+                               rescore=self._rescorer(backlog, len(qrows)), given=idx)
 
     def score(self, backlog, *, links=None) -> float:
         """Mean reciprocal rank of the backlog's links (or ``links``) under the fitted model.

@@ -17,7 +17,7 @@ mapped into MiniLM's space when adapted, so the learned projections apply to bot
   model's.
 - A whole-backlog pass (every item a query, what reports and the workspace cache hold) is not
   re-scored: it would run every text through MiniLM, the cold start the static model avoids; nor,
-  with ``rescore="auto"``, an ``attend`` of more than :data:`RESCORE_MAX_QUERIES` queries.
+  with ``rescore="auto"``, a question of more than :data:`RESCORE_MAX_QUERIES` queries.
 
 Measured in ``benchmarks/RESULTS.md`` ("Re-scoring the top candidates").
 """
@@ -29,9 +29,10 @@ import weakref
 
 import numpy as np
 
-from ._features import ItemFeatures
+from ._features import ItemFeatures, item_texts
 
-__all__ = ["RESCORE_K", "RESCORE_MAX_QUERIES", "rescore_depth", "TeacherRows", "rescorer", "teacher_rows", "rescore_topk", "rescore_rows"]
+__all__ = ["RESCORE_K", "RESCORE_MAX_QUERIES", "rescore_depth", "TeacherRows", "rescorer", "teacher_rows",
+           "rescore_topk", "rescore_rows"]
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,9 @@ _TEACHERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 #: candidates re-scored per query by ``rescore="auto"`` with a static embedder
 RESCORE_K = 20
-#: ``rescore="auto"`` re-scores ``attend`` calls of at most this many queries (21 MiniLM texts a query at
-#: most: about 90 s at 45 texts/s); ``score_rows`` (the evaluation's ranking) re-scores every row
+#: ``rescore="auto"`` re-scores questions of at most this many queries (``attend``, ``attend_queries``; 21
+#: MiniLM texts a query at most: about 90 s at 45 texts/s); ``score_rows`` (the evaluation's ranking)
+#: re-scores every row
 RESCORE_MAX_QUERIES = 200
 
 
@@ -76,12 +78,10 @@ class TeacherRows:
         return len(self.known)
 
     def __call__(self, rows: np.ndarray) -> np.ndarray:
-        from ..embed import item_text
-
         rows = np.asarray(rows, dtype=np.int64)
         missing = [r for r in dict.fromkeys(rows.tolist()) if r not in self.known]
         if missing:
-            texts = [str(t) for t in item_text(self.items.iloc[missing])]
+            texts = item_texts(self.items.iloc[missing])  # the text the item features embedded
             E = np.asarray(self.teacher.encode(texts), dtype=np.float32)
             n = np.linalg.norm(E, axis=1, keepdims=True)
             E = np.divide(E, n, out=np.zeros_like(E), where=n > 0)
@@ -91,13 +91,21 @@ class TeacherRows:
         return np.stack([self.known[r] for r in rows.tolist()])
 
 
-def rescorer(model, backlog) -> tuple[int, TeacherRows | None]:
-    """``(R, teacher rows)`` of a :class:`~attn_team.CrossAttention` for ``backlog``; ``(0, None)``: nothing re-scored."""
+def rescorer(model, backlog, n_queries: int | None = None) -> tuple[int, TeacherRows | None]:
+    """``(R, teacher rows)`` of a :class:`~attn_team.CrossAttention` for ``backlog``; ``(0, None)``: nothing re-scored.
+
+    ``n_queries``: the size of the question (``attend``, ``attend_queries``); under ``rescore="auto"``
+    more than :data:`RESCORE_MAX_QUERIES` are not re-scored. None (``score_rows``): no bound.
+    """
     if model.rescore == 0 or (model.rescore == "auto" and (model.embedder is None or (
             isinstance(model.embedder, str) and model.embedder == "minilm"))):
         return 0, None  # MiniLM itself: nothing to re-score with
     emb = model.item_embedder(backlog)
     depth = rescore_depth(model.rescore, emb)
+    if depth and model.rescore == "auto" and n_queries is not None and n_queries > RESCORE_MAX_QUERIES:
+        log.info("%d queries: not re-scored with MiniLM (rescore='auto' does up to %d; set rescore=%d to "
+                 "re-score them all)", n_queries, RESCORE_MAX_QUERIES, depth)
+        depth = 0
     return (depth, teacher_rows(backlog, emb)) if depth else (0, None)
 
 

@@ -288,7 +288,7 @@ def _explained(mixer: HeadMixer, backlog, qf: ItemFeatures, kf: ItemFeatures, qi
 
 def attend_features(mixer: HeadMixer, backlog, feats: ItemFeatures, to: str, k: int, qrows: np.ndarray, *,
                     block_size: int = 512, progress: bool = False, members=None, candidates="exact",
-                    engine=None, categorize=None, rescore=None) -> Attention:
+                    engine=None, categorize=None, rescore=None, given=None) -> Attention:
     """Items at ``qrows`` attend to ``to``; the kept top ``k`` keys per query as an :class:`Attention`.
 
     ``members`` (the result of :func:`member_features`) can be passed to reuse pooled member features;
@@ -296,8 +296,8 @@ def attend_features(mixer: HeadMixer, backlog, feats: ItemFeatures, to: str, k: 
     :class:`~attn_team.attention._typed.CategoryModel`) fills the ``category`` column of item and
     history edges with each pair's most likely link category (else it is empty). ``rescore``
     (``(R, teacher rows)``, item edges only) re-scores each query's top ``R`` candidates with the
-    teacher's vectors (:mod:`._rescore`); ``(R, teacher rows, candidates)`` re-scores the given
-    candidate rows (queries x m, -1 for none; no top-k pass: a kept whole pass's keys).
+    teacher's vectors (:mod:`._rescore`); with ``given`` (candidate rows, queries x m, -1 for none:
+    a kept whole pass's keys) those are re-scored and no top-k pass runs.
     """
     how = dict(block_size=block_size, progress=progress, candidates=candidates, engine=engine)
     items = backlog.items
@@ -314,10 +314,11 @@ def attend_features(mixer: HeadMixer, backlog, feats: ItemFeatures, to: str, k: 
     else:
         kf = feats
         key_mask = history_mask(backlog) if to == "history" else None
-        depth = max(int(rescore[0]), k) if rescore is not None and to == "items" else k
-        if rescore is not None and to == "items" and len(rescore) > 2:  # candidates given (a kept whole pass)
-            idx = scores = weights = lse = None
+        rescoring = rescore is not None and to == "items"
+        if rescoring and given is not None:
+            idx = np.asarray(given, dtype=np.int64)
         else:
+            depth = max(int(rescore[0]), k) if rescoring else k
             idx, scores, weights, lse = topk(mixer, feats, kf, qrows, depth, self_index=qrows, key_mask=key_mask,
                                              **how)
         kind = "item"
@@ -325,8 +326,7 @@ def attend_features(mixer: HeadMixer, backlog, feats: ItemFeatures, to: str, k: 
     if rescore is not None and to == "items":
         from ._rescore import rescore_topk
 
-        given = idx if len(rescore) < 3 else np.asarray(rescore[2], dtype=np.int64)
-        *teacher, idx, scores, weights, lse = rescore_topk(mixer, feats, qrows, given, k, rescore[1])
+        *teacher, idx, scores, weights, lse = rescore_topk(mixer, feats, qrows, idx, k, rescore[1])
     n_q, kk = idx.shape
     rr = np.repeat(np.arange(n_q), kk)
     cc = idx.reshape(-1)

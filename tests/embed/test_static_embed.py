@@ -530,6 +530,16 @@ class TestRescore:
         n = teacher.n_embedded
         CrossAttention(embedder="static", rescore=3).attend(backlog, queries=["B-1", "B-2", "B-3"], k=2)
         assert teacher.n_embedded > n
+        # the same bound for a question answered from a kept whole pass
+        from attn_team.attention._fitted import BacklogAttention
+
+        bound = BacklogAttention(backlog, CrossAttention(embedder="static"))
+        bound.attend(k=20)
+        n = teacher.n_embedded
+        three = bound.attend_queries(["A-9", "A-10", "A-11"], k=3)
+        assert teacher.n_embedded == n and set(three.edges["source"]) == {"A-9", "A-10", "A-11"}
+        bound.attend_queries(["A-9", "A-10"], k=3)
+        assert teacher.n_embedded > n
 
     def test_more_keys_than_items_keeps_every_other_item_once(self, backlog):
         from attn_team import CrossAttention
