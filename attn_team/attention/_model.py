@@ -140,6 +140,10 @@ class CrossAttention(BaseEstimator):
     selection_margin : float, default=1.0
         A trained mixer replaces the untrained one only when its paired gain in reciprocal
         rank on the set-aside links is more than this many standard errors.
+    ascent : bool, default=True
+        Also search the group weights by coordinate ascent on the training links' mean
+        reciprocal rank (:mod:`attn_team.attention._ascent`), as a fourth candidate of that
+        choice (``selected_ == "ascent"`` when it is kept).
     typed : bool, default=True
         Also fit a mixture per link category and a category classifier (see
         :mod:`attn_team.attention._typed`): edges then carry a predicted ``category`` and
@@ -193,10 +197,13 @@ class CrossAttention(BaseEstimator):
     best_epoch_ : int
     selected_ : str
         The mixer kept: ``"fitted"``, ``"projections"`` (fitted text projections, untrained
-        mixture) or ``"untrained"``.
+        mixture) or ``"untrained"``; ``"ascent"``, ``"fitted+ascent"`` or ``"projections+ascent"``
+        when coordinate ascent then refined its group weights (``ascent=True``).
     selection_ : dict
         Per candidate, its MRR on the set-aside links and its paired gain over the untrained
-        mixer in standard errors (empty when there were too few links to choose).
+        mixer in standard errors (empty when there were too few links to choose); under
+        ``"ascent"`` the search's record (out-of-fold MRR against the chosen mixer's, its gain in
+        standard errors, the factor of each group's coefficient over the untrained one).
     excluded_links_ : frozenset of (str, str)
         The links excluded at fit (never seen by the graph head when this model scores).
     category_mixers_ : dict of str -> HeadMixer
@@ -240,6 +247,7 @@ class CrossAttention(BaseEstimator):
         "mixture_decay": [("real", 0.0, None)],
         "selection_fraction": [("real", 0.0, 0.5)],
         "selection_margin": [("real", 0.0, None)],
+        "ascent": [bool],
         "typed": [bool],
         "block_size": [("int", 1, None)],
         "candidates": ["candidates"],
@@ -270,6 +278,7 @@ class CrossAttention(BaseEstimator):
         mixture_decay: float = 0.03,
         selection_fraction: float = 0.2,
         selection_margin: float = 1.0,
+        ascent: bool = True,
         typed: bool = True,
         block_size: int = 512,
         candidates="auto",
@@ -296,6 +305,7 @@ class CrossAttention(BaseEstimator):
         self.mixture_decay = mixture_decay
         self.selection_fraction = selection_fraction
         self.selection_margin = selection_margin
+        self.ascent = ascent
         self.typed = typed
         self.block_size = block_size
         self.candidates = candidates

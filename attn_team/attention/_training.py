@@ -31,6 +31,12 @@ Fitting cannot make things worse (:func:`train`).
   The kept mixer is the candidate that was judged (no refit on all links: a refit would be a
   model the set-aside links never judged); ``selected_`` and ``selection_`` on the estimator
   record the choice and the scores.
+- Coordinate ascent (``ascent=True``, :mod:`._ascent`): from the chosen mixer, the group weights
+  are searched on every training link's reciprocal rank directly, and the search is judged by its
+  own cross-fitting (each part of the links ranked with the weights searched on the others, paired
+  against the chosen mixer); the searched weights replace the chosen ones only when that gain is
+  more than ``selection_margin`` standard errors. ``selected_`` is then ``"ascent"`` (from the
+  untrained mixer) or ``"fitted+ascent"`` / ``"projections+ascent"``.
 """
 
 from __future__ import annotations
@@ -150,7 +156,7 @@ def train(p, backlog, feats: ItemFeatures, *, exclude_links=None, rng: np.random
     margin = float(getattr(p, "selection_margin", 1.0))
     selection = {"untrained": {"mrr": float(rr["untrained"].mean()), "gain_se": 0.0}}
     chosen, best_gain = "untrained", 0.0
-    for name in ("fitted", "projections"):
+    for name in [c for c in cands if c != "untrained"]:
         d = rr[name] - rr["untrained"]
         se = float(d.std(ddof=1) / math.sqrt(len(d))) if len(d) > 1 else math.inf
         z = float(d.mean() / se) if se > 0 else (math.inf if d.mean() > 0 else 0.0)
@@ -160,11 +166,39 @@ def train(p, backlog, feats: ItemFeatures, *, exclude_links=None, rng: np.random
     log.info("model choice on %d set-aside links: %s (MRR %s)", len(sel), chosen,
              {k: round(v["mrr"], 4) for k, v in selection.items()})
     if chosen == "untrained":
-        return TrainResult(untrained, len(pairs), trial.n_assignment_pairs, trial.history, 0, "untrained", selection)
-    # the kept mixer is the one that was checked: no refit on all links (a refit is another
-    # model, which the set-aside links never judged)
-    return TrainResult(cands[chosen], trial.n_train_links, trial.n_assignment_pairs, trial.history,
-                       trial.best_epoch, chosen, selection)
+        res = TrainResult(untrained, len(pairs), trial.n_assignment_pairs, trial.history, 0, "untrained", selection)
+    else:
+        # the kept mixer is the one that was checked: no refit on all links (a refit is another
+        # model, which the set-aside links never judged)
+        res = TrainResult(cands[chosen], trial.n_train_links, trial.n_assignment_pairs, trial.history,
+                          trial.best_epoch, chosen, selection)
+    if getattr(p, "ascent", True):
+        res = _with_ascent(p, res, untrained, backlog, feats, pairs, exclude_links, margin,
+                           np.random.RandomState(sel_rng.randint(0, 2**31 - 1)))
+    return res
+
+
+def _with_ascent(p, res: TrainResult, untrained: HeadMixer, backlog, feats: ItemFeatures, pairs: pd.DataFrame,
+                 exclude_links, margin: float, rng: np.random.RandomState) -> TrainResult:
+    """``res`` with its group weights refined by coordinate ascent (:mod:`._ascent`) when that gains.
+
+    The search runs on every training link, from the chosen mixer; its own cross-fitting judges it
+    (each part of the links ranked with the weights searched on the others, paired against the
+    chosen mixer link by link), and the refined weights are kept only when that gain is more than
+    ``margin`` standard errors, as for the choice above. ``selected`` becomes ``"ascent"`` (from
+    the untrained mixer) or ``"<chosen>+ascent"``.
+    """
+    from ._ascent import ascent_mixer
+
+    mixer, record = ascent_mixer(res.mixer, untrained, backlog, feats, pairs, exclude=pair_set(exclude_links),
+                                 rng=rng, max_gain=MAX_GROUP_GAIN, block_size=p.block_size,
+                                 candidates=getattr(p, "candidates", "exact"))
+    selection = {**res.selection, "ascent": record}
+    if not record["n_queries"] or not record["gain_se"] > margin:
+        return dataclasses.replace(res, selection=selection)
+    name = "ascent" if res.selected == "untrained" else f"{res.selected}+ascent"
+    return dataclasses.replace(res, mixer=mixer, selected=name, selection=selection,
+                               n_train_links=len(pairs))
 
 
 def projections_only(fitted: HeadMixer, untrained: HeadMixer) -> HeadMixer:

@@ -67,16 +67,20 @@ def _dist(m: CrossAttention) -> float:
 class TestChoice:
     def test_records_the_choice_by_the_rule(self):
         m = CrossAttention(embedder=BagOfWords(), random_state=0, max_epochs=6).fit(_backlog())
-        assert set(m.selection_) == {"fitted", "projections", "untrained"}
+        assert set(m.selection_) == {"fitted", "projections", "untrained", "ascent"}
         assert all(0 < v["mrr"] <= 1 for v in m.selection_.values())
-        if m.selected_ == "untrained":
+        first, _, then = m.selected_.partition("+")
+        if first == "ascent":
+            first, then = "untrained", "ascent"
+        if first == "untrained":
             assert all(m.selection_[c]["gain_se"] <= m.selection_margin for c in ("fitted", "projections"))
         else:
-            assert m.selection_[m.selected_]["gain_se"] > m.selection_margin
+            assert m.selection_[first]["gain_se"] > m.selection_margin
+        assert (m.selection_["ascent"]["gain_se"] > m.selection_margin) == (then == "ascent")
 
     def test_a_harmful_fit_is_not_kept(self, monkeypatch):
         _corrupting_fit(monkeypatch)
-        m = CrossAttention(embedder=BagOfWords(), random_state=0, max_epochs=3).fit(_backlog())
+        m = CrossAttention(embedder=BagOfWords(), random_state=0, max_epochs=3, ascent=False).fit(_backlog())
         assert m.selected_ in {"projections", "untrained"}
         assert m.selection_["fitted"]["mrr"] < m.selection_["untrained"]["mrr"]
         # the kept mixture is the untrained one (fitted text projections may stay)
@@ -121,7 +125,8 @@ class TestChoice:
         r = attn_team.evaluate_links(_backlog(n_pairs=80), folds=3, embedder=BagOfWords(), methods=("attention",),
                                      n_bootstrap=10, model=CrossAttention(max_epochs=3))
         per = r["weights"]["per_fold"]
-        assert all(f["selected"] in {"fitted", "projections", "untrained"} for f in per)
+        assert all(f["selected"].removesuffix("+ascent") in {"fitted", "projections", "untrained", "ascent"}
+                   for f in per)
         assert sum(r["weights"]["mean"]["selected"].values()) == 3
 
 
@@ -167,7 +172,8 @@ def test_training_examples_are_capped_by_a_seeded_sample(monkeypatch):
 
 def test_selection_links_are_capped(monkeypatch):
     monkeypatch.setattr(_training, "MAX_SELECTION_LINKS", 12)
-    m = CrossAttention(embedder=BagOfWords(), random_state=0, max_epochs=3, selection_fraction=0.5).fit(_backlog(80))
+    m = CrossAttention(embedder=BagOfWords(), random_state=0, max_epochs=3, selection_fraction=0.5,
+                       ascent=False).fit(_backlog(80))
     assert m.selected_ in ("fitted", "projections", "untrained")
     assert m.n_train_links_ == 80 - 12  # 12 set aside, not 40
 
