@@ -102,8 +102,23 @@ def _part_sims(mixer: HeadMixer, feats: ItemFeatures, q: np.ndarray, t: np.ndarr
 
 def _reciprocal_ranks(X: np.ndarray, c: np.ndarray) -> np.ndarray:
     """1 / rank of column 0 among the columns of ``X @ c`` (ties count half; empty slots never rank)."""
-    S = np.einsum("qmg,g->qm", np.nan_to_num(X, nan=0.0), c)
-    S[np.isnan(X[:, :, 0])] = -np.inf
+    return _rr(_scores(_by_group(X), c))
+
+
+def _by_group(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` (queries, slots, groups) as one (queries, slots) array per group, empty slots zero, and their mask."""
+    empty = np.isnan(X[:, :, 0])
+    return np.ascontiguousarray(np.nan_to_num(X, nan=0.0).transpose(2, 0, 1)), empty
+
+
+def _scores(XG: tuple[np.ndarray, np.ndarray], c: np.ndarray) -> np.ndarray:
+    G, empty = XG
+    S = np.tensordot(c, G, axes=1)
+    S[empty] = -np.inf
+    return S
+
+
+def _rr(S: np.ndarray) -> np.ndarray:
     s0 = S[:, :1]
     rank = 1.0 + (S[:, 1:] > s0).sum(axis=1) + 0.5 * (S[:, 1:] == s0).sum(axis=1)
     return 1.0 / rank
@@ -197,22 +212,31 @@ def ascent_mixer(start: HeadMixer, base: HeadMixer, backlog, feats: ItemFeatures
 
 def _search(X: np.ndarray, c_start: np.ndarray, c0: np.ndarray, active: np.ndarray,
             max_gain: float) -> tuple[np.ndarray, int]:
-    """Coordinate ascent from ``c_start`` on the mean reciprocal rank of ``X``: ``(coefficients, steps)``."""
+    """Coordinate ascent from ``c_start`` on the mean reciprocal rank of ``X``: ``(coefficients, steps)``.
+
+    A step changes one coefficient, so a trial's scores are the current ones plus that group's
+    similarities times the change (one (queries, slots) update, not a product over all groups).
+    """
+    XG = _by_group(X)
+    G = XG[0]
     c = c_start.copy()
-    best = float(_reciprocal_ranks(X, c).mean())
+    S = _scores(XG, c)
+    best = float(_rr(S).mean())
     steps = 0
     for _ in range(SWEEPS):
         moved = False
         for g in np.flatnonzero(active):
             for f in FACTORS:
-                trial = c.copy()
-                trial[g] = (c[g] if c[g] > _OFF * c0[g] * 10 else c0[g]) * f
-                trial[g] = min(max(trial[g], _OFF * c0[g]), max_gain * c0[g])
-                if trial[g] == c[g]:
+                value = (c[g] if c[g] > _OFF * c0[g] * 10 else c0[g]) * f
+                value = min(max(value, _OFF * c0[g]), max_gain * c0[g])
+                if value == c[g]:
                     continue
-                v = float(_reciprocal_ranks(X, trial).mean())
+                S_t = S + (value - c[g]) * G[g]
+                v = float(_rr(S_t).mean())
                 if v > best + _TOL:
-                    best, c, moved = v, trial, True
+                    best, S, moved = v, S_t, True
+                    c = c.copy()
+                    c[g] = value
                     steps += 1
         if not moved:
             break
