@@ -17,7 +17,7 @@ built from the others only (cross-fitting, as the evaluation does fold by fold).
 
 Each query's partner is ranked among the query's :data:`N_CANDIDATES` best items under the start
 mixer (a re-ranking, as in learning to rank): the per-group similarities of those pairs are
-computed once, and a trial weight costs one small matrix product. A partner outside the
+computed once, and a trial weight costs one update of the scores by the changed group. A partner outside the
 candidates keeps its place below them, where its reciprocal rank is at most ``1 / N_CANDIDATES``.
 
 The text projections are not searched (the start mixer's are kept), nor the temperature (a
@@ -36,6 +36,7 @@ import torch
 
 from .._heads import GROUPS, HEADS
 from ._features import ItemFeatures, with_links
+from ._metrics import paired_gain_se
 from ._mixer import HeadMixer
 from ._pairs import pair_dots, row_dots
 from ._scoring import topk
@@ -81,8 +82,8 @@ def _part_sims(mixer: HeadMixer, feats: ItemFeatures, q: np.ndarray, t: np.ndarr
                candidates) -> np.ndarray:
     """Similarities of each query's partner (column 0) and of its candidates: (len(q), 1 + m, G).
 
-    A candidate equal to the partner is replaced by the query itself, whose similarities are then
-    set to ``-inf`` scores by the caller (it never outranks anything).
+    A candidate equal to the partner, and a missing one, is an empty slot: ``nan`` in every group,
+    so it never ranks (:func:`_by_group`).
     """
     uq, inv = np.unique(q, return_inverse=True)
     m = int(min(N_CANDIDATES, feats.n - 1))
@@ -109,6 +110,12 @@ def _by_group(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``X`` (queries, slots, groups) as one (queries, slots) array per group, empty slots zero, and their mask."""
     empty = np.isnan(X[:, :, 0])
     return np.ascontiguousarray(np.nan_to_num(X, nan=0.0).transpose(2, 0, 1)), empty
+
+
+def _rows(XG: tuple[np.ndarray, np.ndarray], mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The link ends ``mask`` of a by-group array."""
+    G, empty = XG
+    return G[:, mask], empty[mask]
 
 
 def _scores(XG: tuple[np.ndarray, np.ndarray], c: np.ndarray) -> np.ndarray:
@@ -154,8 +161,10 @@ def ascent_mixer(start: HeadMixer, base: HeadMixer, backlog, feats: ItemFeatures
     Returns
     -------
     (HeadMixer, dict)
-        The mixer (a copy of ``start`` with new group weights) and a record: ``{"n_queries",
-        "mrr_start", "mrr", "steps", "factors": {group: coefficient / untrained}}``.
+        The mixer (a copy of ``start`` with the weights searched on all the links) and a record:
+        ``{"n_queries", "mrr_start", "mrr", "gain_se", "steps", "factors": {group: coefficient /
+        untrained}}``: ``mrr`` is out of fold (each part ranked with the weights searched on the
+        others), ``gain_se`` its paired gain over ``mrr_start`` in standard errors.
     """
     key_index = {k: i for i, k in enumerate(feats.keys)}
     a = np.array([key_index[x] for x in pairs["source_key"]], dtype=np.int64)
@@ -179,22 +188,22 @@ def ascent_mixer(start: HeadMixer, base: HeadMixer, backlog, feats: ItemFeatures
         q = np.concatenate([a[sel], b[sel]])
         t = np.concatenate([b[sel], a[sel]])
         blocks.append(_part_sims(start, feats_f, q, t, block_size=block_size, candidates=candidates))
-    X = np.concatenate(blocks, axis=0)
     part = np.concatenate([np.full(len(x), f) for f, x in enumerate(blocks)])
+    XG = _by_group(np.concatenate(blocks, axis=0))
+    n_ends = len(part)
+    del blocks
     c0 = _coef(base)
     active = c0 > 0
     c_start = _coef(start)
-    rr_start = _reciprocal_ranks(X, c_start)
+    rr_start = _rr(_scores(XG, c_start))
     # out of fold: each part ranked with the weights searched on the other parts
-    rr_oof = np.empty(len(X))
-    for f in range(len(blocks)):
+    rr_oof = np.empty(n_ends)
+    for f in np.unique(part):
         inside = part == f
-        c_f, _ = _search(X[~inside], c_start, c0, active, max_gain)
-        rr_oof[inside] = _reciprocal_ranks(X[inside], c_f)
-    d = rr_oof - rr_start
-    se = float(d.std(ddof=1) / math.sqrt(len(d))) if len(d) > 1 else math.inf
-    gain_se = float(d.mean() / se) if se > 0 else (math.inf if d.mean() > 0 else 0.0)
-    c, steps = _search(X, c_start, c0, active, max_gain)
+        c_f, _ = _search(_rows(XG, ~inside), c_start, c0, active, max_gain)
+        rr_oof[inside] = _rr(_scores(_rows(XG, inside), c_f))
+    gain_se = paired_gain_se(rr_oof - rr_start)
+    c, steps = _search(XG, c_start, c0, active, max_gain)
     mixer = copy.deepcopy(start)
     head_idx = [list(HEADS).index(GROUPS[g]) for g in GROUPS]
     with torch.no_grad():
@@ -202,22 +211,23 @@ def ascent_mixer(start: HeadMixer, base: HeadMixer, backlog, feats: ItemFeatures
         for gi in np.flatnonzero(active):
             mixer.log_group[gi] = float(math.log(max(c[gi], _OFF * c0[gi])) - log_head[head_idx[gi]])
     mixer.eval()
-    record.update(n_queries=int(X.shape[0]), mrr_start=float(rr_start.mean()), mrr=float(rr_oof.mean()),
+    record.update(n_queries=int(n_ends), mrr_start=float(rr_start.mean()), mrr=float(rr_oof.mean()),
                   gain_se=gain_se, steps=steps,
                   factors={g: float(c[i] / c0[i]) for i, g in enumerate(GROUPS) if active[i]})
     log.info("coordinate ascent on %d link ends: MRR out of fold %.4f against %.4f (%.1f standard errors), "
-             "%d steps", X.shape[0], rr_oof.mean(), rr_start.mean(), gain_se, steps)
+             "%d steps", n_ends, rr_oof.mean(), rr_start.mean(), gain_se, steps)
     return mixer, record
 
 
-def _search(X: np.ndarray, c_start: np.ndarray, c0: np.ndarray, active: np.ndarray,
+def _search(XG: tuple[np.ndarray, np.ndarray], c_start: np.ndarray, c0: np.ndarray, active: np.ndarray,
             max_gain: float) -> tuple[np.ndarray, int]:
-    """Coordinate ascent from ``c_start`` on the mean reciprocal rank of ``X``: ``(coefficients, steps)``.
+    """Coordinate ascent from ``c_start`` on the mean reciprocal rank of ``XG`` (:func:`_by_group`):
+    ``(coefficients, steps)``.
 
     A step changes one coefficient, so a trial's scores are the current ones plus that group's
     similarities times the change (one (queries, slots) update, not a product over all groups).
+    A switched-off group's trials start again from its untrained coefficient.
     """
-    XG = _by_group(X)
     G = XG[0]
     c = c_start.copy()
     S = _scores(XG, c)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["KS", "ranks_from_scores", "rank_metrics", "mean_reciprocal_rank"]
+__all__ = ["KS", "ranks_from_scores", "rank_metrics", "mean_reciprocal_rank", "paired_gain_se"]
 
 #: Recall cut-offs reported.
 KS = (1, 5, 10, 50)
@@ -21,6 +21,13 @@ def ranks_from_scores(S: np.ndarray, sources: np.ndarray, targets: np.ndarray) -
     S[r, sources] = -np.inf
     ts = S[r, targets][:, None]
     return 1.0 + (S > ts).sum(axis=1) + 0.5 * ((S == ts).sum(axis=1) - 1)
+
+
+def paired_gain_se(d: np.ndarray) -> float:
+    """Mean of the paired differences ``d`` in standard errors of that mean (inf for a certain gain, 0 for none)."""
+    d = np.asarray(d, dtype=np.float64)
+    se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else np.inf
+    return float(d.mean() / se) if se > 0 else (np.inf if d.mean() > 0 else 0.0)
 
 
 def mean_reciprocal_rank(ranks: np.ndarray) -> float:

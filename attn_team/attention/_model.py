@@ -141,9 +141,10 @@ class CrossAttention(BaseEstimator):
         A trained mixer replaces the untrained one only when its paired gain in reciprocal
         rank on the set-aside links is more than this many standard errors.
     ascent : bool, default=True
-        Also search the group weights by coordinate ascent on the training links' mean
-        reciprocal rank (:mod:`attn_team.attention._ascent`), as a fourth candidate of that
-        choice (``selected_ == "ascent"`` when it is kept).
+        After that choice, search the kept mixer's group weights by coordinate ascent on the
+        training links' mean reciprocal rank (:mod:`attn_team.attention._ascent`); the searched
+        weights are kept only when their out-of-fold gain is more than ``selection_margin``
+        standard errors (``selected_`` then ends in ``"ascent"``).
     typed : bool, default=True
         Also fit a mixture per link category and a category classifier (see
         :mod:`attn_team.attention._typed`): edges then carry a predicted ``category`` and

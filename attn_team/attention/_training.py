@@ -54,7 +54,7 @@ from torch import nn
 
 from .._heads import GROUPS, HEADS
 from ._features import ItemFeatures, with_links
-from ._metrics import ranks_from_scores
+from ._metrics import paired_gain_se, ranks_from_scores
 from ._mixer import Adam, HeadMixer, untrained_mixer
 from ._pairs import pair_dots
 from ._scoring import score_rows, topk
@@ -156,10 +156,9 @@ def train(p, backlog, feats: ItemFeatures, *, exclude_links=None, rng: np.random
     margin = float(getattr(p, "selection_margin", 1.0))
     selection = {"untrained": {"mrr": float(rr["untrained"].mean()), "gain_se": 0.0}}
     chosen, best_gain = "untrained", 0.0
-    for name in [c for c in cands if c != "untrained"]:
+    for name in ("fitted", "projections"):
         d = rr[name] - rr["untrained"]
-        se = float(d.std(ddof=1) / math.sqrt(len(d))) if len(d) > 1 else math.inf
-        z = float(d.mean() / se) if se > 0 else (math.inf if d.mean() > 0 else 0.0)
+        z = paired_gain_se(d)
         selection[name] = {"mrr": float(rr[name].mean()), "gain_se": z}
         if z > margin and d.mean() > best_gain:
             chosen, best_gain = name, float(d.mean())

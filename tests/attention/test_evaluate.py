@@ -229,3 +229,13 @@ def test_cross_team_needs_known_teams_or_components():
     t = np.array([1, 2, 4, 5, 4])
     # A-B differ; A-A same; no teams but different components; a side without components; nothing known
     assert _cross_team(items, s, t).tolist() == [True, False, True, False, False]
+
+
+def test_paired_gain_in_standard_errors():
+    from attn_team.attention._metrics import paired_gain_se
+
+    d = np.array([0.1, 0.3, 0.2, 0.4])
+    assert paired_gain_se(d) == pytest.approx(d.mean() / (d.std(ddof=1) / 2))
+    assert paired_gain_se(-d) == pytest.approx(-paired_gain_se(d))
+    assert paired_gain_se(np.full(5, 0.2)) == np.inf  # the same gain on every link
+    assert paired_gain_se(np.zeros(5)) == 0.0 and paired_gain_se(np.array([0.3])) == 0.0
